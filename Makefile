@@ -1,0 +1,53 @@
+# The two commands: `make run` and `make test`. Everything else is a helper.
+VENV   := .venv
+PYTHON := $(VENV)/bin/python
+export DEBUG ?= 1
+
+.PHONY: run test lint serve seed messages clean help
+
+help:
+	@echo "make run   - create .venv, install, migrate, load demo data, serve on http://127.0.0.1:8000"
+	@echo "make test  - install test tools and run checks and the whole test suite"
+
+# Pick the first Python >= 3.12 on PATH.
+$(PYTHON):
+	@py=""; for c in python3.13 python3.12 python3.14 python3; do \
+	  if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then py=$$c; break; fi; \
+	done; \
+	if [ -z "$$py" ]; then \
+	  echo "找不到 Python 3.12 或更高版本，请先安装。 / No Python 3.12 or newer found on PATH; please install one." >&2; exit 1; \
+	fi; \
+	echo "Creating $(VENV) with $$($$py --version)"; \
+	$$py -m venv $(VENV)
+
+$(VENV)/.installed-run: requirements.txt | $(PYTHON)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed-run
+	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+run: $(VENV)/.installed-run
+	$(PYTHON) manage.py migrate --noinput
+	$(PYTHON) manage.py seed_demo
+	@$(PYTHON) manage.py demo_logins
+	$(PYTHON) manage.py runserver 127.0.0.1:8000
+
+lint: $(VENV)/.installed-dev
+	$(PYTHON) manage.py check
+	$(PYTHON) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/ruff check .
+
+test: lint
+	$(PYTHON) -m pytest
+
+# Re-extract and compile the translation catalogs (needs GNU gettext; the compiled
+# .mo files are committed so `make run` needs no extra tools).
+messages: $(VENV)/.installed-dev
+	$(PYTHON) manage.py makemessages --locale zh_Hans --locale en --ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*' --no-obsolete
+	$(PYTHON) manage.py compilemessages --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

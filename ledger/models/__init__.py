@@ -1,0 +1,33 @@
+"""The ledger's models, one module per family."""
+
+from .directory import Category, Contact, Enterprise, KeyProject, Source
+from .issues import (
+    Attachment,
+    EventImmutableError,
+    ExtensionRequest,
+    Health,
+    Issue,
+    IssueDeadline,
+    IssueEvent,
+    LedgerCounter,
+)
+from .people import Department, Leader, User
+
+__all__ = [
+    "Attachment",
+    "Category",
+    "Contact",
+    "Department",
+    "Enterprise",
+    "EventImmutableError",
+    "ExtensionRequest",
+    "Health",
+    "Issue",
+    "IssueDeadline",
+    "IssueEvent",
+    "KeyProject",
+    "Leader",
+    "LedgerCounter",
+    "Source",
+    "User",
+]

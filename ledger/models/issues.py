@@ -1,0 +1,533 @@
+"""Issues, their append-only events, deadline history, extension requests and attachments."""
+
+import datetime
+import hashlib
+import json
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ledger.states import (
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    RUNNING_STATUSES,
+    Action,
+    Status,
+)
+from ledger.workdays import add_working_days
+
+from .directory import Category, Enterprise, KeyProject, Source
+from .people import Department, Leader
+
+
+class LedgerCounter(models.Model):
+    """The last ledger number handed out per year; numbers are never reused."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("编号计数器")
+        verbose_name_plural = _("编号计数器")
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+
+class Health(models.TextChoices):
+    """红黄绿灯 for open issues (thresholds in settings.LEDGER)."""
+
+    RED = "red", _("逾期")
+    YELLOW = "yellow", _("临期")
+    GREEN = "green", _("正常")
+    UNASSIGNED_LATE = "unassigned_late", _("超时未交办")
+    PENDING = "pending", _("待交办")
+    NONE = "none", _("不适用")
+
+
+class IssueQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def running(self):
+        return self.filter(status__in=RUNNING_STATUSES)
+
+    def with_health(self, today: datetime.date | None = None):
+        """Annotate `health_code` so the ledger can filter and sort by it in SQL."""
+        today = today or timezone.localdate()
+        yellow_until = today + datetime.timedelta(days=settings.LEDGER["YELLOW_DAYS"])
+        late_raised_before = raised_flag_cutoff(today)
+        return self.annotate(
+            health_code=Case(
+                When(status__in=RUNNING_STATUSES, deadline__lt=today, then=Value(Health.RED)),
+                When(
+                    status__in=RUNNING_STATUSES,
+                    deadline__lte=yellow_until,
+                    then=Value(Health.YELLOW),
+                ),
+                When(status__in=RUNNING_STATUSES, then=Value(Health.GREEN)),
+                When(
+                    status=Status.RAISED,
+                    raised_at__lt=late_raised_before,
+                    then=Value(Health.UNASSIGNED_LATE),
+                ),
+                When(status=Status.RAISED, then=Value(Health.PENDING)),
+                default=Value(Health.NONE),
+                output_field=models.CharField(),
+            )
+        )
+
+    def filter_health(self, health: str, today: datetime.date | None = None):
+        return self.with_health(today).filter(health_code=health)
+
+    def overdue(self, today: datetime.date | None = None):
+        today = today or timezone.localdate()
+        return self.running().filter(deadline__lt=today)
+
+
+def raised_flag_cutoff(today: datetime.date) -> datetime.datetime:
+    """Issues raised before this instant and still unassigned are flagged."""
+    days = settings.LEDGER["ASSIGN_WITHIN_WORKING_DAYS"]
+    # the latest raise date that is already `days` working days old
+    day = today
+    while add_working_days(day, days) > today:
+        day -= datetime.timedelta(days=1)
+    # raised on `day` or earlier is late: strictly before the start of the next day
+    tz = timezone.get_current_timezone()
+    return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), tz)
+
+
+class Issue(models.Model):
+    """问题: one line of the ledger."""
+
+    class Urgency(models.TextChoices):
+        NORMAL = "normal", _("一般")
+        URGENT = "urgent", _("紧急")
+        CRITICAL = "critical", _("特急")
+
+    class Satisfaction(models.TextChoices):
+        SATISFIED = "satisfied", _("满意")
+        BASICALLY = "basically", _("基本满意")
+        DISSATISFIED = "dissatisfied", _("不满意")
+
+    class Progress(models.TextChoices):
+        SMOOTH = "smooth", _("进展顺利")
+        SLOW = "slow", _("进展缓慢")
+        NONE = "none", _("无进展")
+        DONE = "done", _("已完成")
+
+    number = models.CharField(_("编号"), max_length=30, unique=True, editable=False)
+    year = models.PositiveIntegerField(_("年度"), editable=False)
+    seq = models.PositiveIntegerField(_("序号"), editable=False)
+
+    title = models.CharField(_("问题标题"), max_length=200)
+    description = models.TextField(_("问题描述"))
+    category = models.ForeignKey(
+        Category, verbose_name=_("问题类别"), on_delete=models.PROTECT, related_name="issues"
+    )
+    source = models.ForeignKey(
+        Source, verbose_name=_("问题来源"), on_delete=models.PROTECT, related_name="issues"
+    )
+    urgency = models.CharField(
+        _("紧急程度"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("企业"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issues",
+    )
+    project = models.ForeignKey(
+        KeyProject,
+        verbose_name=_("重点项目"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issues",
+    )
+
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        related_name="raised_issues",
+    )
+    raising_department = models.ForeignKey(
+        Department,
+        verbose_name=_("登记单位"),
+        on_delete=models.PROTECT,
+        related_name="raised_issues",
+    )
+    raised_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    leader = models.ForeignKey(
+        Leader,
+        verbose_name=_("责任领导"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issues",
+    )
+    lead_department = models.ForeignKey(
+        Department,
+        verbose_name=_("牵头单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_issues",
+    )
+    co_departments = models.ManyToManyField(
+        Department, verbose_name=_("配合单位"), blank=True, related_name="co_issues"
+    )
+    responsible_person = models.CharField(_("责任人"), max_length=50, blank=True)
+    deadline = models.DateField(_("完成时限"), null=True, blank=True)
+    measures = models.TextField(_("整改措施"), blank=True)
+
+    status = models.CharField(
+        _("状态"), max_length=20, choices=Status.choices, default=Status.RAISED, db_index=True
+    )
+    progress = models.CharField(_("进展情况"), max_length=10, choices=Progress.choices, blank=True)
+    progress_note = models.TextField(_("最新进展"), blank=True)
+    resolution = models.TextField(_("办结情况"), blank=True)
+    satisfaction = models.CharField(
+        _("满意度"), max_length=20, choices=Satisfaction.choices, blank=True
+    )
+    satisfaction_note = models.TextField(_("满意度说明"), blank=True)
+    is_escalated = models.BooleanField(_("督办件"), default=False)
+    urge_count = models.PositiveIntegerField(_("催办次数"), default=0)
+    last_urged_at = models.DateTimeField(_("最近催办时间"), null=True, blank=True)
+
+    assigned_at = models.DateTimeField(_("交办时间"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    resolved_on_time = models.BooleanField(_("按时办结"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # bumped by every change; forms carry it so a stale page is detected
+    version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("问题")
+        verbose_name_plural = _("问题")
+        ordering = ["-year", "-seq"]
+        permissions = []
+        constraints = [
+            models.UniqueConstraint(fields=["year", "seq"], name="issue_year_seq_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in Status]), name="issue_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(urgency__in=["normal", "urgent", "critical"]),
+                name="issue_urgency_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(satisfaction__in=["", "satisfied", "basically", "dissatisfied"]),
+                name="issue_satisfaction_valid",
+            ),
+            # once assigned, an issue always has its leader, lead department and deadline
+            models.CheckConstraint(
+                condition=Q(status__in=["raised", "withdrawn"])
+                | (
+                    Q(leader__isnull=False)
+                    & Q(lead_department__isnull=False)
+                    & Q(deadline__isnull=False)
+                ),
+                name="issue_assigned_has_owner_and_deadline",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["resolved", "closed"]) | ~Q(resolution=""),
+                name="issue_resolved_has_resolution",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | ~Q(satisfaction=""),
+                name="issue_closed_has_satisfaction",
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="issue_title_not_empty"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "deadline"], name="issue_status_deadline"),
+            models.Index(fields=["lead_department", "status"], name="issue_lead_status"),
+            models.Index(fields=["raising_department", "status"], name="issue_raising_status"),
+            models.Index(fields=["leader", "status"], name="issue_leader_status"),
+            models.Index(fields=["-raised_at"], name="issue_raised_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("issue_detail", kwargs={"number": self.number})
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    def health_on(self, today: datetime.date) -> Health:
+        if self.status in RUNNING_STATUSES and self.deadline:
+            if self.deadline < today:
+                return Health.RED
+            if self.deadline <= today + datetime.timedelta(days=settings.LEDGER["YELLOW_DAYS"]):
+                return Health.YELLOW
+            return Health.GREEN
+        if self.status == Status.RAISED:
+            if self.raised_at < raised_flag_cutoff(today):
+                return Health.UNASSIGNED_LATE
+            return Health.PENDING
+        return Health.NONE
+
+    @property
+    def health(self) -> Health:
+        code = getattr(self, "health_code", None)
+        if code is not None:
+            return Health(code)
+        return self.health_on(timezone.localdate())
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.health == Health.RED
+
+    @property
+    def days_to_deadline(self) -> int | None:
+        if not self.deadline:
+            return None
+        return (self.deadline - timezone.localdate()).days
+
+    @property
+    def subject(self):
+        """What the issue concerns: the enterprise, else the key project."""
+        return self.enterprise or self.project
+
+
+class IssueDeadline(models.Model):
+    """Every deadline an issue has had: set at assignment, moved by extension or reopening."""
+
+    class Reason(models.TextChoices):
+        ASSIGNED = "assigned", _("交办")
+        REASSIGNED = "reassigned", _("改派")
+        EXTENDED = "extended", _("批准延期")
+        REOPENED = "reopened", _("重办")
+        CORRECTED = "corrected", _("修改")
+
+    issue = models.ForeignKey(
+        Issue, verbose_name=_("问题"), on_delete=models.PROTECT, related_name="deadlines"
+    )
+    deadline = models.DateField(_("完成时限"))
+    previous = models.DateField(_("原时限"), null=True, blank=True)
+    reason = models.CharField(_("原因"), max_length=20, choices=Reason.choices)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("设定人"), on_delete=models.PROTECT
+    )
+    set_at = models.DateTimeField(_("设定时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("时限记录")
+        verbose_name_plural = _("时限记录")
+        ordering = ["set_at", "id"]
+
+    def __str__(self):
+        return f"{self.issue.number}: {self.deadline}"
+
+
+class ExtensionRequest(models.Model):
+    """申请延期: asked before the deadline, decided by the leader or the office."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
+        CANCELLED = "cancelled", _("已取消")
+
+    issue = models.ForeignKey(
+        Issue, verbose_name=_("问题"), on_delete=models.PROTECT, related_name="extensions"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    current_deadline = models.DateField(_("原时限"))
+    requested_deadline = models.DateField(_("申请延至"))
+    reason = models.TextField(_("延期理由"))
+    state = models.CharField(
+        _("审批状态"), max_length=10, choices=State.choices, default=State.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue"],
+                condition=Q(state="pending"),
+                name="extension_one_pending_per_issue",
+            ),
+            models.CheckConstraint(
+                condition=Q(requested_deadline__gt=F("current_deadline")),
+                name="extension_moves_deadline_later",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "approved", "rejected", "cancelled"]),
+                name="extension_state_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.issue.number}: {self.current_deadline} → {self.requested_deadline}"
+
+
+class EventQuerySet(models.QuerySet):
+    """Events are append-only: bulk update and delete are refused too."""
+
+    def update(self, **kwargs):
+        raise EventImmutableError(_("办理记录只能追加，不能修改。"))
+
+    def delete(self):
+        raise EventImmutableError(_("办理记录只能追加，不能删除。"))
+
+
+class EventImmutableError(Exception):
+    pass
+
+
+class IssueEvent(models.Model):
+    """办理记录: one action on an issue. Written once by workflow.py, never changed.
+
+    Each event carries a SHA-256 digest over its content and the previous event's
+    digest of the same issue, so `manage.py events_verify` can prove none was altered.
+    """
+
+    issue = models.ForeignKey(
+        Issue, verbose_name=_("问题"), on_delete=models.PROTECT, related_name="events"
+    )
+    seq = models.PositiveIntegerField(_("序号"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        related_name="issue_events",
+    )
+    actor_department = models.ForeignKey(
+        Department,
+        verbose_name=_("操作人单位"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(_("操作"), max_length=30, choices=Action.choices)
+    from_status = models.CharField(_("原状态"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=Status.choices)
+    note = models.TextField(_("说明"), blank=True)
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    digest = models.CharField(_("校验值"), max_length=64, editable=False)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+        ordering = ["issue", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "seq"], name="event_issue_seq_unique"),
+            models.CheckConstraint(
+                condition=Q(action__in=[a.value for a in Action]), name="event_action_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(to_status__in=[s.value for s in Status]),
+                name="event_to_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["action", "created_at"], name="event_action_time")]
+
+    def __str__(self):
+        return f"{self.issue_id}#{self.seq} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None or not self._state.adding:
+            raise EventImmutableError(_("办理记录只能追加，不能修改。"))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise EventImmutableError(_("办理记录只能追加，不能删除。"))
+
+    def compute_digest(self, previous_digest: str) -> str:
+        payload = {
+            "issue": self.issue_id,
+            "seq": self.seq,
+            "actor": self.actor_id,
+            "action": self.action,
+            "from": self.from_status,
+            "to": self.to_status,
+            "note": self.note,
+            "changes": self.changes,
+            "at": self.created_at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
+            "prev": previous_digest,
+        }
+        blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def attachment_path(instance, filename):
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"attachments/{instance.issue.year}/{instance.issue.number}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    """A photo, scan or document on an issue, served only through a permission-checking view."""
+
+    issue = models.ForeignKey(
+        Issue, verbose_name=_("问题"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    event = models.ForeignKey(
+        IssueEvent,
+        verbose_name=_("办理记录"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("大小（字节）"), default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.original_name

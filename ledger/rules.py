@@ -1,0 +1,105 @@
+"""Who may do what: DESIGN.md §2 as django-rules predicates.
+
+Status is not checked here: states.TRANSITIONS says from which status an action
+may be taken. `ledger.view_issue` must agree with selectors.visible_to(); a test
+proves it for every role and ownership case.
+"""
+
+import rules
+
+# -- who the user is ---------------------------------------------------------
+
+
+@rules.predicate
+def is_admin(user):
+    return bool(user.is_active and (user.is_superuser or user.role == "admin"))
+
+
+@rules.predicate
+def is_supervisor(user):
+    return bool(user.is_active and user.role == "supervisor")
+
+
+@rules.predicate
+def is_leader(user):
+    return bool(user.is_active and user.role == "leader" and _leader_id(user) is not None)
+
+
+@rules.predicate
+def is_staff_member(user):
+    return bool(user.is_active and user.role == "staff" and user.department_id)
+
+
+def _leader_id(user):
+    # RelatedObjectDoesNotExist is an AttributeError; AnonymousUser has no profile either
+    try:
+        return user.leader_profile.pk
+    except AttributeError:
+        return None
+
+
+# -- how the user relates to the issue ---------------------------------------
+
+
+@rules.predicate
+def is_responsible_leader(user, issue):
+    return issue.leader_id is not None and issue.leader_id == _leader_id(user)
+
+
+@rules.predicate
+def leads_subject(user, issue):
+    """The user is the 分包 leader of the issue's enterprise or key project."""
+    leader_id = _leader_id(user)
+    if leader_id is None:
+        return False
+    if issue.enterprise_id and issue.enterprise.leader_id == leader_id:
+        return True
+    return bool(issue.project_id and issue.project.leader_id == leader_id)
+
+
+@rules.predicate
+def in_lead_department(user, issue):
+    return issue.lead_department_id is not None and issue.lead_department_id == user.department_id
+
+
+@rules.predicate
+def in_raising_department(user, issue):
+    return issue.raising_department_id == user.department_id or issue.raised_by_id == user.pk
+
+
+@rules.predicate
+def in_co_department(user, issue):
+    if not user.department_id:
+        return False
+    return any(d.pk == user.department_id for d in issue.co_departments.all())
+
+
+# -- the role table ----------------------------------------------------------
+
+oversees = is_admin | is_supervisor
+owns_as_leader = is_leader & (is_responsible_leader | leads_subject)
+
+can_view_issue = (
+    oversees
+    | owns_as_leader
+    | (is_staff_member & (in_raising_department | in_lead_department | in_co_department))
+)
+can_raise_issue = is_admin | is_supervisor | is_staff_member
+can_edit_issue = oversees | (is_staff_member & in_raising_department)
+can_assign_issue = oversees | owns_as_leader
+can_handle_issue = is_admin | (is_staff_member & in_lead_department)
+can_direct_issue = oversees | (is_leader & is_responsible_leader)
+can_oversee_issue = oversees
+can_comment_issue = can_view_issue
+
+rules.add_perm("ledger.view_issue", can_view_issue)
+rules.add_perm("ledger.add_issue", can_raise_issue)
+rules.add_perm("ledger.edit_issue", can_edit_issue)
+rules.add_perm("ledger.assign_issue", can_assign_issue)
+rules.add_perm("ledger.handle_issue", can_handle_issue)
+rules.add_perm("ledger.direct_issue", can_direct_issue)
+rules.add_perm("ledger.oversee_issue", can_oversee_issue)
+rules.add_perm("ledger.comment_issue", can_comment_issue)
+
+# directories: everyone signed in may read them; oversight sees all of them
+rules.add_perm("ledger.view_directory", rules.is_authenticated & rules.is_active)

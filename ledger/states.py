@@ -1,0 +1,124 @@
+"""The workflow as data: statuses, actions, and the table of what may follow what.
+
+This module is deliberately free of database code so that people can read it
+as the rulebook (DESIGN.md §4). Who may perform an action is decided by the
+permission named in each row (see rules.py); from which status it may be taken
+and to which status it leads is decided here. workflow.transition() is the one
+function that applies a row.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Status(models.TextChoices):
+    RAISED = "raised", _("待交办")
+    ASSIGNED = "assigned", _("已交办")
+    IN_PROGRESS = "in_progress", _("办理中")
+    RESOLVED = "resolved", _("已办结（待销号）")
+    CLOSED = "closed", _("已销号")
+    WITHDRAWN = "withdrawn", _("已撤销")
+
+
+OPEN_STATUSES = frozenset({Status.RAISED, Status.ASSIGNED, Status.IN_PROGRESS})
+# statuses in which a deadline is running for the lead department
+RUNNING_STATUSES = frozenset({Status.ASSIGNED, Status.IN_PROGRESS})
+FINAL_STATUSES = frozenset({Status.CLOSED, Status.WITHDRAWN})
+ALL_STATUSES = frozenset(Status)
+
+
+class Action(models.TextChoices):
+    RAISE = "raise", pgettext_lazy("action", "登记")
+    EDIT = "edit", pgettext_lazy("action", "修改")
+    ASSIGN = "assign", pgettext_lazy("action", "交办")
+    ACCEPT = "accept", pgettext_lazy("action", "签收")
+    RETURN = "return", pgettext_lazy("action", "退回")
+    REASSIGN = "reassign", pgettext_lazy("action", "改派")
+    PROGRESS = "progress", pgettext_lazy("action", "进展反馈")
+    EXTENSION_REQUEST = "extension_request", pgettext_lazy("action", "申请延期")
+    EXTENSION_APPROVE = "extension_approve", pgettext_lazy("action", "批准延期")
+    EXTENSION_REJECT = "extension_reject", pgettext_lazy("action", "驳回延期")
+    RESOLVE = "resolve", pgettext_lazy("action", "办结")
+    CLOSE = "close", pgettext_lazy("action", "销号")
+    REOPEN = "reopen", pgettext_lazy("action", "重办")
+    WITHDRAW = "withdraw", pgettext_lazy("action", "撤销")
+    URGE = "urge", pgettext_lazy("action", "催办")
+    ESCALATE = "escalate", pgettext_lazy("action", "督办")
+    COMMENT = "comment", pgettext_lazy("action", "备注")
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    sources: frozenset  # statuses the action may be taken from
+    target: Status | None  # None: the status does not change
+    permission: str  # rules permission checked against (user, issue)
+    needs_note: bool = False  # a reason / note is required
+
+
+RAISED, ASSIGNED, IN_PROGRESS = Status.RAISED, Status.ASSIGNED, Status.IN_PROGRESS
+RESOLVED, CLOSED, WITHDRAWN = Status.RESOLVED, Status.CLOSED, Status.WITHDRAWN
+
+# action: (from statuses, to status, permission, note required)
+TRANSITIONS: dict[Action, Transition] = {
+    t.action: t
+    for t in [
+        # staff (or the office) correct a logged issue before it is assigned
+        Transition(Action.EDIT, frozenset({RAISED}), None, "ledger.edit_issue"),
+        # 交办: leader + lead department + deadline
+        Transition(Action.ASSIGN, frozenset({RAISED}), ASSIGNED, "ledger.assign_issue"),
+        # 签收 by the lead department
+        Transition(Action.ACCEPT, frozenset({ASSIGNED}), IN_PROGRESS, "ledger.handle_issue"),
+        # 退回: not our remit; back to the office that assigns, with a reason
+        Transition(Action.RETURN, frozenset({ASSIGNED}), RAISED, "ledger.handle_issue", True),
+        # 改派: a new lead department (and leader or deadline) must accept again
+        Transition(
+            Action.REASSIGN, frozenset({ASSIGNED, IN_PROGRESS}), ASSIGNED, "ledger.direct_issue"
+        ),
+        Transition(Action.PROGRESS, frozenset({IN_PROGRESS}), None, "ledger.handle_issue", True),
+        Transition(
+            Action.EXTENSION_REQUEST,
+            frozenset({ASSIGNED, IN_PROGRESS}),
+            None,
+            "ledger.handle_issue",
+            True,
+        ),
+        Transition(
+            Action.EXTENSION_APPROVE,
+            frozenset({ASSIGNED, IN_PROGRESS}),
+            None,
+            "ledger.direct_issue",
+        ),
+        Transition(
+            Action.EXTENSION_REJECT,
+            frozenset({ASSIGNED, IN_PROGRESS}),
+            None,
+            "ledger.direct_issue",
+            True,
+        ),
+        # 办结: resolution text required
+        Transition(Action.RESOLVE, frozenset({IN_PROGRESS}), RESOLVED, "ledger.handle_issue"),
+        # 销号: verified, with the enterprise's satisfaction
+        Transition(Action.CLOSE, frozenset({RESOLVED}), CLOSED, "ledger.direct_issue"),
+        # 重办: with a reason and a new deadline
+        Transition(
+            Action.REOPEN, frozenset({RESOLVED, CLOSED}), IN_PROGRESS, "ledger.direct_issue", True
+        ),
+        # 撤销: duplicates or invalid entries, by the oversight office
+        Transition(
+            Action.WITHDRAW, frozenset({RAISED, ASSIGNED}), WITHDRAWN, "ledger.oversee_issue", True
+        ),
+        Transition(Action.URGE, frozenset({ASSIGNED, IN_PROGRESS}), None, "ledger.oversee_issue"),
+        Transition(
+            Action.ESCALATE, frozenset({ASSIGNED, IN_PROGRESS}), None, "ledger.oversee_issue", True
+        ),
+        Transition(Action.COMMENT, ALL_STATUSES, None, "ledger.comment_issue", True),
+    ]
+}
+
+
+def transition_for(action: Action | str) -> Transition:
+    return TRANSITIONS[Action(action)]

@@ -1,0 +1,657 @@
+"""The one door through which an issue changes: raise it, then transition() it.
+
+transition() locks the issue row, re-checks the status (states.TRANSITIONS) and
+the actor's right (rules.py) inside the transaction, applies the change, writes
+an append-only IssueEvent and schedules notifications for after the commit.
+Refusals are TransitionRefused with a message in the user's language.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from ledger.models import (
+    Attachment,
+    Department,
+    ExtensionRequest,
+    Issue,
+    IssueDeadline,
+    IssueEvent,
+    Leader,
+)
+from ledger.services import attachment_validate, ledger_number_next
+from ledger.states import TRANSITIONS, Action, Status, Transition
+
+
+class TransitionRefused(Exception):
+    """A domain refusal: the action is not allowed now, or its input is wrong.
+
+    `message` is for the user; `field_errors` maps form fields to messages.
+    Nothing has been written when this is raised.
+    """
+
+    def __init__(self, message: str = "", *, field_errors: dict[str, str] | None = None):
+        self.message = message or _("输入有误，请检查后重新提交。")
+        self.field_errors = field_errors or {}
+        super().__init__(self.message)
+
+
+@dataclass
+class _Change:
+    """Collects what an action changes, for the event's `changes` and the save."""
+
+    issue: Issue
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    update_fields: set[str] = field(default_factory=set)
+    m2m: dict[str, list[str]] = field(default_factory=dict)
+
+    def set(self, name: str, value: Any) -> None:
+        old = getattr(self.issue, name)
+        if old == value:
+            return
+        self.fields[name] = [_display(old), _display(value)]
+        setattr(self.issue, name, value)
+        self.update_fields.add(name)
+
+
+def _display(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).isoformat(timespec="minutes")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _today(at: datetime.datetime) -> datetime.date:
+    return timezone.localtime(at).date()
+
+
+def _actor_department(actor) -> Department | None:
+    return actor.department if actor.department_id else None
+
+
+# -- raising ---------------------------------------------------------------
+
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "source",
+    "urgency",
+    "enterprise",
+    "project",
+    "leader",
+    "measures",
+    "responsible_person",
+)
+
+
+def issue_raise(*, actor, at: datetime.datetime | None = None, files=(), **data) -> Issue:
+    """登记: log a new issue for the actor's department, with its first event.
+
+    `data` holds the fields in EDITABLE_FIELDS (title, description, category and
+    source are required); `raising_department` defaults to the actor's department.
+    """
+    if not actor.has_perm("ledger.add_issue"):
+        raise TransitionRefused(_("您没有登记问题的权限。"))
+    at = at or timezone.now()
+    department = data.pop("raising_department", None) or _actor_department(actor)
+    if department is None:
+        raise TransitionRefused(
+            _("请选择登记单位。"), field_errors={"raising_department": _("请选择登记单位。")}
+        )
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TransitionRefused(_("无法识别的字段：%(f)s") % {"f": ", ".join(sorted(unknown))})
+    errors = {}
+    for name in ("title", "description"):
+        if not str(data.get(name) or "").strip():
+            errors[name] = _("此项为必填项。")
+    for name in ("category", "source"):
+        if not data.get(name):
+            errors[name] = _("此项为必填项。")
+    if errors:
+        raise TransitionRefused(_("请填写必填项。"), field_errors=errors)
+    for file in files:
+        attachment_validate(file)
+    data["title"] = data["title"].strip()
+    if data.get("leader") is None:
+        subject = data.get("enterprise") or data.get("project")
+        if subject is not None and subject.leader_id:
+            data["leader"] = subject.leader
+    with transaction.atomic():
+        year = _today(at).year
+        seq, number = ledger_number_next(year)
+        issue = Issue.objects.create(
+            number=number,
+            year=year,
+            seq=seq,
+            raised_by=actor,
+            raising_department=department,
+            raised_at=at,
+            **data,
+        )
+        event = _event_write(
+            issue,
+            actor=actor,
+            action=Action.RAISE,
+            from_status="",
+            to_status=Status.RAISED,
+            note="",
+            changes={},
+            at=at,
+        )
+        _attachments_save(issue, event, actor, files, at)
+        _notify_on_commit(event)
+    return issue
+
+
+# -- transitions -------------------------------------------------------------
+
+
+def transition(
+    issue: Issue | int,
+    *,
+    actor,
+    action: Action | str,
+    note: str = "",
+    expected_version: int | None = None,
+    at: datetime.datetime | None = None,
+    files=(),
+    **data,
+) -> IssueEvent:
+    """Perform `action` on the issue as `actor`. Returns the event written.
+
+    `data` carries what the action needs (see the _apply_* functions below).
+    `expected_version` is the issue version the user's form was built from: if
+    someone else changed the issue meanwhile, the user is told what happened.
+    `at` backdates the action (demo data and imports only).
+    """
+    try:
+        action = Action(action)
+        rule: Transition = TRANSITIONS[action]
+    except (ValueError, KeyError):
+        raise TransitionRefused(_("未知的操作。")) from None
+    at = at or timezone.now()
+    note = (note or "").strip()
+    for file in files:
+        attachment_validate(file)
+    pk = issue.pk if isinstance(issue, Issue) else issue
+
+    with transaction.atomic():
+        try:
+            locked = (
+                Issue.objects.select_for_update(of=("self",))
+                .select_related("enterprise", "project", "leader", "lead_department")
+                .get(pk=pk)
+            )
+        except Issue.DoesNotExist:
+            raise TransitionRefused(_("该问题不存在或您无权查看。")) from None
+        if not actor.has_perm("ledger.view_issue", locked):
+            raise TransitionRefused(_("该问题不存在或您无权查看。"))
+        if locked.status not in rule.sources:
+            raise TransitionRefused(_stale_message(locked, action))
+        if not actor.has_perm(rule.permission, locked):
+            raise TransitionRefused(
+                _("您没有权限对该问题执行“%(action)s”。") % {"action": action.label}
+            )
+        if (
+            expected_version is not None
+            and expected_version != locked.version
+            and action not in (Action.COMMENT, Action.URGE)
+        ):
+            raise TransitionRefused(_changed_message(locked))
+        if rule.needs_note and not note:
+            raise TransitionRefused(
+                _("请填写理由或说明。"), field_errors={"note": _("此项为必填项。")}
+            )
+
+        change = _Change(locked)
+        from_status = locked.status
+        extra = _APPLY[action](change, actor=actor, note=note, today=_today(at), at=at, **data)
+        if rule.target is not None:
+            change.set("status", rule.target)
+        change.set("version", locked.version + 1)
+        locked.save(update_fields=sorted(change.update_fields | {"updated_at"}))
+        for callback in extra or ():
+            callback()
+        changes = {k: v for k, v in change.fields.items() if k not in ("version", "status")}
+        changes.update(change.m2m)
+        event = _event_write(
+            locked,
+            actor=actor,
+            action=action,
+            from_status=from_status,
+            to_status=locked.status,
+            note=note,
+            changes=changes,
+            at=at,
+        )
+        _attachments_save(locked, event, actor, files, at)
+        _notify_on_commit(event)
+
+    if isinstance(issue, Issue):
+        issue.refresh_from_db()
+    return event
+
+
+def available_actions(user, issue: Issue) -> list[Action]:
+    """The actions `user` may take on `issue` now, in table order (for the buttons)."""
+    return [
+        action
+        for action, rule in TRANSITIONS.items()
+        if issue.status in rule.sources and user.has_perm(rule.permission, issue)
+    ]
+
+
+# -- messages ------------------------------------------------------------------
+
+
+def _last_status_event(issue: Issue) -> IssueEvent | None:
+    return (
+        issue.events.select_related("actor")
+        .exclude(from_status="")
+        .exclude(from_status=F("to_status"))
+        .order_by("-seq")
+        .first()
+    )
+
+
+def _stale_message(issue: Issue, action: Action) -> str:
+    event = _last_status_event(issue)
+    status = Status(issue.status).label
+    if event is None:
+        return _("该问题当前状态为“%(status)s”，不能执行“%(action)s”。") % {
+            "status": status,
+            "action": action.label,
+        }
+    return _(
+        "该问题已由%(actor)s于%(time)s执行“%(done)s”，当前状态为“%(status)s”，"
+        "不能再执行“%(action)s”。"
+    ) % {
+        "actor": event.actor,
+        "time": date_format(timezone.localtime(event.created_at), "DATETIME_FORMAT"),
+        "done": Action(event.action).label,
+        "status": status,
+        "action": action.label,
+    }
+
+
+def _changed_message(issue: Issue) -> str:
+    event = issue.events.select_related("actor").order_by("-seq").first()
+    return _(
+        "您打开页面后，%(actor)s于%(time)s对该问题执行了“%(done)s”。"
+        "请查看最新情况后重新提交，您填写的内容已保留。"
+    ) % {
+        "actor": event.actor if event else "",
+        "time": date_format(timezone.localtime(event.created_at), "DATETIME_FORMAT")
+        if event
+        else "",
+        "done": Action(event.action).label if event else "",
+    }
+
+
+# -- the actions ---------------------------------------------------------------
+
+
+def _require(data: dict, name: str, message: str | None = None):
+    value = data.get(name)
+    if value in (None, "", [], ()):
+        raise TransitionRefused(
+            message or _("请填写必填项。"),
+            field_errors={name: message or _("此项为必填项。")},
+        )
+    return value
+
+
+def _check_deadline(deadline, today: datetime.date, name: str = "deadline") -> None:
+    if not isinstance(deadline, datetime.date):
+        raise TransitionRefused(_("请填写完成时限。"), field_errors={name: _("此项为必填项。")})
+    if deadline < today:
+        message = _("完成时限不能早于今天（%(today)s）。") % {"today": today.isoformat()}
+        raise TransitionRefused(message, field_errors={name: message})
+
+
+def _deadline_record(issue, *, deadline, previous, reason, actor, at):
+    return lambda: IssueDeadline.objects.create(
+        issue=issue, deadline=deadline, previous=previous, reason=reason, set_by=actor, set_at=at
+    )
+
+
+def _set_co_departments(change: _Change, departments):
+    issue = change.issue
+    new = {d.pk: d for d in departments or []}
+    new.pop(issue.lead_department_id, None)
+    old = {d.pk: d for d in issue.co_departments.all()}
+    if set(new) == set(old):
+        return None
+    change.m2m = {
+        "co_departments": [
+            "、".join(str(d) for d in old.values()),
+            "、".join(str(d) for d in new.values()),
+        ]
+    }
+    return lambda: issue.co_departments.set(list(new.values()))
+
+
+def _apply_edit(change, *, actor, note, today, at, **data):
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TransitionRefused(_("无法识别的字段：%(f)s") % {"f": ", ".join(sorted(unknown))})
+    for name in ("title", "description", "category", "source"):
+        if name in data and not data[name]:
+            raise TransitionRefused(_("请填写必填项。"), field_errors={name: _("此项为必填项。")})
+    for name, value in data.items():
+        change.set(name, value.strip() if isinstance(value, str) else value)
+    if not change.fields:
+        raise TransitionRefused(_("没有任何修改。"))
+
+
+def _apply_assign(change, *, actor, note, today, at, reason=IssueDeadline.Reason.ASSIGNED, **data):
+    issue = change.issue
+    leader = _require(data, "leader", _("请选择责任领导。"))
+    lead = _require(data, "lead_department", _("请选择牵头单位。"))
+    deadline = data.get("deadline")
+    _check_deadline(deadline, today)
+    if not isinstance(leader, Leader) or not leader.is_active:
+        raise TransitionRefused(
+            _("所选责任领导无效。"), field_errors={"leader": _("所选责任领导无效。")}
+        )
+    if not isinstance(lead, Department) or not lead.is_active:
+        raise TransitionRefused(
+            _("所选牵头单位无效。"), field_errors={"lead_department": _("所选牵头单位无效。")}
+        )
+    previous = issue.deadline
+    change.set("leader", leader)
+    change.set("lead_department", lead)
+    for name in ("measures", "responsible_person"):
+        if name in data and data[name] is not None:
+            change.set(name, data[name].strip())
+    callbacks = []
+    if "co_departments" in data:
+        callback = _set_co_departments(change, data["co_departments"])
+        if callback:
+            callbacks.append(callback)
+    if deadline != previous or reason == IssueDeadline.Reason.ASSIGNED:
+        change.set("deadline", deadline)
+        callbacks.append(
+            _deadline_record(
+                issue, deadline=deadline, previous=previous, reason=reason, actor=actor, at=at
+            )
+        )
+    change.set("assigned_at", at)
+    change.set("accepted_at", None)
+    return callbacks
+
+
+def _apply_reassign(change, *, actor, note, today, at, **data):
+    issue = change.issue
+    data.setdefault("leader", issue.leader)
+    data.setdefault("lead_department", issue.lead_department)
+    data.setdefault("deadline", issue.deadline)
+    callbacks = _apply_assign(
+        change,
+        actor=actor,
+        note=note,
+        today=today,
+        at=at,
+        reason=IssueDeadline.Reason.REASSIGNED,
+        **data,
+    )
+    if not change.fields.keys() - {"assigned_at", "accepted_at"} and not change.m2m:
+        raise TransitionRefused(_("改派未作任何变更：请修改责任领导、牵头单位、配合单位或时限。"))
+    return callbacks
+
+
+def _apply_accept(change, *, actor, note, today, at, **data):
+    change.set("accepted_at", at)
+
+
+def _apply_return(change, *, actor, note, today, at, **data):
+    # back to the office that assigns; the lead department is no longer responsible
+    change.set("lead_department", None)
+    change.set("assigned_at", None)
+    change.set("accepted_at", None)
+    callbacks = _cancel_pending_extension(change.issue, actor, at, _("问题已退回"))
+    clear = _set_co_departments(change, [])
+    return callbacks + [clear] if clear else callbacks
+
+
+def _apply_progress(change, *, actor, note, today, at, progress=None, **data):
+    if progress not in Issue.Progress.values:
+        raise TransitionRefused(
+            _("请选择进展情况。"), field_errors={"progress": _("请选择进展情况。")}
+        )
+    change.set("progress", progress)
+    change.set("progress_note", note)
+    if "measures" in data and data["measures"]:
+        change.set("measures", data["measures"].strip())
+
+
+def _apply_extension_request(change, *, actor, note, today, at, new_deadline=None, **data):
+    issue = change.issue
+    if not isinstance(new_deadline, datetime.date):
+        raise TransitionRefused(
+            _("请填写申请延至的日期。"), field_errors={"new_deadline": _("此项为必填项。")}
+        )
+    if issue.deadline < today:
+        raise TransitionRefused(
+            _("延期须在完成时限（%(deadline)s）之前申请，该问题已逾期。")
+            % {"deadline": issue.deadline.isoformat()}
+        )
+    if new_deadline <= issue.deadline:
+        message = _("申请延至的日期须晚于当前时限（%(deadline)s）。") % {
+            "deadline": issue.deadline.isoformat()
+        }
+        raise TransitionRefused(message, field_errors={"new_deadline": message})
+    if issue.extensions.filter(state=ExtensionRequest.State.PENDING).exists():
+        raise TransitionRefused(_("该问题已有一项待审批的延期申请。"))
+    change.fields["extension_requested"] = ["", new_deadline.isoformat()]
+    return [
+        lambda: ExtensionRequest.objects.create(
+            issue=issue,
+            requested_by=actor,
+            requested_at=at,
+            current_deadline=issue.deadline,
+            requested_deadline=new_deadline,
+            reason=note,
+        )
+    ]
+
+
+def _pending_extension(issue) -> ExtensionRequest:
+    pending = (
+        issue.extensions.select_for_update().filter(state=ExtensionRequest.State.PENDING).first()
+    )
+    if pending is None:
+        raise TransitionRefused(_("该问题没有待审批的延期申请，可能已由他人处理。"))
+    return pending
+
+
+def _apply_extension_approve(change, *, actor, note, today, at, **data):
+    issue = change.issue
+    pending = _pending_extension(issue)
+    previous = issue.deadline
+    change.set("deadline", pending.requested_deadline)
+
+    def save():
+        pending.state = ExtensionRequest.State.APPROVED
+        pending.decided_by, pending.decided_at, pending.decision_note = actor, at, note
+        pending.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+        IssueDeadline.objects.create(
+            issue=issue,
+            deadline=pending.requested_deadline,
+            previous=previous,
+            reason=IssueDeadline.Reason.EXTENDED,
+            set_by=actor,
+            set_at=at,
+        )
+
+    return [save]
+
+
+def _apply_extension_reject(change, *, actor, note, today, at, **data):
+    pending = _pending_extension(change.issue)
+    change.fields["extension_rejected"] = [pending.requested_deadline.isoformat(), ""]
+
+    def save():
+        pending.state = ExtensionRequest.State.REJECTED
+        pending.decided_by, pending.decided_at, pending.decision_note = actor, at, note
+        pending.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+
+    return [save]
+
+
+def _cancel_pending_extension(issue, actor, at, why):
+    def cancel():
+        issue.extensions.filter(state=ExtensionRequest.State.PENDING).update(
+            state=ExtensionRequest.State.CANCELLED,
+            decided_by=actor,
+            decided_at=at,
+            decision_note=str(why),
+        )
+
+    return [cancel]
+
+
+def _apply_resolve(change, *, actor, note, today, at, resolution=None, **data):
+    resolution = (resolution or "").strip()
+    if not resolution:
+        raise TransitionRefused(
+            _("请填写办结情况。"), field_errors={"resolution": _("办结须填写办结情况。")}
+        )
+    change.set("resolution", resolution)
+    change.set("resolved_at", at)
+    change.set("resolved_on_time", today <= change.issue.deadline)
+    change.set("progress", Issue.Progress.DONE)
+    return _cancel_pending_extension(change.issue, actor, at, _("问题已办结"))
+
+
+def _apply_close(change, *, actor, note, today, at, satisfaction=None, **data):
+    if satisfaction not in Issue.Satisfaction.values:
+        raise TransitionRefused(
+            _("销号须记录企业（群众）满意度。"),
+            field_errors={"satisfaction": _("请选择满意度。")},
+        )
+    change.set("satisfaction", satisfaction)
+    change.set("satisfaction_note", note)
+    change.set("closed_at", at)
+
+
+def _apply_reopen(change, *, actor, note, today, at, deadline=None, **data):
+    issue = change.issue
+    _check_deadline(deadline, today)
+    previous = issue.deadline
+    change.set("deadline", deadline)
+    change.set("resolved_at", None)
+    change.set("resolved_on_time", None)
+    change.set("closed_at", None)
+    change.set("satisfaction", "")
+    change.set("satisfaction_note", "")
+    change.set("progress", "")
+    return [
+        _deadline_record(
+            issue,
+            deadline=deadline,
+            previous=previous,
+            reason=IssueDeadline.Reason.REOPENED,
+            actor=actor,
+            at=at,
+        )
+    ]
+
+
+def _apply_withdraw(change, *, actor, note, today, at, **data):
+    return _cancel_pending_extension(change.issue, actor, at, _("问题已撤销"))
+
+
+def _apply_urge(change, *, actor, note, today, at, **data):
+    change.set("urge_count", change.issue.urge_count + 1)
+    change.set("last_urged_at", at)
+
+
+def _apply_escalate(change, *, actor, note, today, at, **data):
+    if change.issue.is_escalated:
+        raise TransitionRefused(_("该问题已是督办件。"))
+    change.set("is_escalated", True)
+
+
+def _apply_comment(change, *, actor, note, today, at, **data):
+    return None
+
+
+_APPLY = {
+    Action.EDIT: _apply_edit,
+    Action.ASSIGN: _apply_assign,
+    Action.ACCEPT: _apply_accept,
+    Action.RETURN: _apply_return,
+    Action.REASSIGN: _apply_reassign,
+    Action.PROGRESS: _apply_progress,
+    Action.EXTENSION_REQUEST: _apply_extension_request,
+    Action.EXTENSION_APPROVE: _apply_extension_approve,
+    Action.EXTENSION_REJECT: _apply_extension_reject,
+    Action.RESOLVE: _apply_resolve,
+    Action.CLOSE: _apply_close,
+    Action.REOPEN: _apply_reopen,
+    Action.WITHDRAW: _apply_withdraw,
+    Action.URGE: _apply_urge,
+    Action.ESCALATE: _apply_escalate,
+    Action.COMMENT: _apply_comment,
+}
+assert set(_APPLY) == set(TRANSITIONS), "every action in the table needs its apply function"
+
+
+# -- events, attachments, notifications ---------------------------------------
+
+
+def _event_write(issue, *, actor, action, from_status, to_status, note, changes, at) -> IssueEvent:
+    """Append an event to the issue's hash chain. The caller holds the issue row lock."""
+    previous = issue.events.order_by("-seq").values_list("seq", "digest").first()
+    seq, prev_digest = previous if previous else (0, "")
+    event = IssueEvent(
+        issue=issue,
+        seq=seq + 1,
+        actor=actor,
+        actor_department=_actor_department(actor),
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        changes=changes,
+        created_at=at,
+    )
+    event.digest = event.compute_digest(prev_digest)
+    event.save()
+    return event
+
+
+def _attachments_save(issue, event, actor, files, at) -> None:
+    for file in files:
+        Attachment.objects.create(
+            issue=issue,
+            event=event,
+            file=file,
+            original_name=file.name[:200],
+            content_type=getattr(file, "content_type", "") or "",
+            size=file.size,
+            uploaded_by=actor,
+            uploaded_at=at,
+        )
+
+
+def _notify_on_commit(event: IssueEvent) -> None:
+    if not settings.LEDGER.get("NOTIFY", True):
+        return
+    from ledger.tasks import issue_event_notify
+
+    event_id = event.pk
+    transaction.on_commit(lambda: issue_event_notify.enqueue(event_id=event_id))

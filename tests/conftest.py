@@ -1,0 +1,68 @@
+"""Shared fixtures: one small world with every role and ownership case."""
+
+import pytest
+
+from ledger import workflow
+from tests import factories as f
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+class World:
+    """Departments, users of every role, a leader with an enterprise and a project."""
+
+    def __init__(self):
+        self.dept_a = f.DepartmentFactory(name="区发改委", short_name="发改委")
+        self.dept_b = f.DepartmentFactory(name="区住建局", short_name="住建局")
+        self.dept_c = f.DepartmentFactory(name="区环保局", short_name="环保局")
+        self.oversight = f.DepartmentFactory(
+            name="区政府督查室", kind="oversight", short_name="督查室"
+        )
+        self.staff_a = f.StaffFactory(username="staff_a", department=self.dept_a)
+        self.staff_b = f.StaffFactory(username="staff_b", department=self.dept_b)
+        self.staff_c = f.StaffFactory(username="staff_c", department=self.dept_c)
+        self.supervisor = f.SupervisorFactory(username="supervisor", department=self.oversight)
+        self.admin = f.AdminFactory(username="admin")
+        self.leader = f.LeaderFactory(user__username="leader1", title="副区长")
+        self.other_leader = f.LeaderFactory(user__username="leader2", title="常务副区长")
+        self.enterprise = f.EnterpriseFactory(leader=self.leader)
+        self.project = f.KeyProjectFactory(leader=self.leader)
+        self.category = f.CategoryFactory(name="用地规划")
+        self.source = f.SourceFactory(name="企业走访")
+
+    def raise_issue(self, *, actor=None, **data):
+        data.setdefault("title", "厂区道路积水")
+        data.setdefault("description", "雨后厂区门口道路积水严重。")
+        data.setdefault("category", self.category)
+        data.setdefault("source", self.source)
+        return workflow.issue_raise(actor=actor or self.staff_a, **data)
+
+    def assigned_issue(self, *, lead=None, leader=None, deadline_days=10, **data):
+        issue = self.raise_issue(**data)
+        workflow.transition(
+            issue,
+            actor=self.supervisor,
+            action="assign",
+            leader=leader or self.leader,
+            lead_department=lead or self.dept_b,
+            deadline=f.days_from_today(deadline_days),
+        )
+        return issue
+
+    def in_progress_issue(self, **kwargs):
+        issue = self.assigned_issue(**kwargs)
+        workflow.transition(issue, actor=self.staff_b, action="accept")
+        return issue
+
+    def resolved_issue(self, **kwargs):
+        issue = self.in_progress_issue(**kwargs)
+        workflow.transition(issue, actor=self.staff_b, action="resolve", resolution="已修复排水。")
+        return issue
+
+
+@pytest.fixture
+def world(db):
+    return World()
