@@ -1,9 +1,13 @@
-"""URLs of the ledger app, one block per screen family."""
+"""URLs of the ledger app: each screen family's view module owns its urlpatterns."""
 
 from django.urls import path
 
-from ledger.views import home
+from ledger.views import directory, home, issue, leaders, ledger
 
 urlpatterns = [
     path("", home.home, name="home"),
+    *ledger.urlpatterns,
+    *issue.urlpatterns,
+    *leaders.urlpatterns,
+    *directory.urlpatterns,
 ]

@@ -1,0 +1,1 @@
+"""Forms: they parse and explain input; the workflow and services decide and write."""

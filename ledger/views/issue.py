@@ -1,0 +1,3 @@
+"""Views: issue screens."""
+
+urlpatterns = []

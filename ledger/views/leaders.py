@@ -1,0 +1,3 @@
+"""Views: leaders screens."""
+
+urlpatterns = []

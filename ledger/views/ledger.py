@@ -1,0 +1,3 @@
+"""Views: ledger screens."""
+
+urlpatterns = []
