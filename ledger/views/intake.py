@@ -1,0 +1,3 @@
+"""Views: logging an issue and correcting it before assignment."""
+
+urlpatterns = []
