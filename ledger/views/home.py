@@ -1,21 +1,27 @@
-"""Home (工作台): what waits for the signed-in user."""
+"""Home (工作台): what waits for the signed-in user, as cards that open the ledger."""
 
-from django.conf import settings
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from ledger.selectors import home_counts, ledger_queryset
+from ledger.filters import OPEN_STATUS_VALUES
+from ledger.selectors import home_cards, issues_most_urgent
+
+URGENT_LIMIT = 10
 
 
 @login_required
 def home(request):
-    issues = ledger_queryset(request.user).order_by("deadline", "-raised_at")
-    page_size = settings.LEDGER["PAGE_SIZE"]
     return render(
         request,
         "ledger/home.html",
         {
-            "counts": home_counts(request.user),
-            "issues": issues.open()[:page_size],
+            "cards": home_cards(request.user),
+            "issues": issues_most_urgent(request.user, limit=URGENT_LIMIT),
+            # the same list in the ledger: every open issue, most pressing first
+            "urgent_query": urlencode(
+                [("status", s) for s in OPEN_STATUS_VALUES] + [("sort", "health")]
+            ),
         },
     )

@@ -1,0 +1,334 @@
+"""Forms for logging an issue (登记) and correcting it before assignment (修改).
+
+They parse and explain input; workflow.issue_raise() / workflow.transition()
+decide and write. The enterprise and key-project fields are search-as-you-type
+choosers that also work without JavaScript: the typed text is resolved on the
+server to an exact name or credit code, or the person is told what was found.
+"""
+
+from django import forms
+from django.conf import settings
+from django.db.models import Model, Q
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from ledger import selectors
+from ledger.forms.widgets import ChooserInput, MultipleFileField
+from ledger.models import Category, Department, Enterprise, Issue, KeyProject, Leader, Source
+from ledger.services import attachment_validate
+
+# the fields the form sends to the workflow (a subset of workflow.EDITABLE_FIELDS)
+ISSUE_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "source",
+    "urgency",
+    "enterprise",
+    "project",
+    "leader",
+    "measures",
+)
+
+
+def _as_pk(value) -> int | None:
+    """A primary key from form input, or None (no overflow on PostgreSQL's bigint)."""
+    value = str(value if value is not None else "").strip()
+    if value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
+
+
+def _leader_label(leader) -> str:
+    return str(leader) if leader is not None else ""
+
+
+class ChooserField(forms.Field):
+    """A model row chosen by typing: hidden id from the list, or the typed text resolved."""
+
+    def __init__(self, *, queryset, lookup_url, placeholder="", **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "widget",
+            ChooserInput(
+                lookup_url=lookup_url, leader_field_id="id_leader", placeholder=placeholder
+            ),
+        )
+        super().__init__(**kwargs)
+        self.queryset = queryset
+
+    # -- what the subclasses say -------------------------------------------------
+
+    def names_of(self, obj) -> set[str]:
+        return {obj.name}
+
+    def named(self, text) -> list:
+        raise NotImplementedError
+
+    def near(self, text) -> list:
+        raise NotImplementedError
+
+    def message_none(self, text):
+        raise NotImplementedError
+
+    def message_one_near(self, text, names):
+        raise NotImplementedError
+
+    def message_several(self, text, names):
+        raise NotImplementedError
+
+    def hint(self, obj) -> str:
+        if getattr(obj, "leader_id", None):
+            return _("分包领导：%(leader)s") % {"leader": _leader_label(obj.leader)}
+        return ""
+
+    # -- forms.Field ---------------------------------------------------------------
+
+    def _object(self, value):
+        if isinstance(value, Model):
+            return value
+        pk = _as_pk(value)
+        if pk is None:
+            return None
+        return self.queryset.select_related("leader__user").filter(pk=pk).first()
+
+    def prepare_value(self, value):
+        if isinstance(value, dict):
+            text = value.get("text") or ""
+            obj = self._object(value.get("pk"))
+            hint = self.hint(obj) if obj is not None and text.strip() in self.names_of(obj) else ""
+            return {"pk": value.get("pk") or "", "text": text, "hint": hint}
+        obj = self._object(value)
+        if obj is None:
+            return {"pk": "", "text": "", "hint": ""}
+        return {"pk": obj.pk, "text": obj.name, "hint": self.hint(obj)}
+
+    def to_python(self, value):
+        if not isinstance(value, dict):
+            value = {"pk": "", "text": "" if value is None else str(value)}
+        text = selectors.lookup_text(value.get("text"))
+        if not text:
+            return None
+        obj = self._object(value.get("pk"))
+        if obj is not None and text in self.names_of(obj):
+            return obj
+        matches = self.named(text)
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise forms.ValidationError(
+                self.message_several(text, [m.name for m in matches]), code="several"
+            )
+        near = self.near(text)
+        if not near:
+            raise forms.ValidationError(self.message_none(text), code="none")
+        names = [obj.name for obj in near]
+        if len(near) == 1:
+            raise forms.ValidationError(self.message_one_near(text, names), code="near")
+        raise forms.ValidationError(self.message_several(text, names), code="several")
+
+    def has_changed(self, initial, data):
+        try:
+            value = self.to_python(data)
+        except forms.ValidationError:
+            return True
+        initial_obj = self._object(initial)
+        return (value.pk if value else None) != (initial_obj.pk if initial_obj else None)
+
+
+def _names(names) -> str:
+    shown = "、".join(f"“{name}”" for name in names[:5])
+    return shown + ("……" if len(names) > 5 else "")
+
+
+class EnterpriseChooserField(ChooserField):
+    def names_of(self, obj):
+        return {obj.name, obj.credit_code}
+
+    def named(self, text):
+        return selectors.enterprises_named(text, self.queryset)
+
+    def near(self, text):
+        return selectors.enterprises_matching(text, limit=6)
+
+    def message_none(self, text):
+        return _("未找到名称或统一社会信用代码为“%(text)s”的企业，请检查输入。") % {"text": text}
+
+    def message_one_near(self, text, names):
+        return _(
+            "没有名称或信用代码与“%(text)s”完全一致的企业。您要找的是否是%(names)s？"
+            "请输入完整名称或统一社会信用代码。"
+        ) % {"text": text, "names": _names(names)}
+
+    def message_several(self, text, names):
+        return _("有多家企业与“%(text)s”相符：%(names)s。请输入完整名称或统一社会信用代码。") % {
+            "text": text,
+            "names": _names(names),
+        }
+
+
+class ProjectChooserField(ChooserField):
+    def named(self, text):
+        return selectors.projects_named(text, self.queryset)
+
+    def near(self, text):
+        return selectors.projects_matching(text, limit=6)
+
+    def message_none(self, text):
+        return _("未找到名称为“%(text)s”的重点项目，请检查输入。") % {"text": text}
+
+    def message_one_near(self, text, names):
+        return _(
+            "没有名称与“%(text)s”完全一致的重点项目。您要找的是否是%(names)s？请输入完整名称。"
+        ) % {"text": text, "names": _names(names)}
+
+    def message_several(self, text, names):
+        return _("有多个重点项目与“%(text)s”相符：%(names)s。请输入完整名称。") % {
+            "text": text,
+            "names": _names(names),
+        }
+
+
+def _required(message):
+    return {"required": message}
+
+
+class IssueForm(forms.Form):
+    """登记问题: the short form staff fill in."""
+
+    title = forms.CharField(
+        label=_("问题标题"),
+        max_length=200,
+        error_messages=_required(_("请填写问题标题。")),
+        help_text=_("一句话说明问题，例如“厂区门前道路雨后积水”。"),
+    )
+    description = forms.CharField(
+        label=_("问题描述"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages=_required(_("请填写问题描述。")),
+    )
+    category = forms.ModelChoiceField(
+        label=_("问题类别"),
+        queryset=Category.objects.none(),
+        empty_label=_("请选择"),
+        error_messages=_required(_("请选择问题类别。")),
+    )
+    source = forms.ModelChoiceField(
+        label=_("问题来源"),
+        queryset=Source.objects.none(),
+        empty_label=_("请选择"),
+        error_messages=_required(_("请选择问题来源。")),
+    )
+    urgency = forms.ChoiceField(
+        label=_("紧急程度"),
+        choices=Issue.Urgency.choices,
+        initial=Issue.Urgency.NORMAL,
+        error_messages=_required(_("请选择紧急程度。")),
+    )
+    enterprise = EnterpriseChooserField(
+        label=_("企业"),
+        queryset=Enterprise.objects.none(),
+        lookup_url=reverse_lazy("enterprise_lookup"),
+        placeholder=_("输入企业名称或统一社会信用代码"),
+    )
+    project = ProjectChooserField(
+        label=_("重点项目"),
+        queryset=KeyProject.objects.none(),
+        lookup_url=reverse_lazy("project_lookup"),
+        placeholder=_("输入项目名称"),
+    )
+    leader = forms.ModelChoiceField(
+        label=_("建议责任领导"),
+        queryset=Leader.objects.none(),
+        required=False,
+        empty_label=_("（按企业或项目的分包领导）"),
+        help_text=_("留空时，默认为所选企业或重点项目的分包领导。"),
+    )
+    measures = forms.CharField(
+        label=_("整改措施"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    attachments = MultipleFileField(
+        label=_("附件"),
+        validators=[attachment_validate],
+    )
+    confirm_duplicates = forms.BooleanField(label=_("仍然登记"), required=False)
+
+    def __init__(self, *args, user, issue: Issue | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.issue = issue
+
+        def active_or_current(model, current_id):
+            condition = Q(is_active=True)
+            if current_id:
+                condition |= Q(pk=current_id)
+            return model.objects.filter(condition)
+
+        self.fields["category"].queryset = active_or_current(
+            Category, issue.category_id if issue else None
+        )
+        self.fields["source"].queryset = active_or_current(
+            Source, issue.source_id if issue else None
+        )
+        self.fields["leader"].queryset = active_or_current(
+            Leader, issue.leader_id if issue else None
+        ).select_related("user")
+        self.fields["enterprise"].queryset = active_or_current(
+            Enterprise, issue.enterprise_id if issue else None
+        )
+        self.fields["project"].queryset = KeyProject.objects.all()
+        if "attachments" in self.fields:
+            self.fields["attachments"].help_text = _(
+                "可多选。允许的类型：%(types)s；单个文件不超过 %(max)s。"
+            ) % {
+                "types": ", ".join(settings.ATTACHMENT_ALLOWED_EXTENSIONS),
+                "max": filesizeformat(settings.ATTACHMENT_MAX_BYTES),
+            }
+        if issue is None and not getattr(user, "department_id", None):
+            # people without a department (e.g. the system administrator) say for whom they log
+            self.fields["raising_department"] = forms.ModelChoiceField(
+                label=_("登记单位"),
+                queryset=Department.objects.filter(is_active=True),
+                empty_label=_("请选择"),
+                error_messages=_required(_("请选择登记单位。")),
+            )
+
+    def workflow_fields(self) -> dict:
+        """The cleaned values in the shape workflow.issue_raise() takes."""
+        data = {name: self.cleaned_data.get(name) for name in ISSUE_FIELDS}
+        data["measures"] = (data["measures"] or "").strip()
+        if "raising_department" in self.fields:
+            data["raising_department"] = self.cleaned_data.get("raising_department")
+        return data
+
+
+class IssueEditForm(IssueForm):
+    """修改: the same fields as logging, before assignment; no attachments."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, issue: Issue, **kwargs):
+        super().__init__(*args, issue=issue, **kwargs)
+        del self.fields["attachments"]
+        del self.fields["confirm_duplicates"]
+        self.fields["leader"].label = _("责任领导")
+        self.fields["version"].error_messages["required"] = _(
+            "页面信息不完整，请刷新页面后重新修改。"
+        )
+
+    @classmethod
+    def initial_for(cls, issue: Issue) -> dict:
+        initial = {name: getattr(issue, name) for name in ISSUE_FIELDS}
+        initial["version"] = issue.version
+        return initial
+
+    def changed_fields(self) -> dict:
+        """Only what differs from the issue: the workflow records exactly that."""
+        return {
+            name: value
+            for name, value in self.workflow_fields().items()
+            if name in ISSUE_FIELDS and value != getattr(self.issue, name)
+        }

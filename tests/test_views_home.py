@@ -1,0 +1,148 @@
+"""Home (工作台): each role's cards, and every card's count equals its ledger link's rows."""
+
+import pytest
+from django.urls import reverse
+
+from ledger.selectors import home_cards
+from tests import factories as f
+from tests.test_views_ledger import Ledger, user_of
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def ledger(world, settings):
+    settings.LEDGER = {**settings.LEDGER, "PAGE_SIZE": 50}
+    return Ledger(world)
+
+
+# what waits for whom in the Ledger scenario (see tests/test_views_ledger.py)
+EXPECTED = {
+    "staff_a": {
+        "to_accept": 0,
+        "to_progress": 0,
+        "due_soon": 0,
+        "overdue": 0,
+        "raised_by_us": 1,
+    },
+    "staff_b": {
+        "to_accept": 1,
+        "to_progress": 1,
+        "due_soon": 1,
+        "overdue": 0,
+        "raised_by_us": 1,
+    },
+    "staff_c": {
+        "to_accept": 0,
+        "to_progress": 1,
+        "due_soon": 0,
+        "overdue": 1,
+        "raised_by_us": 0,
+    },
+    "leader": {
+        "my_items": 3,
+        "to_assign": 1,
+        "awaiting_close": 0,
+        "extensions": 0,
+        "overdue": 1,
+    },
+    "other_leader": {
+        "my_items": 1,
+        "to_assign": 0,
+        "awaiting_close": 1,
+        "extensions": 1,
+        "overdue": 0,
+    },
+    "supervisor": {
+        "unassigned": 2,
+        "unassigned_late": 1,
+        "overdue": 1,
+        "due_soon": 1,
+        "awaiting_close": 1,
+        "extensions": 1,
+    },
+}
+EXPECTED["admin"] = EXPECTED["supervisor"]
+
+
+@pytest.mark.parametrize("who", sorted(EXPECTED))
+def test_home_shows_what_waits_for_each_role(client, ledger, who):
+    client.force_login(user_of(ledger.w, who))
+    response = client.get("/")
+    assert response.status_code == 200
+    cards = {card.key: card.count for card in response.context["cards"]}
+    assert cards == EXPECTED[who]
+
+
+@pytest.mark.parametrize("who", sorted(EXPECTED))
+def test_each_card_count_equals_the_rows_of_the_ledger_it_links_to(client, ledger, who):
+    user = user_of(ledger.w, who)
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    for card in home_cards(user):
+        link = f"{reverse('issue_list')}?{card.query}"
+        assert f'href="{link.replace("&", "&amp;")}"' in html
+        response = client.get(link)
+        assert response.status_code == 200
+        assert not response.context["filter_errors"], card
+        assert response.context["page_obj"].paginator.count == card.count, card
+
+
+def test_card_counts_follow_the_ledger_as_issues_move(client, ledger):
+    """A card and its ledger agree after a change, not only by construction of the scenario."""
+    w = ledger.w
+    w.assigned_issue(lead=w.dept_b)
+    counts = {card.key: card.count for card in home_cards(w.staff_b)}
+    assert counts["to_accept"] == 2
+
+
+def test_most_urgent_open_issues_come_first(client, ledger):
+    client.force_login(ledger.w.supervisor)
+    response = client.get("/")
+    numbers = [issue.number for issue in response.context["issues"]]
+    assert numbers[:2] == [ledger.issues["overdue"].number, ledger.issues["due_soon"].number]
+    assert ledger.issues["closed"].number not in numbers
+    assert ledger.issues["withdrawn"].number not in numbers
+
+
+def test_the_urgent_list_is_the_head_of_the_ledger_it_links_to(client, ledger):
+    client.force_login(ledger.w.supervisor)
+    response = client.get("/")
+    shown = [issue.number for issue in response.context["issues"]]
+    linked = client.get(f"{reverse('issue_list')}?{response.context['urgent_query']}")
+    assert [issue.number for issue in linked.context["issues"]][: len(shown)] == shown
+    assert linked.context["page_obj"].paginator.count == 5  # the open issues
+
+
+def test_urgent_list_only_holds_issues_the_user_may_see(client, ledger):
+    client.force_login(ledger.w.staff_a)
+    numbers = {issue.number for issue in client.get("/").context["issues"]}
+    assert ledger.keys(numbers) == {"raised_late", "assigned", "due_soon"}
+
+
+def test_leader_role_without_a_leader_profile_gets_an_explanation_not_an_error(client, world):
+    orphan = f.UserFactory(username="orphan", role="leader", department=None)
+    client.force_login(orphan)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.context["cards"] == []
+    assert "尚未设置单位或领导信息" in response.content.decode()
+
+
+def test_anonymous_user_is_sent_to_login(client, db):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("who", ["staff_b", "leader", "supervisor"])
+def test_home_renders_in_both_languages(client, ledger, who, language):
+    client.force_login(user_of(ledger.w, who))
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    lang = "zh-CN" if language == "zh-hans" else "en"
+    assert f'<html lang="{lang}">' in response.content.decode()
