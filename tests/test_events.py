@@ -1,0 +1,324 @@
+"""办理记录 are append-only and hash-chained; `manage.py events_verify` proves none was touched."""
+
+import datetime
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, transaction
+from django.db.models.deletion import ProtectedError
+from django.utils import timezone, translation
+
+from ledger import workflow
+from ledger.models import EventImmutableError, Issue, IssueEvent
+from tests import factories as f
+
+TABLE = IssueEvent._meta.db_table
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def closed_issue(world):
+    """An issue with seven events: raise, assign, accept, progress, comment, resolve, close."""
+    issue = world.in_progress_issue()
+    workflow.transition(
+        issue, actor=world.staff_b, action="progress", progress="smooth", note="已开工。"
+    )
+    workflow.transition(issue, actor=world.staff_a, action="comment", note="企业已确认。")
+    workflow.transition(issue, actor=world.staff_b, action="resolve", resolution="已修复。")
+    workflow.transition(issue, actor=world.supervisor, action="close", satisfaction="satisfied")
+    assert issue.events.count() == 7
+    return issue
+
+
+def raw(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def event_of(issue, seq) -> IssueEvent:
+    return issue.events.get(seq=seq)
+
+
+def verify(*numbers) -> tuple[str, str]:
+    """Run events_verify (in Chinese); (stdout, stderr). CommandError propagates."""
+    out, err = io.StringIO(), io.StringIO()
+    with translation.override("zh-hans"):
+        call_command("events_verify", *numbers, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def verify_fails(*numbers) -> tuple[str, CommandError]:
+    err = io.StringIO()
+    with translation.override("zh-hans"), pytest.raises(CommandError) as failed:
+        call_command("events_verify", *numbers, stdout=io.StringIO(), stderr=err)
+    assert failed.value.returncode != 0  # manage.py exits with this status
+    return err.getvalue(), failed.value
+
+
+# -- append-only ------------------------------------------------------------------------------
+
+
+def test_an_event_cannot_be_saved_again(world):
+    issue = world.assigned_issue()
+    event = event_of(issue, 2)
+    event.note = "改写的说明"
+    with pytest.raises(EventImmutableError):
+        event.save()
+    with pytest.raises(EventImmutableError):
+        event.save(update_fields=["note"])
+    assert event_of(issue, 2).note == ""
+
+
+def test_an_event_cannot_be_overwritten_by_a_new_object_with_its_pk(world):
+    issue = world.assigned_issue()
+    original = event_of(issue, 2)
+    forged = IssueEvent(
+        pk=original.pk,
+        issue=issue,
+        seq=2,
+        actor=world.staff_a,
+        action="assign",
+        to_status="assigned",
+        note="伪造",
+    )
+    with pytest.raises(EventImmutableError):
+        forged.save()
+    assert event_of(issue, 2).note == original.note
+    assert event_of(issue, 2).actor == world.supervisor
+
+
+def test_an_event_cannot_be_deleted(world):
+    issue = world.assigned_issue()
+    with pytest.raises(EventImmutableError):
+        event_of(issue, 2).delete()
+    assert issue.events.count() == 2
+
+
+@pytest.mark.parametrize(
+    "queryset",
+    [
+        lambda issue: IssueEvent.objects.all(),
+        lambda issue: IssueEvent.objects.filter(issue=issue),
+        lambda issue: issue.events.all(),
+        lambda issue: issue.events,
+    ],
+    ids=["all", "filter", "related", "related-manager"],
+)
+def test_bulk_update_and_delete_are_refused(world, queryset):
+    issue = world.assigned_issue()
+    before = list(IssueEvent.objects.values_list("pk", "note", "digest"))
+    with pytest.raises(EventImmutableError):
+        queryset(issue).update(note="改写")
+    with pytest.raises(EventImmutableError):
+        queryset(issue).delete()
+    events = list(issue.events.all())
+    for event in events:
+        event.note = "改写"
+    # bulk_update runs in atomic(savepoint=False): give it a savepoint to fail in
+    with pytest.raises(EventImmutableError), transaction.atomic():
+        IssueEvent.objects.bulk_update(events, ["note"])
+    assert list(IssueEvent.objects.values_list("pk", "note", "digest")) == before
+
+
+def test_an_issue_with_events_cannot_be_deleted(world):
+    issue = world.assigned_issue()
+    with pytest.raises(ProtectedError):
+        Issue.objects.get(pk=issue.pk).delete()
+    assert issue.events.count() == 2
+
+
+# -- the digest chain -------------------------------------------------------------------------
+
+
+def test_each_event_chains_to_the_previous_event_of_its_issue(world):
+    issue = closed_issue(world)
+    other = world.assigned_issue()  # interleaved with the first issue's events
+    for subject in (issue, other):
+        previous = ""
+        for expected_seq, event in enumerate(subject.events.order_by("seq"), start=1):
+            assert event.seq == expected_seq
+            assert len(event.digest) == 64
+            assert event.digest == event.compute_digest(previous)
+            if previous:
+                assert event.digest != event.compute_digest("")
+            previous = event.digest
+    digests = list(IssueEvent.objects.values_list("digest", flat=True))
+    assert len(set(digests)) == len(digests)
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["note", "action", "to_status", "from_status", "actor", "changes", "created_at", "seq"],
+)
+def test_the_digest_covers_every_recorded_fact(world, field):
+    issue = closed_issue(world)
+    event = event_of(issue, 4)
+    previous = event_of(issue, 3).digest
+    assert event.compute_digest(previous) == event.digest
+    if field == "note":
+        event.note += "。"
+    elif field == "action":
+        event.action = "urge"
+    elif field == "to_status":
+        event.to_status = "closed"
+    elif field == "from_status":
+        event.from_status = "raised"
+    elif field == "actor":
+        event.actor = world.staff_c
+    elif field == "changes":
+        event.changes = {**event.changes, "progress": ["", "slow"]}
+    elif field == "created_at":
+        event.created_at += datetime.timedelta(microseconds=1)
+    elif field == "seq":
+        event.seq = 5
+    assert event.compute_digest(previous) != event.digest
+    assert event_of(issue, 4).compute_digest("") != event.digest  # the previous digest counts
+
+
+# -- events_verify --------------------------------------------------------------------------------
+
+
+def test_verify_reports_ok_with_counts(world):
+    closed_issue(world)
+    world.assigned_issue()
+    out, err = verify()
+    assert out.startswith("OK")
+    assert "2 个问题" in out
+    assert "9 条办理记录" in out
+    assert err == ""
+
+
+def test_verify_on_an_empty_ledger_is_ok(db):
+    out, _ = verify()
+    assert "0 个问题" in out and "0 条办理记录" in out
+
+
+def test_verify_can_check_chosen_issues(world):
+    issue = closed_issue(world)
+    tampered = world.assigned_issue()
+    raw(f"UPDATE {TABLE} SET note = %s WHERE id = %s", ["改写", event_of(tampered, 2).pk])
+    out, _ = verify(issue.number)
+    assert "1 个问题" in out and "7 条办理记录" in out
+    err, _ = verify_fails(tampered.number)
+    assert tampered.number in err
+    with translation.override("zh-hans"), pytest.raises(CommandError) as unknown:
+        call_command("events_verify", "ZZ-1999-0001", stdout=io.StringIO())
+    assert "ZZ-1999-0001" in str(unknown.value)
+
+
+@pytest.mark.parametrize("column", ["note", "action", "to_status", "actor_id", "created_at"])
+def test_verify_detects_a_column_changed_with_raw_sql(world, column):
+    issue = closed_issue(world)
+    untouched = world.assigned_issue()
+    event = event_of(issue, 5)  # the comment
+    value = {
+        "note": "已由他人改写",
+        "action": "urge",
+        "to_status": "closed",
+        "actor_id": world.staff_c.pk,
+        "created_at": connection.ops.adapt_datetimefield_value(
+            event.created_at - datetime.timedelta(days=1)
+        ),
+    }[column]
+    raw(f"UPDATE {TABLE} SET {column} = %s WHERE id = %s", [value, event.pk])
+    err, failed = verify_fails()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert issue.number in lines[0] and "#5" in lines[0]
+    assert untouched.number not in err
+    assert "1 处" in str(failed)
+
+
+def test_verify_detects_changed_json_changes(world):
+    issue = closed_issue(world)
+    event = event_of(issue, 6)  # resolve: its changes name the resolution
+    changes = {**event.changes, "resolution": ["", "另一种说法"]}
+    raw(
+        f"UPDATE {TABLE} SET changes = %s WHERE id = %s",
+        [json.dumps(changes, ensure_ascii=False), event.pk],
+    )
+    assert IssueEvent.objects.get(pk=event.pk).changes == changes
+    err, _ = verify_fails()
+    assert "#6" in err
+
+
+def test_a_rewritten_digest_breaks_the_next_link(world):
+    """Whoever alters an event and recomputes its digest is caught by the next event."""
+    issue = closed_issue(world)
+    event = event_of(issue, 3)
+    event.note = "补写的说明"
+    digest = event.compute_digest(event_of(issue, 2).digest)
+    raw(f"UPDATE {TABLE} SET note = %s, digest = %s WHERE id = %s", [event.note, digest, event.pk])
+    err, _ = verify_fails()
+    assert "#4" in err
+    assert "#3" not in err
+
+
+def test_verify_detects_a_deleted_middle_event(world):
+    issue = closed_issue(world)
+    middle = event_of(issue, 4)
+    assert not middle.attachments.exists()
+    raw(f"DELETE FROM {TABLE} WHERE id = %s", [middle.pk])
+    assert issue.events.count() == 6
+    err, _ = verify_fails()
+    assert f"{issue.number} #4：办理记录缺失" in err
+    assert "#5" in err  # its successor no longer chains
+
+
+def test_verify_detects_a_deleted_last_event(world):
+    issue = closed_issue(world)
+    raw(f"DELETE FROM {TABLE} WHERE id = %s", [event_of(issue, 7).pk])
+    err, _ = verify_fails()
+    assert issue.number in err and "#6" in err and "缺失" in err
+
+
+def test_verify_detects_a_deleted_first_event_and_an_issue_without_events(world):
+    issue = closed_issue(world)
+    bare = world.raise_issue(title="只有登记记录")
+    raw(f"DELETE FROM {TABLE} WHERE id IN (%s, %s)", [event_of(issue, 1).pk, event_of(bare, 1).pk])
+    err, failed = verify_fails()
+    assert f"{issue.number} #1：办理记录缺失" in err
+    assert f"{bare.number}：没有任何办理记录" in err
+    assert "#2" in err  # the second event chained to the first
+
+
+def test_verify_detects_a_status_that_no_event_explains(world):
+    issue = closed_issue(world)
+    raw(f"UPDATE {Issue._meta.db_table} SET status = %s WHERE id = %s", ["in_progress", issue.pk])
+    err, _ = verify_fails()
+    assert issue.number in err and "状态" in err
+
+
+def test_verify_lists_every_problem(world):
+    first = closed_issue(world)
+    second = closed_issue(world)
+    raw(f"UPDATE {TABLE} SET note = %s WHERE id = %s", ["x", event_of(first, 2).pk])
+    raw(f"UPDATE {TABLE} SET note = %s WHERE id = %s", ["y", event_of(second, 5).pk])
+    raw(f"DELETE FROM {TABLE} WHERE id = %s", [event_of(second, 3).pk])
+    err, failed = verify_fails()
+    lines = err.strip().splitlines()
+    assert len(lines) == 4, lines  # first #2; second #3 missing, #4 unchained, #5 altered
+    assert "4 处" in str(failed)
+
+
+def test_workflow_keeps_one_event_per_version(world):
+    """The invariant events_verify relies on to see a missing last event."""
+    issue = closed_issue(world)
+    workflow.transition(issue, actor=world.supervisor, action="comment", note="回访完成。")
+    workflow.transition(
+        issue,
+        actor=world.supervisor,
+        action="reopen",
+        note="企业反映问题复发。",
+        deadline=f.days_from_today(5),
+        at=timezone.now(),
+    )
+    issue.refresh_from_db()
+    assert issue.version == issue.events.count() == 9
+    assert issue.events.order_by("-seq").first().to_status == issue.status
