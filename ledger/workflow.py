@@ -347,11 +347,13 @@ def _apply_edit(change, *, actor, note, today, at, **data):
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise TransitionRefused(_("无法识别的字段：%(f)s") % {"f": ", ".join(sorted(unknown))})
+    # strip first: a title of spaces is as empty as no title (and the database refuses it)
+    data = {name: v.strip() if isinstance(v, str) else v for name, v in data.items()}
     for name in ("title", "description", "category", "source"):
         if name in data and not data[name]:
             raise TransitionRefused(_("请填写必填项。"), field_errors={name: _("此项为必填项。")})
     for name, value in data.items():
-        change.set(name, value.strip() if isinstance(value, str) else value)
+        change.set(name, value)
     if not change.fields:
         raise TransitionRefused(_("没有任何修改。"))
 
@@ -377,10 +379,11 @@ def _apply_assign(change, *, actor, note, today, at, reason=IssueDeadline.Reason
         if name in data and data[name] is not None:
             change.set(name, data[name].strip())
     callbacks = []
-    if "co_departments" in data:
-        callback = _set_co_departments(change, data["co_departments"])
-        if callback:
-            callbacks.append(callback)
+    # without a new list the current co-departments stay, less the (new) lead department
+    co_departments = data.get("co_departments", issue.co_departments.all())
+    callback = _set_co_departments(change, co_departments)
+    if callback:
+        callbacks.append(callback)
     if deadline != previous or reason == IssueDeadline.Reason.ASSIGNED:
         change.set("deadline", deadline)
         callbacks.append(
@@ -409,6 +412,10 @@ def _apply_reassign(change, *, actor, note, today, at, **data):
     )
     if not change.fields.keys() - {"assigned_at", "accepted_at"} and not change.m2m:
         raise TransitionRefused(_("改派未作任何变更：请修改责任领导、牵头单位、配合单位或时限。"))
+    if change.fields.keys() & {"lead_department", "deadline"}:
+        # a pending request was made by the old lead department against the old deadline;
+        # approving it later would move the new deadline back
+        callbacks += _cancel_pending_extension(issue, actor, at, _("问题已改派"))
     return callbacks
 
 

@@ -754,6 +754,54 @@ def test_resolving_or_returning_cancels_a_pending_extension(cast, action, data):
     assert issue.extensions.get().state == ExtensionRequest.State.CANCELLED
 
 
+def test_reassigning_cancels_a_pending_extension_so_it_cannot_move_the_new_deadline_back(cast):
+    issue = cast.in_progress()  # deadline in 10 days
+    request_extension(issue, cast.world.staff_b, days=20)
+    workflow.transition(
+        issue, actor=cast.world.supervisor, action="reassign", deadline=f.days_from_today(40)
+    )
+    request = issue.extensions.get()
+    assert request.state == ExtensionRequest.State.CANCELLED
+    assert request.decided_by == cast.world.supervisor
+    assert_refused_and_unchanged(
+        issue, contains="延期申请", actor=cast.responsible_leader.user, action="extension_approve"
+    )
+    assert issue.deadline == f.days_from_today(40)
+
+
+def test_reassigning_only_the_co_departments_keeps_a_pending_extension(cast):
+    issue = cast.in_progress()
+    request_extension(issue, cast.world.staff_b, days=20)
+    workflow.transition(
+        issue, actor=cast.world.supervisor, action="reassign", co_departments=[cast.dept_d]
+    )
+    assert issue.extensions.get().state == ExtensionRequest.State.PENDING
+
+
+def test_a_co_department_made_lead_is_no_longer_listed_as_co_department(cast):
+    issue = cast.assigned()  # lead dept_b, co dept_c
+    event = workflow.transition(
+        issue, actor=cast.world.supervisor, action="reassign", lead_department=cast.world.dept_c
+    )
+    assert issue.lead_department == cast.world.dept_c
+    assert list(issue.co_departments.all()) == []
+    assert event.changes["co_departments"] == [str(cast.world.dept_c), ""]
+
+
+@pytest.mark.parametrize("field", ["title", "description"])
+def test_editing_a_required_text_to_blank_is_refused(cast, field):
+    issue = cast.raised()
+    assert_refused_and_unchanged(
+        issue, field=field, actor=cast.world.staff_a, action="edit", **{field: " \u3000 \n"}
+    )
+
+
+def test_edit_stores_trimmed_text(cast):
+    issue = cast.raised()
+    workflow.transition(issue, actor=cast.world.staff_a, action="edit", title="  新标题  ")
+    assert issue.title == "新标题"
+
+
 # -- other refusals ---------------------------------------------------------------------------
 
 
