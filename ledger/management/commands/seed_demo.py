@@ -2,12 +2,13 @@
 
 Deterministic: the same rows on every machine seeded on the same day (one fixed
 random seed; dates are relative to today). Idempotent: running it again changes
-nothing. Master data (units, people, enterprises, contacts, projects) is matched on
-its natural key (name, username) and saved only when a value differs, so no
-history rows pile up. The demo issues are recognised by their titles
-(demo.DEMO_TITLES): if any of them is already in the ledger, no issue is created,
-and because the whole seed runs in one transaction, either every demo issue exists
-or none does.
+nothing (on a later day only the key projects' year and completed investment are
+brought up to date, so their pace stays meaningful). Master data (units, people,
+enterprises, contacts, projects) is matched on its natural key (name, username)
+and saved only when a value differs, so no history rows pile up. The demo issues
+are recognised by their titles (demo.DEMO_TITLES): if any of them is already in the
+ledger, no issue is created, and because the whole seed runs in one transaction,
+either every demo issue exists or none does.
 
 Issues are raised and moved only through ledger.workflow, with `at=` backdating
 each step, so every demo issue has a believable timeline and valid event chain.
@@ -43,6 +44,7 @@ from ledger.workdays import is_working_day
 
 # A fixed salt makes the demo password's hash the same on every run, so re-seeding
 # does not rewrite it (the password itself is printed by demo_logins: nothing to hide).
+# A demo account whose password was changed gets the demo password back.
 _DEMO_SALT = "zhongzhanDemoSalt2014ab"
 
 
