@@ -1,0 +1,415 @@
+"""Forms for the actions on an issue page: one form per workflow action.
+
+They parse and explain input (dates, required reasons, files) so a person gets a
+message next to the field; workflow.transition() still decides and writes, and
+its refusals are put back on the same fields by the view. Every form carries the
+issue `version` it was built from, so a change made meanwhile is detected.
+"""
+
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ledger.models import Department, Issue, Leader
+from ledger.services import attachment_validate
+from ledger.states import Action
+
+NOTE_MAX_LENGTH = 5000
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Several files in one input; each is checked by services.attachment_validate()."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("附件"))
+        kwargs.setdefault("validators", [attachment_validate])
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        if not data:
+            return []
+        files = data if isinstance(data, list | tuple) else [data]
+        cleaned, errors = [], []
+        for file in files:
+            try:
+                cleaned.append(super().clean(file, initial))
+            except ValidationError as error:
+                # several files may be refused at once: say which
+                name = getattr(file, "name", "") or "?"
+                errors.extend(
+                    ValidationError(
+                        _("“%(name)s”：%(error)s"), params={"name": name, "error": message}
+                    )
+                    for message in error.messages
+                )
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; the value is always sent as YYYY-MM-DD."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _note(label, *, required: bool, help_text="", rows: int = 3) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=NOTE_MAX_LENGTH,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages={"required": _("此项为必填项。")},
+    )
+
+
+def _date(label, *, required: bool = True, help_text="") -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=DateInput(),
+        error_messages={
+            "required": _("请填写日期。"),
+            "invalid": _("请输入有效的日期，例如 2026-11-30。"),
+        },
+    )
+
+
+class ActionForm(forms.Form):
+    """What every action form has: the issue version it was built from."""
+
+    action: Action
+    # the workflow keeps uploaded files on these actions' events
+    accepts_files = False
+    # fields passed to workflow.transition() besides `note`
+    data_fields: tuple[str, ...] = ()
+    submit_label = _("提交")
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={
+            "required": _("页面信息不完整，请刷新页面后重新提交。"),
+            "invalid": _("页面信息不完整，请刷新页面后重新提交。"),
+            "min_value": _("页面信息不完整，请刷新页面后重新提交。"),
+        },
+    )
+
+    def __init__(self, *args, issue: Issue, user, today: datetime.date | None = None, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"] = {**self.initial_for(issue), **kwargs["initial"]}
+        super().__init__(*args, **kwargs)
+        self.issue = issue
+        self.user = user
+        self.today = today or timezone.localdate()
+        if self.accepts_files:
+            self.fields["attachments"] = AttachmentsField(
+                help_text=_("可多选。允许的类型：%(types)s；单个文件不超过 %(max)s。")
+                % {
+                    "types": ", ".join(settings.ATTACHMENT_ALLOWED_EXTENSIONS),
+                    "max": filesizeformat(settings.ATTACHMENT_MAX_BYTES),
+                }
+            )
+
+    def initial_for(self, issue: Issue) -> dict:
+        return {"version": issue.version}
+
+    def submitted_version(self) -> int | None:
+        """The version the page was built from, read even when the form is not valid."""
+        value = str(self.data.get("version", "")).strip()
+        return int(value) if value.isdigit() and len(value) < 10 else None
+
+    def _no_earlier_than_today(self, name: str) -> None:
+        value = self.cleaned_data.get(name)
+        if value is not None and value < self.today:
+            self.add_error(
+                name, _("完成时限不能早于今天（%(today)s）。") % {"today": self.today.isoformat()}
+            )
+
+    def _set_min_date(self, name: str, minimum: datetime.date) -> None:
+        self.fields[name].widget.attrs["min"] = minimum.isoformat()
+
+    # -- what the view hands to the workflow ---------------------------------------------
+
+    def transition_kwargs(self) -> dict:
+        data = {name: self.cleaned_data.get(name) for name in self.data_fields}
+        data["note"] = self.cleaned_data.get("note") or ""
+        data["expected_version"] = self.cleaned_data["version"]
+        data["files"] = self.cleaned_data.get("attachments") or []
+        return data
+
+
+class AssignForm(ActionForm):
+    """交办: responsible leader, lead department, co-departments and deadline."""
+
+    action = Action.ASSIGN
+    submit_label = _("交办")
+    data_fields = (
+        "leader",
+        "lead_department",
+        "co_departments",
+        "deadline",
+        "measures",
+        "responsible_person",
+    )
+
+    leader = forms.ModelChoiceField(
+        label=_("责任领导"),
+        queryset=Leader.objects.none(),
+        empty_label=_("请选择"),
+        error_messages={"required": _("请选择责任领导。")},
+    )
+    lead_department = forms.ModelChoiceField(
+        label=_("牵头单位"),
+        queryset=Department.objects.none(),
+        empty_label=_("请选择"),
+        error_messages={"required": _("请选择牵头单位。")},
+    )
+    co_departments = forms.ModelMultipleChoiceField(
+        label=_("配合单位"),
+        queryset=Department.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("可多选；牵头单位不必再选。"),
+    )
+    deadline = _date(_("完成时限"))
+    responsible_person = forms.CharField(label=_("责任人"), max_length=50, required=False)
+    measures = _note(_("整改措施"), required=False)
+    note = _note(_("交办意见"), required=False, rows=2)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leader"].queryset = Leader.objects.filter(is_active=True).select_related(
+            "user"
+        )
+        departments = Department.objects.filter(is_active=True)
+        self.fields["lead_department"].queryset = departments
+        self.fields["co_departments"].queryset = departments
+        self._set_min_date("deadline", self.today)
+
+    def initial_for(self, issue):
+        initial = super().initial_for(issue)
+        initial.update(
+            leader=issue.leader_id,
+            lead_department=issue.lead_department_id,
+            co_departments=[d.pk for d in issue.co_departments.all()],
+            deadline=issue.deadline,
+            measures=issue.measures,
+            responsible_person=issue.responsible_person,
+        )
+        return initial
+
+    def clean(self):
+        cleaned = super().clean()
+        self._no_earlier_than_today("deadline")
+        lead = cleaned.get("lead_department")
+        if lead is not None and cleaned.get("co_departments") is not None:
+            # the lead department is not also its own co-department
+            cleaned["co_departments"] = [d for d in cleaned["co_departments"] if d.pk != lead.pk]
+        for name in ("measures", "responsible_person"):
+            cleaned[name] = (cleaned.get(name) or "").strip()
+        return cleaned
+
+
+class ReassignForm(AssignForm):
+    """改派: the same fields as 交办, prefilled with the current ones."""
+
+    action = Action.REASSIGN
+    submit_label = _("改派")
+    note = _note(_("改派说明"), required=False, rows=2)
+
+
+class AcceptForm(ActionForm):
+    """签收: the lead department confirms it takes the issue on."""
+
+    action = Action.ACCEPT
+    submit_label = _("确认签收")
+    note = _note(_("签收意见"), required=False, rows=2, help_text=_("选填。"))
+
+
+class ReturnForm(ActionForm):
+    action = Action.RETURN
+    submit_label = _("退回")
+    note = _note(
+        _("退回理由"), required=True, help_text=_("例如：不属于本单位职责，建议交由某单位办理。")
+    )
+
+
+class ProgressForm(ActionForm):
+    action = Action.PROGRESS
+    accepts_files = True
+    submit_label = _("提交进展")
+    data_fields = ("progress",)
+
+    progress = forms.ChoiceField(
+        label=_("进展情况"),
+        choices=[
+            (value, label)
+            for value, label in Issue.Progress.choices
+            if value != Issue.Progress.DONE
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择进展情况。")},
+    )
+    note = _note(_("进展说明"), required=True)
+
+    def initial_for(self, issue):
+        initial = super().initial_for(issue)
+        if issue.progress and issue.progress != Issue.Progress.DONE:
+            initial["progress"] = issue.progress
+        return initial
+
+
+class ExtensionRequestForm(ActionForm):
+    action = Action.EXTENSION_REQUEST
+    submit_label = _("提交延期申请")
+    data_fields = ("new_deadline",)
+
+    new_deadline = _date(_("申请延至"))
+    note = _note(_("延期理由"), required=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.issue.deadline:
+            self.fields["new_deadline"].help_text = _("当前时限：%(deadline)s。") % {
+                "deadline": self.issue.deadline.isoformat()
+            }
+            self._set_min_date(
+                "new_deadline",
+                max(self.issue.deadline + datetime.timedelta(days=1), self.today),
+            )
+
+    def clean_new_deadline(self):
+        value = self.cleaned_data["new_deadline"]
+        current = self.issue.deadline
+        if current is not None and value <= current:
+            raise ValidationError(
+                _("申请延至的日期须晚于当前时限（%(deadline)s）。")
+                % {"deadline": current.isoformat()}
+            )
+        return value
+
+
+class ExtensionApproveForm(ActionForm):
+    action = Action.EXTENSION_APPROVE
+    submit_label = _("批准延期")
+    note = _note(_("审批意见"), required=False, rows=2, help_text=_("选填。"))
+
+
+class ExtensionRejectForm(ActionForm):
+    action = Action.EXTENSION_REJECT
+    submit_label = _("驳回延期")
+    note = _note(_("驳回理由"), required=True)
+
+
+class ResolveForm(ActionForm):
+    action = Action.RESOLVE
+    accepts_files = True
+    submit_label = _("提交办结")
+    data_fields = ("resolution",)
+
+    resolution = forms.CharField(
+        label=_("办结情况"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("写明问题如何解决、结果如何，可附照片或文件。"),
+        error_messages={"required": _("办结须填写办结情况。")},
+    )
+
+
+class CloseForm(ActionForm):
+    action = Action.CLOSE
+    submit_label = _("销号")
+    data_fields = ("satisfaction",)
+
+    satisfaction = forms.ChoiceField(
+        label=_("满意度"),
+        choices=Issue.Satisfaction.choices,
+        widget=forms.RadioSelect,
+        help_text=_("企业（群众）对办理结果的评价。"),
+        error_messages={"required": _("请选择满意度。")},
+    )
+    note = _note(_("满意度说明"), required=False, rows=2, help_text=_("选填，例如回访情况。"))
+
+
+class ReopenForm(ActionForm):
+    action = Action.REOPEN
+    submit_label = _("重办")
+    data_fields = ("deadline",)
+
+    deadline = _date(_("新的完成时限"))
+    note = _note(_("重办理由"), required=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._set_min_date("deadline", self.today)
+
+    def clean(self):
+        cleaned = super().clean()
+        self._no_earlier_than_today("deadline")
+        return cleaned
+
+
+class WithdrawForm(ActionForm):
+    action = Action.WITHDRAW
+    submit_label = _("撤销")
+    note = _note(_("撤销理由"), required=True, help_text=_("例如：与某编号问题重复。"))
+
+
+class UrgeForm(ActionForm):
+    action = Action.URGE
+    submit_label = _("催办")
+    note = _note(_("催办意见"), required=False, rows=2, help_text=_("选填。"))
+
+
+class EscalateForm(ActionForm):
+    action = Action.ESCALATE
+    submit_label = _("列为督办件")
+    note = _note(_("督办理由"), required=True)
+
+
+class CommentForm(ActionForm):
+    action = Action.COMMENT
+    accepts_files = True
+    submit_label = _("添加备注")
+    note = _note(_("备注内容"), required=True)
+
+
+# every action of states.TRANSITIONS except `edit`, which has its own screen
+ACTION_FORMS: dict[Action, type[ActionForm]] = {
+    form.action: form
+    for form in (
+        AssignForm,
+        ReassignForm,
+        AcceptForm,
+        ReturnForm,
+        ProgressForm,
+        ExtensionRequestForm,
+        ExtensionApproveForm,
+        ExtensionRejectForm,
+        ResolveForm,
+        CloseForm,
+        ReopenForm,
+        WithdrawForm,
+        UrgeForm,
+        EscalateForm,
+        CommentForm,
+    )
+}
