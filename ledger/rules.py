@@ -43,11 +43,15 @@ def _leader_id(user):
 
 @rules.predicate
 def is_responsible_leader(user, issue):
+    if issue is None:
+        return False
     return issue.leader_id is not None and issue.leader_id == _leader_id(user)
 
 
 @rules.predicate
 def leads_subject(user, issue):
+    if issue is None:
+        return False
     """The user is the 分包 leader of the issue's enterprise or key project."""
     leader_id = _leader_id(user)
     if leader_id is None:
@@ -59,16 +63,22 @@ def leads_subject(user, issue):
 
 @rules.predicate
 def in_lead_department(user, issue):
+    if issue is None:
+        return False
     return issue.lead_department_id is not None and issue.lead_department_id == user.department_id
 
 
 @rules.predicate
 def in_raising_department(user, issue):
+    if issue is None:
+        return False
     return issue.raising_department_id == user.department_id or issue.raised_by_id == user.pk
 
 
 @rules.predicate
 def in_co_department(user, issue):
+    if issue is None:
+        return False
     if not user.department_id:
         return False
     return any(d.pk == user.department_id for d in issue.co_departments.all())

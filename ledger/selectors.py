@@ -131,6 +131,220 @@ def departments_active() -> QuerySet:
     return Department.objects.filter(is_active=True)
 
 
+# -- logging an issue: choosers and likely duplicates ---------------------------
+
+LOOKUP_LIMIT = 20
+# titles at least this similar (0..1) are shown as likely duplicates
+DUPLICATE_SIMILARITY = 0.5
+
+
+def lookup_text(q) -> str:
+    """What a chooser searches for: no NUL (PostgreSQL refuses it), trimmed, bounded."""
+    return str(q or "").replace("\x00", "").strip()[:100]
+
+
+def enterprises_matching(q, limit: int = LOOKUP_LIMIT) -> list:
+    """Active enterprises whose name or credit code contains `q`; names starting with it first."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from ledger.models import Enterprise
+    from ledger.validators import credit_code_normalize
+
+    q = lookup_text(q)
+    if not q:
+        return []
+    condition = Q(name__icontains=q)
+    code = credit_code_normalize(q)
+    if code:
+        condition |= Q(credit_code__contains=code)
+    return list(
+        Enterprise.objects.filter(is_active=True)
+        .filter(condition)
+        .select_related("leader__user")
+        .annotate(
+            rank=Case(
+                When(name__istartswith=q, then=Value(0)), default=1, output_field=IntegerField()
+            )
+        )
+        .order_by("rank", "name")[:limit]
+    )
+
+
+def projects_matching(q, limit: int = LOOKUP_LIMIT) -> list:
+    """Key projects whose name, or owner's name or credit code, contains `q`."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from ledger.models import KeyProject
+    from ledger.validators import credit_code_normalize
+
+    q = lookup_text(q)
+    if not q:
+        return []
+    condition = Q(name__icontains=q) | Q(owner__name__icontains=q)
+    code = credit_code_normalize(q)
+    if code:
+        condition |= Q(owner__credit_code__contains=code)
+    return list(
+        KeyProject.objects.filter(condition)
+        .select_related("leader__user", "owner")
+        .annotate(
+            rank=Case(
+                When(name__istartswith=q, then=Value(0)), default=1, output_field=IntegerField()
+            )
+        )
+        .order_by("rank", "name")[:limit]
+    )
+
+
+def enterprises_named(text, queryset=None) -> list:
+    """Enterprises whose name or credit code is exactly `text` (as typed or normalised)."""
+    import unicodedata
+
+    from ledger.models import Enterprise
+    from ledger.validators import credit_code_normalize
+
+    text = lookup_text(text)
+    if not text:
+        return []
+    folded = unicodedata.normalize("NFKC", text)
+    queryset = Enterprise.objects.filter(is_active=True) if queryset is None else queryset
+    condition = Q(name=text) | Q(name=folded) | Q(credit_code=credit_code_normalize(text))
+    return list(queryset.filter(condition).select_related("leader__user")[:5])
+
+
+def projects_named(text, queryset=None) -> list:
+    """Key projects whose name is exactly `text` (as typed or normalised)."""
+    import unicodedata
+
+    from ledger.models import KeyProject
+
+    text = lookup_text(text)
+    if not text:
+        return []
+    folded = unicodedata.normalize("NFKC", text)
+    queryset = KeyProject.objects.all() if queryset is None else queryset
+    return list(queryset.filter(Q(name=text) | Q(name=folded)).select_related("leader__user")[:5])
+
+
+def _title_key(title: str) -> str:
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKC", title or "").lower()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def title_similarity(a: str, b: str) -> float:
+    """0..1: the larger of difflib's ratio and the Dice overlap of 2-character substrings.
+
+    Computed in Python on a handful of candidate rows, so it works the same on
+    SQLite and PostgreSQL (no trigram extension needed).
+    """
+    import difflib
+
+    a, b = _title_key(a), _title_key(b)
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    ratio = difflib.SequenceMatcher(None, a, b).ratio()
+    pairs_a = {a[i : i + 2] for i in range(len(a) - 1)}
+    pairs_b = {b[i : i + 2] for i in range(len(b) - 1)}
+    dice = 0.0
+    if pairs_a and pairs_b:
+        dice = 2 * len(pairs_a & pairs_b) / (len(pairs_a) + len(pairs_b))
+    return max(ratio, dice)
+
+
+def issue_duplicates(
+    user, *, title, enterprise=None, project=None, exclude_pk=None, limit: int = 5
+) -> list[Issue]:
+    """Open issues of the same enterprise or project with a similar title, visible to `user`.
+
+    Candidates are limited in SQL to the same enterprise/project and open statuses;
+    the most recent 200 are scored in Python. Each result carries `similarity`.
+    """
+    from ledger.states import OPEN_STATUSES
+
+    if not _title_key(title) or (enterprise is None and project is None):
+        return []
+    same_subject = Q()
+    if enterprise is not None:
+        same_subject |= Q(enterprise=enterprise)
+    if project is not None:
+        same_subject |= Q(project=project)
+    candidates = (
+        visible_to(user)
+        .filter(same_subject, status__in=OPEN_STATUSES)
+        .select_related("enterprise", "project", "lead_department", "raising_department")
+        .order_by("-raised_at")
+    )
+    if exclude_pk is not None:
+        candidates = candidates.exclude(pk=exclude_pk)
+    found = []
+    for issue in candidates[:200]:
+        issue.similarity = title_similarity(title, issue.title)
+        if issue.similarity >= DUPLICATE_SIMILARITY:
+            found.append(issue)
+    found.sort(key=lambda issue: issue.similarity, reverse=True)
+    return found[:limit]
+
+
+# -- directories: enterprises and key projects ---------------------------------
+
+
+def _visible_open_count(user, subject_field: str):
+    """Subquery: open issues of the outer enterprise/project that `user` may see."""
+    from django.db.models import Count, IntegerField, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    from ledger.states import OPEN_STATUSES
+
+    counts = (
+        visible_to(user)
+        .filter(**{subject_field: OuterRef("pk")}, status__in=OPEN_STATUSES)
+        .order_by()
+        .values(subject_field)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+
+
+def enterprise_directory(user) -> QuerySet:
+    """Enterprises with their leader, sub-district, contacts and `open_issue_count`
+    (only issues `user` may see), in a fixed number of queries."""
+    from ledger.models import Enterprise
+
+    return (
+        Enterprise.objects.select_related("leader__user", "subdistrict")
+        .prefetch_related("contacts")
+        .annotate(open_issue_count=_visible_open_count(user, "enterprise"))
+    )
+
+
+def project_directory(user) -> QuerySet:
+    """Key projects with leader, lead department, owner and `open_issue_count` for `user`."""
+    from ledger.models import KeyProject
+
+    return KeyProject.objects.select_related("leader__user", "lead_department", "owner").annotate(
+        open_issue_count=_visible_open_count(user, "project")
+    )
+
+
+def subject_issues(user, *, enterprise=None, project=None) -> QuerySet:
+    """The issue history of an enterprise or key project, only what `user` may see."""
+    issues = visible_to(user)
+    if enterprise is not None:
+        issues = issues.filter(enterprise=enterprise)
+    if project is not None:
+        issues = issues.filter(project=project)
+    return (
+        issues.with_health()
+        .select_related("category", "leader__user", "lead_department", "enterprise", "project")
+        .order_by("-raised_at", "-pk")
+    )
+
+
 # -- home cards and the leader's own view ----------------------------------------
 
 
