@@ -11,10 +11,15 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    # PBKDF2 costs seconds per world fixture; the hasher is not what these tests check
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher():
+    # PBKDF2 costs seconds per world fixture; the hasher is not what these tests check.
+    # Session-wide (before module-scoped seeds) so every hash in a run uses the same hasher.
+    from django.conf import settings
+    from django.contrib.auth.hashers import get_hashers
+
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    get_hashers.cache_clear()
 
 
 class World:
