@@ -160,7 +160,7 @@ class AssignForm(ActionForm):
     """交办: responsible leader, lead department, co-departments and deadline."""
 
     action = Action.ASSIGN
-    submit_label = _("交办")
+    submit_label = Action.ASSIGN.label
     data_fields = (
         "leader",
         "lead_department",
@@ -232,7 +232,7 @@ class ReassignForm(AssignForm):
     """改派: the same fields as 交办, prefilled with the current ones."""
 
     action = Action.REASSIGN
-    submit_label = _("改派")
+    submit_label = Action.REASSIGN.label
     note = _note(_("改派说明"), required=False, rows=2)
 
 
@@ -246,7 +246,7 @@ class AcceptForm(ActionForm):
 
 class ReturnForm(ActionForm):
     action = Action.RETURN
-    submit_label = _("退回")
+    submit_label = Action.RETURN.label
     note = _note(
         _("退回理由"), required=True, help_text=_("例如：不属于本单位职责，建议交由某单位办理。")
     )
@@ -336,7 +336,7 @@ class ResolveForm(ActionForm):
 
 class CloseForm(ActionForm):
     action = Action.CLOSE
-    submit_label = _("销号")
+    submit_label = Action.CLOSE.label
     data_fields = ("satisfaction",)
 
     satisfaction = forms.ChoiceField(
@@ -351,7 +351,7 @@ class CloseForm(ActionForm):
 
 class ReopenForm(ActionForm):
     action = Action.REOPEN
-    submit_label = _("重办")
+    submit_label = Action.REOPEN.label
     data_fields = ("deadline",)
 
     deadline = _date(_("新的完成时限"))
@@ -369,13 +369,13 @@ class ReopenForm(ActionForm):
 
 class WithdrawForm(ActionForm):
     action = Action.WITHDRAW
-    submit_label = _("撤销")
+    submit_label = Action.WITHDRAW.label
     note = _note(_("撤销理由"), required=True, help_text=_("例如：与某编号问题重复。"))
 
 
 class UrgeForm(ActionForm):
     action = Action.URGE
-    submit_label = _("催办")
+    submit_label = Action.URGE.label
     note = _note(_("催办意见"), required=False, rows=2, help_text=_("选填。"))
 
 

@@ -68,9 +68,11 @@ def issue_events_check(issue: dict, events: list[IssueEvent]) -> list[str]:
     # every workflow change bumps the version by one and writes one event
     if issue["version"] > last.seq:
         problems.append(
-            _("%(number)s：问题已有 %(version)d 次变更，但最后一条办理记录为 #%(seq)d，")
+            _(
+                "%(number)s：问题已有 %(version)d 次变更，但最后一条办理记录为 #%(seq)d，"
+                "其后的记录缺失（已被删除）。"
+            )
             % {"number": number, "version": issue["version"], "seq": last.seq}
-            + _("其后的记录缺失（已被删除）。")
         )
     elif issue["status"] != last.to_status:
         problems.append(
