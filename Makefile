@@ -44,9 +44,11 @@ test: lint
 	$(PYTHON) -m pytest
 
 # Re-extract and compile the translation catalogs (needs GNU gettext; the compiled
-# .mo files are committed so `make run` needs no extra tools).
+# .mo files are committed so `make run` needs no extra tools). zh_Hans is filled
+# automatically (msgstr = msgid); translate new English entries by hand, then run again.
 messages: $(VENV)/.installed-dev
 	$(PYTHON) manage.py makemessages --locale zh_Hans --locale en --ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*' --no-obsolete
+	$(PYTHON) scripts/catalog_chinese.py
 	$(PYTHON) manage.py compilemessages --ignore '.venv/*'
 
 clean:

@@ -1,0 +1,294 @@
+"""The two catalogs are complete, compiled, and the screens speak English in English.
+
+Chinese is the source language (msgids are Chinese), so the zh_Hans catalog repeats
+each msgid and the English one translates it. What must never happen: a string in
+the code that is missing from the catalogs, an entry left empty or fuzzy, a .mo file
+that is older than its .po, or an English screen showing Chinese it did not get from
+the data.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from ledger import workflow
+from ledger.forms.actions import ACTION_FORMS
+from ledger.models import Category, Source
+from ledger.states import Action
+from tests import factories as f
+
+ROOT = Path(settings.BASE_DIR)
+LANGS = ("zh_Hans", "en")
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+PLACEHOLDER = re.compile(r"%(?:\([a-z_]+\))?[sdf]|%%|\{[a-z_]*\}")
+
+
+def catalog(lang: str) -> polib.POFile:
+    return polib.pofile(str(ROOT / "locale" / lang / "LC_MESSAGES" / "django.po"))
+
+
+def key(entry) -> tuple[str, str]:
+    return (entry.msgctxt or "", entry.msgid)
+
+
+def translations(entry) -> list[str]:
+    if entry.msgid_plural:
+        return [entry.msgstr_plural[i] for i in sorted(entry.msgstr_plural)]
+    return [entry.msgstr]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_catalog_is_complete_and_not_fuzzy(lang):
+    po = catalog(lang)
+    assert len(po) > 100
+    assert po.metadata["Language"] == lang
+    assert not po.obsolete_entries()
+    untranslated = [e.msgid for e in po if not all(translations(e))]
+    fuzzy = [e.msgid for e in po if "fuzzy" in e.flags]
+    assert untranslated == []
+    assert fuzzy == []
+
+
+def test_chinese_catalog_repeats_the_source_text():
+    for entry in catalog("zh_Hans"):
+        assert set(translations(entry)) == {entry.msgid}, entry.msgid
+
+
+def test_english_catalog_has_no_chinese_and_keeps_every_placeholder():
+    for entry in catalog("en"):
+        source = sorted(PLACEHOLDER.findall(entry.msgid))
+        for text in translations(entry):
+            assert not CJK.search(text), (entry.msgid, text)
+            # plural forms may drop a count the sentence already says ("1 day left")
+            if not entry.msgid_plural:
+                assert sorted(PLACEHOLDER.findall(text)) == source, (entry.msgid, text)
+
+
+def test_both_catalogs_have_the_same_entries():
+    assert {key(e) for e in catalog("en")} == {key(e) for e in catalog("zh_Hans")}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_compiled_catalog_matches_its_source(lang):
+    """The committed .mo (what a fresh `make run` serves) says what the .po says."""
+    po = catalog(lang)
+    mo = polib.mofile(str(ROOT / "locale" / lang / "LC_MESSAGES" / "django.mo"))
+    compiled = {key(e): translations(e) for e in mo if e.msgid}
+    assert compiled == {key(e): translations(e) for e in po}
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext is not installed")
+def test_catalogs_hold_every_string_in_the_code(tmp_path):
+    """Extract the strings afresh from a copy of the code: nothing new, nothing gone."""
+    for name in ("ledger", "templates", "zhongzhan", "static", "scripts"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "manage.py", tmp_path / "manage.py")
+    (tmp_path / "locale").mkdir()
+    subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "--locale", "en", "--no-location"],
+        cwd=tmp_path,
+        env={"DEBUG": "1", "PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "zhongzhan.settings"},
+        check=True,
+        capture_output=True,
+    )
+    fresh = polib.pofile(str(tmp_path / "locale" / "en" / "LC_MESSAGES" / "django.po"))
+    in_code = {key(e) for e in fresh}
+    in_catalog = {key(e) for e in catalog("en")}
+    assert sorted(in_code - in_catalog) == [], "run `make messages` and translate"
+    assert sorted(in_catalog - in_code) == [], "run `make messages` to drop stale entries"
+
+
+# -- every screen in English, with data that has no Chinese ---------------------------
+
+
+class AsciiWorld:
+    """A small world whose own data is ASCII, so any Chinese on a page is ours."""
+
+    def __init__(self):
+        # the default lists from the data migration are Chinese data, not interface text
+        Category.objects.all().delete()
+        Source.objects.all().delete()
+        dept = f.DepartmentFactory
+        self.dept_a = dept(name="Development Bureau", short_name="Development")
+        self.dept_b = dept(name="Housing Bureau", short_name="Housing")
+        oversight = dept(name="Oversight Office", short_name="Oversight", kind="oversight")
+        self.staff_a = f.StaffFactory(username="staff_a", name="Staff A", department=self.dept_a)
+        self.staff_b = f.StaffFactory(username="staff_b", name="Staff B", department=self.dept_b)
+        self.supervisor = f.SupervisorFactory(
+            username="supervisor", name="Supervisor", department=oversight
+        )
+        self.admin = f.AdminFactory(username="admin", name="Admin", department=oversight)
+        self.leader = f.LeaderFactory(
+            user__username="leader", user__name="Leader Li", title="Deputy head"
+        )
+        subdistrict = dept(name="East Subdistrict", short_name="East", kind="subdistrict")
+        self.enterprise = f.EnterpriseFactory(
+            name="Acme Machinery Co", leader=self.leader, industry="Machinery",
+            address="1 East Road", subdistrict=subdistrict,
+        )
+        f.ContactFactory(enterprise=self.enterprise, name="Wang Contact", position="Manager", is_primary=True)
+        self.project = f.KeyProjectFactory(
+            name="East Road Upgrade", leader=self.leader, owner=self.enterprise,
+            lead_department=self.dept_b,
+        )
+        self.category = f.CategoryFactory(name="Land use")
+        self.source = f.SourceFactory(name="Enterprise visit")
+
+    def raise_issue(self, title):
+        return workflow.issue_raise(
+            actor=self.staff_a, title=title, description="Water on the road after rain.",
+            category=self.category, source=self.source, enterprise=self.enterprise,
+            project=self.project,
+        )
+
+    def act(self, issue, actor, action, **data):
+        workflow.transition(issue, actor=actor, action=action, **data)
+        issue.refresh_from_db()
+
+    def issues(self):
+        """One issue in each state a screen can show, with a rich timeline."""
+        raised = self.raise_issue("Raised only")
+        assigned = self.raise_issue("Assigned")
+        assign = {
+            "leader": self.leader, "lead_department": self.dept_b,
+            "deadline": f.days_from_today(10), "note": "Please handle.",
+        }
+        self.act(assigned, self.supervisor, "assign", **assign)
+        running = self.raise_issue("In progress with extension")
+        self.act(running, self.supervisor, "assign", **assign)
+        self.act(running, self.staff_b, "accept")
+        self.act(running, self.staff_b, "progress", progress="slow", note="Waiting for pipes.")
+        self.act(running, self.supervisor, "urge", note="Hurry up.")
+        self.act(running, self.supervisor, "escalate", note="Important.")
+        self.act(
+            running, self.staff_b, "extension_request",
+            new_deadline=f.days_from_today(30), note="Pipes late.",
+        )
+        resolved = self.raise_issue("Resolved")
+        self.act(resolved, self.supervisor, "assign", **assign)
+        self.act(resolved, self.staff_b, "accept")
+        self.act(resolved, self.staff_b, "resolve", resolution="Drain fixed.")
+        closed = self.raise_issue("Closed")
+        self.act(closed, self.supervisor, "assign", **{**assign, "deadline": f.days_from_today(1)})
+        self.act(closed, self.staff_b, "accept")
+        self.act(closed, self.staff_b, "resolve", resolution="Done.")
+        self.act(closed, self.supervisor, "close", satisfaction="satisfied")
+        return [raised, assigned, running, resolved, closed]
+
+
+def english(client, user):
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def assert_english(response, where, status=(200, 403, 409)):
+    assert response.status_code in status, (where, response.status_code)
+    html = response.content.decode()
+    if response["Content-Type"].startswith("text/html"):
+        assert 'lang="en"' in html, where
+    # the language switch names each language in itself, by design
+    text = html.replace("简体中文", "")
+    found = sorted({m.group(0) for m in CJK.finditer(text)})
+    if found:
+        at = CJK.search(text).start()
+        pytest.fail(f"{where}: Chinese on an English page {found}: …{text[at - 150:at + 60]}…")
+
+
+@pytest.fixture
+def ascii_world(db):
+    world = AsciiWorld()
+    world.all_issues = world.issues()
+    return world
+
+
+def test_every_screen_renders_in_english(client, ascii_world):
+    w = ascii_world
+    pages = 0
+    for user in (w.staff_a, w.staff_b, w.supervisor, w.leader.user, w.admin):
+        c = english(client, user)
+        urls = [
+            reverse("home"),
+            reverse("issue_list"),
+            reverse("issue_list") + "?status=bogus&health=red&sort=-deadline&page=99",
+            reverse("enterprise_list"),
+            reverse("enterprise_detail", args=[w.enterprise.pk]),
+            reverse("project_list"),
+            reverse("project_detail", args=[w.project.pk]),
+            reverse("leader_me"),
+            reverse("enterprise_lookup") + "?q=Acme",
+        ]
+        if user.has_perm("ledger.add_issue"):
+            urls.append(reverse("issue_create"))
+        for issue in w.all_issues:
+            if not user.has_perm("ledger.view_issue", issue):
+                continue
+            urls.append(issue.get_absolute_url())
+            for action in workflow.available_actions(user, issue):
+                urls.append(reverse("issue_action", args=[issue.number, action.value]))
+        for url in urls:
+            response = c.get(url, follow=True)
+            assert_english(response, f"{user.username} GET {url}")
+            pages += 1
+    assert pages > 60
+
+
+def test_form_errors_render_in_english(client, ascii_world):
+    w = ascii_world
+    c = english(client, w.staff_a)
+    assert_english(c.post(reverse("issue_create"), {}), "empty logging form")
+    assert_english(
+        c.post(reverse("issue_create"), {"enterprise_text": "nothing like it"}),
+        "unknown enterprise",
+    )
+    # every action form that has a required field, posted empty
+    posted = 0
+    for issue in w.all_issues:
+        for user in (w.staff_b, w.supervisor, w.leader.user):
+            for action in workflow.available_actions(user, issue):
+                if action == Action.EDIT:
+                    continue
+                form = ACTION_FORMS[action](issue=issue, user=user)
+                if not any(field.required for name, field in form.fields.items() if name != "version"):
+                    continue
+                response = english(client, user).post(
+                    reverse("issue_action", args=[issue.number, action.value]),
+                    {"version": issue.version},
+                )
+                assert_english(response, f"{user.username} POST {action} on {issue.title}")
+                assert response.status_code == 200
+                posted += 1
+    assert posted >= 8
+
+
+def test_refusal_and_stale_pages_render_in_english(client, ascii_world):
+    w = ascii_world
+    raised = w.all_issues[0]
+    c = english(client, w.staff_b)
+    # an action this user may not take on an issue they can see
+    running = w.all_issues[2]
+    response = c.get(reverse("issue_action", args=[running.number, "close"]))
+    assert response.status_code == 403
+    html = response.content.decode().replace("简体中文", "")
+    assert not CJK.search(html)
+    # a stale form: someone acted after the page was built
+    c = english(client, w.supervisor)
+    response = c.post(
+        reverse("issue_action", args=[raised.number, "urge"]), {"version": raised.version - 1}
+    )
+    assert_english(response, "stale urge")
+
+
+def test_login_page_renders_in_english(client, db):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert_english(client.get(reverse("login")), "login")
+    assert_english(
+        client.post(reverse("login"), {"username": "nobody", "password": "wrong"}), "bad login"
+    )
