@@ -84,9 +84,11 @@ def test_compiled_catalog_matches_its_source(lang):
     assert compiled == {key(e): translations(e) for e in po}
 
 
-@pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext is not installed")
 def test_catalogs_hold_every_string_in_the_code(tmp_path):
     """Extract the strings afresh from a copy of the code: nothing new, nothing gone."""
+    assert shutil.which("xgettext"), (
+        "GNU gettext is needed to extract strings: apt-get install gettext"
+    )
     for name in ("ledger", "templates", "zhongzhan", "static", "scripts"):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "manage.py", tmp_path / "manage.py")
@@ -130,12 +132,19 @@ class AsciiWorld:
         )
         subdistrict = dept(name="East Subdistrict", short_name="East", kind="subdistrict")
         self.enterprise = f.EnterpriseFactory(
-            name="Acme Machinery Co", leader=self.leader, industry="Machinery",
-            address="1 East Road", subdistrict=subdistrict,
+            name="Acme Machinery Co",
+            leader=self.leader,
+            industry="Machinery",
+            address="1 East Road",
+            subdistrict=subdistrict,
         )
-        f.ContactFactory(enterprise=self.enterprise, name="Wang Contact", position="Manager", is_primary=True)
+        f.ContactFactory(
+            enterprise=self.enterprise, name="Wang Contact", position="Manager", is_primary=True
+        )
         self.project = f.KeyProjectFactory(
-            name="East Road Upgrade", leader=self.leader, owner=self.enterprise,
+            name="East Road Upgrade",
+            leader=self.leader,
+            owner=self.enterprise,
             lead_department=self.dept_b,
         )
         self.category = f.CategoryFactory(name="Land use")
@@ -143,8 +152,12 @@ class AsciiWorld:
 
     def raise_issue(self, title):
         return workflow.issue_raise(
-            actor=self.staff_a, title=title, description="Water on the road after rain.",
-            category=self.category, source=self.source, enterprise=self.enterprise,
+            actor=self.staff_a,
+            title=title,
+            description="Water on the road after rain.",
+            category=self.category,
+            source=self.source,
+            enterprise=self.enterprise,
             project=self.project,
         )
 
@@ -157,8 +170,10 @@ class AsciiWorld:
         raised = self.raise_issue("Raised only")
         assigned = self.raise_issue("Assigned")
         assign = {
-            "leader": self.leader, "lead_department": self.dept_b,
-            "deadline": f.days_from_today(10), "note": "Please handle.",
+            "leader": self.leader,
+            "lead_department": self.dept_b,
+            "deadline": f.days_from_today(10),
+            "note": "Please handle.",
         }
         self.act(assigned, self.supervisor, "assign", **assign)
         running = self.raise_issue("In progress with extension")
@@ -168,8 +183,11 @@ class AsciiWorld:
         self.act(running, self.supervisor, "urge", note="Hurry up.")
         self.act(running, self.supervisor, "escalate", note="Important.")
         self.act(
-            running, self.staff_b, "extension_request",
-            new_deadline=f.days_from_today(30), note="Pipes late.",
+            running,
+            self.staff_b,
+            "extension_request",
+            new_deadline=f.days_from_today(30),
+            note="Pipes late.",
         )
         resolved = self.raise_issue("Resolved")
         self.act(resolved, self.supervisor, "assign", **assign)
@@ -199,7 +217,7 @@ def assert_english(response, where, status=(200, 403, 409)):
     found = sorted({m.group(0) for m in CJK.finditer(text)})
     if found:
         at = CJK.search(text).start()
-        pytest.fail(f"{where}: Chinese on an English page {found}: …{text[at - 150:at + 60]}…")
+        pytest.fail(f"{where}: Chinese on an English page {found}: …{text[at - 150 : at + 60]}…")
 
 
 @pytest.fixture
@@ -256,7 +274,9 @@ def test_form_errors_render_in_english(client, ascii_world):
                 if action == Action.EDIT:
                     continue
                 form = ACTION_FORMS[action](issue=issue, user=user)
-                if not any(field.required for name, field in form.fields.items() if name != "version"):
+                if not any(
+                    field.required for name, field in form.fields.items() if name != "version"
+                ):
                     continue
                 response = english(client, user).post(
                     reverse("issue_action", args=[issue.number, action.value]),
