@@ -1,8 +1,9 @@
 """The one door through which an issue changes: raise it, then transition() it.
 
-transition() locks the issue row, re-checks the status (states.TRANSITIONS) and
-the actor's right (rules.py) inside the transaction, applies the change, writes
-an append-only IssueEvent and schedules notifications for after the commit.
+transition() locks the issue row, re-checks the status (states.TRANSITIONS), the
+actor's right (rules.py) and unmet_precondition() inside the transaction, applies
+the change, writes an append-only IssueEvent and schedules notifications for after
+the commit.
 Refusals are TransitionRefused with a message in the user's language.
 """
 
@@ -51,6 +52,8 @@ class _Change:
     fields: dict[str, list[str]] = field(default_factory=dict)
     update_fields: set[str] = field(default_factory=set)
     m2m: dict[str, list[str]] = field(default_factory=dict)
+    # the issue's pending request, locked, for the actions that decide it
+    pending_extension: ExtensionRequest | None = None
 
     def set(self, name: str, value: Any) -> None:
         old = getattr(self.issue, name)
@@ -210,12 +213,24 @@ def transition(
             and action not in (Action.COMMENT, Action.URGE)
         ):
             raise TransitionRefused(_changed_message(locked))
+        pending = None
+        if action in PENDING_EXTENSION_MATTERS:
+            pending = (
+                locked.extensions.select_for_update()
+                .filter(state=ExtensionRequest.State.PENDING)
+                .first()
+            )
+        blocked = unmet_precondition(
+            locked, action, extension_pending=pending is not None, today=_today(at)
+        )
+        if blocked:
+            raise TransitionRefused(blocked)
         if rule.needs_note and not note:
             raise TransitionRefused(
                 _("请填写理由或说明。"), field_errors={"note": _("此项为必填项。")}
             )
 
-        change = _Change(locked)
+        change = _Change(locked, pending_extension=pending)
         from_status = locked.status
         extra = _APPLY[action](change, actor=actor, note=note, today=_today(at), at=at, **data)
         if rule.target is not None:
@@ -244,13 +259,64 @@ def transition(
     return event
 
 
-def available_actions(user, issue: Issue) -> list[Action]:
-    """The actions `user` may take on `issue` now, in table order (for the buttons)."""
-    return [
-        action
-        for action, rule in TRANSITIONS.items()
-        if issue.status in rule.sources and user.has_perm(rule.permission, issue)
-    ]
+# -- what stands in the way, whatever is typed into the form ---------------------
+
+# actions whose precondition is whether an extension request is pending
+PENDING_EXTENSION_MATTERS = frozenset(
+    {Action.EXTENSION_REQUEST, Action.EXTENSION_APPROVE, Action.EXTENSION_REJECT}
+)
+
+
+def unmet_precondition(
+    issue: Issue, action: Action, *, extension_pending: bool, today: datetime.date
+) -> str | None:
+    """Why `action` cannot be taken on `issue` as it stands, whatever the input; None if it can.
+
+    These are the checks beyond the table's status and permission. transition() refuses
+    with this message and available_actions() leaves the action out, so no button is
+    offered for an action that would be refused before its form is read.
+    `extension_pending` is only read for the actions in PENDING_EXTENSION_MATTERS.
+    """
+    if action == Action.EXTENSION_REQUEST:
+        if extension_pending:
+            return _("该问题已有一项待审批的延期申请。")
+        if issue.deadline is not None and issue.deadline < today:
+            return _("延期须在完成时限（%(deadline)s）之前申请，该问题已逾期。") % {
+                "deadline": issue.deadline.isoformat()
+            }
+    if action in (Action.EXTENSION_APPROVE, Action.EXTENSION_REJECT) and not extension_pending:
+        return _("该问题没有待审批的延期申请，可能已由他人处理。")
+    if action == Action.ESCALATE and issue.is_escalated:
+        return _("该问题已是督办件。")
+    return None
+
+
+def has_pending_extension(issue: Issue) -> bool:
+    # iterating .all() reads the page's prefetched extensions without a query
+    return any(e.state == ExtensionRequest.State.PENDING for e in issue.extensions.all())
+
+
+def available_actions(user, issue: Issue, *, check_preconditions: bool = True) -> list[Action]:
+    """The actions `user` may take on `issue` now, in table order (for the buttons).
+
+    An action whose status and permission match is left out when unmet_precondition()
+    says transition() would refuse it anyway; with `check_preconditions=False` the list
+    is the table's alone. At most one query for the pending extension request, none when
+    `issue.extensions` is prefetched.
+    """
+    today = timezone.localdate()
+    pending = None  # looked up once, and only if an extension action is in reach
+    actions = []
+    for action, rule in TRANSITIONS.items():
+        if issue.status not in rule.sources or not user.has_perm(rule.permission, issue):
+            continue
+        if check_preconditions:
+            if pending is None and action in PENDING_EXTENSION_MATTERS:
+                pending = has_pending_extension(issue)
+            if unmet_precondition(issue, action, extension_pending=bool(pending), today=today):
+                continue
+        actions.append(action)
+    return actions
 
 
 # -- messages ------------------------------------------------------------------
@@ -450,18 +516,12 @@ def _apply_extension_request(change, *, actor, note, today, at, new_deadline=Non
         raise TransitionRefused(
             _("请填写申请延至的日期。"), field_errors={"new_deadline": _("此项为必填项。")}
         )
-    if issue.deadline < today:
-        raise TransitionRefused(
-            _("延期须在完成时限（%(deadline)s）之前申请，该问题已逾期。")
-            % {"deadline": issue.deadline.isoformat()}
-        )
+    # overdue and already pending are refused in unmet_precondition()
     if new_deadline <= issue.deadline:
         message = _("申请延至的日期须晚于当前时限（%(deadline)s）。") % {
             "deadline": issue.deadline.isoformat()
         }
         raise TransitionRefused(message, field_errors={"new_deadline": message})
-    if issue.extensions.filter(state=ExtensionRequest.State.PENDING).exists():
-        raise TransitionRefused(_("该问题已有一项待审批的延期申请。"))
     change.fields["extension_requested"] = ["", new_deadline.isoformat()]
     return [
         lambda: ExtensionRequest.objects.create(
@@ -475,18 +535,9 @@ def _apply_extension_request(change, *, actor, note, today, at, new_deadline=Non
     ]
 
 
-def _pending_extension(issue) -> ExtensionRequest:
-    pending = (
-        issue.extensions.select_for_update().filter(state=ExtensionRequest.State.PENDING).first()
-    )
-    if pending is None:
-        raise TransitionRefused(_("该问题没有待审批的延期申请，可能已由他人处理。"))
-    return pending
-
-
 def _apply_extension_approve(change, *, actor, note, today, at, **data):
     issue = change.issue
-    pending = _pending_extension(issue)
+    pending = change.pending_extension  # unmet_precondition() saw that there is one
     previous = issue.deadline
     change.set("deadline", pending.requested_deadline)
 
@@ -507,7 +558,7 @@ def _apply_extension_approve(change, *, actor, note, today, at, **data):
 
 
 def _apply_extension_reject(change, *, actor, note, today, at, **data):
-    pending = _pending_extension(change.issue)
+    pending = change.pending_extension  # unmet_precondition() saw that there is one
     change.fields["extension_rejected"] = [pending.requested_deadline.isoformat(), ""]
 
     def save():
@@ -587,8 +638,7 @@ def _apply_urge(change, *, actor, note, today, at, **data):
 
 
 def _apply_escalate(change, *, actor, note, today, at, **data):
-    if change.issue.is_escalated:
-        raise TransitionRefused(_("该问题已是督办件。"))
+    # escalating twice is refused in unmet_precondition()
     change.set("is_escalated", True)
 
 

@@ -193,12 +193,28 @@ def issue_detail(request, number):
 # -- one action ----------------------------------------------------------------------------
 
 
-def _why_not(issue: Issue, action: Action) -> str:
+def _unmet_precondition(user, issue: Issue, action: Action) -> str | None:
+    """Why an action the table allows this user is still refused (an extension already
+    pending …); None when the table itself refuses it, or nothing does."""
+    if action not in workflow.available_actions(user, issue, check_preconditions=False):
+        return None
+    return workflow.unmet_precondition(
+        issue,
+        action,
+        extension_pending=workflow.has_pending_extension(issue),
+        today=timezone.localdate(),
+    )
+
+
+def _why_not(user, issue: Issue, action: Action) -> str:
     if issue.status not in TRANSITIONS[action].sources:
         return _("该问题当前状态为“%(status)s”，不能执行“%(action)s”。") % {
             "status": Status(issue.status).label,
             "action": action.label,
         }
+    unmet = _unmet_precondition(user, issue, action)
+    if unmet:
+        return unmet
     return _("您没有权限对该问题执行“%(action)s”。") % {"action": action.label}
 
 
@@ -206,11 +222,11 @@ def _last_event(issue: Issue) -> IssueEvent | None:
     return issue.events.select_related("actor", "actor_department").order_by("-seq").first()
 
 
-def _gone_message(issue: Issue, action: Action) -> str:
+def _gone_message(user, issue: Issue, action: Action) -> str:
     """The page was built before someone else moved the issue; the action is no longer open."""
     event = _last_event(issue)
     if event is None:
-        return _why_not(issue, action)
+        return _why_not(user, issue, action)
     return _(
         "您打开页面后，%(actor)s于%(time)s对该问题执行了“%(done)s”，当前状态为“%(status)s”，"
         "您已不能执行“%(action)s”。您填写的内容保留在下方，未作任何提交。"
@@ -263,7 +279,7 @@ def _render_action(request, issue, action, form, *, status=200, can_submit=True,
 def _forbidden(request, issue, action):
     """403 with a page that says why, and what the person can do instead."""
     return _render_action(
-        request, issue, action, None, status=403, forbidden=_why_not(issue, action)
+        request, issue, action, None, status=403, forbidden=_why_not(request.user, issue, action)
     )
 
 
@@ -292,12 +308,19 @@ def issue_action(request, number, action):
     form = form_class(request.POST, request.FILES, issue=issue, user=request.user)
     if not allowed:
         submitted = form.submitted_version()
-        if submitted is None or submitted >= issue.version:
+        if submitted is not None and submitted < issue.version:
+            # someone moved the issue after this page was built: keep what the person typed
+            form.is_valid()
+            form.add_error(None, _gone_message(request.user, issue, action))
+            return _render_action(request, issue, action, form, status=409, can_submit=False)
+        unmet = _unmet_precondition(request.user, issue, action) if submitted is not None else None
+        if unmet is None:
             return _forbidden(request, issue, action)
-        # someone moved the issue after this page was built: keep what the person typed
+        # a form the person may post, refused by the issue as it stands (a second extension
+        # request): say why above what they typed, as transition() would
         form.is_valid()
-        form.add_error(None, _gone_message(issue, action))
-        return _render_action(request, issue, action, form, status=409, can_submit=False)
+        form.add_error(None, unmet)
+        return _render_action(request, issue, action, form, can_submit=False)
 
     if not form.is_valid():
         return _render_action(request, issue, action, form)
