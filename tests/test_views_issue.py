@@ -750,6 +750,46 @@ def test_too_large_upload_is_refused_with_a_message(client, world, settings):
     assert snapshot(issue) == before
 
 
+def test_disallowed_file_type_on_resolve_is_refused_with_a_message(client, world):
+    issue = world.in_progress_issue()
+    before = snapshot(issue)
+    response = login(client, world.staff_b).post(
+        act(issue, "resolve"),
+        {
+            "version": issue.version,
+            "resolution": "已办结",
+            "attachments": [SimpleUploadedFile("验收单.exe", b"MZ")],
+        },
+    )
+    assert response.status_code == 200
+    assert "不支持的文件类型" in " ".join(form_errors(response, "attachments"))
+    assert snapshot(issue) == before
+
+
+def test_file_refused_by_the_workflow_itself_is_a_form_message_not_a_500(
+    client, world, monkeypatch
+):
+    # the form checks uploads first; should it ever let one through, transition()'s own
+    # check raises ValidationError before writing anything, and the page still explains
+    monkeypatch.setattr("ledger.forms.actions.attachment_validate", lambda file: None)
+    issue = world.in_progress_issue()
+    before = snapshot(issue)
+    response = login(client, world.staff_b).post(
+        act(issue, "resolve"),
+        {
+            "version": issue.version,
+            "resolution": "已办结",
+            "attachments": [SimpleUploadedFile("验收单.exe", b"MZ")],
+        },
+    )
+    assert response.status_code == 200
+    errors = " ".join(form_errors(response, "attachments"))
+    # the workflow's wording (the form's names the file first)
+    assert "不支持的文件类型“exe”" in errors and "验收单.exe" not in errors
+    assert 'data-testid="reselect-files"' in response.content.decode()
+    assert snapshot(issue) == before
+
+
 def test_workflow_refusal_is_shown_as_a_non_field_error(client, world):
     issue = make(world, "pending_extension")
     before = snapshot(issue)
