@@ -5,10 +5,7 @@ exports, dashboard, notifications, admin). It must agree with the
 `ledger.view_issue` rule in rules.py; tests/test_permissions.py proves it.
 """
 
-import datetime
-
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 
 from ledger.models import Department, Issue, User
 from ledger.states import Status
@@ -85,46 +82,6 @@ def ledger_queryset(user) -> QuerySet:
         )
         .prefetch_related("co_departments")
     )
-
-
-def home_counts(user, today: datetime.date | None = None) -> dict[str, int]:
-    """What waits for this user, by role (DESIGN.md §5), as counts for the home page."""
-    from django.conf import settings
-
-    today = today or timezone.localdate()
-    due_soon_until = today + datetime.timedelta(days=settings.LEDGER["YELLOW_DAYS"])
-    mine = visible_to(user)
-    counts: dict[str, int] = {}
-    running = mine.filter(status__in=[Status.ASSIGNED, Status.IN_PROGRESS])
-    if user.role == User.Role.STAFF and user.department_id:
-        lead = mine.filter(lead_department_id=user.department_id)
-        counts["to_accept"] = lead.filter(status=Status.ASSIGNED).count()
-        counts["to_progress"] = lead.filter(status=Status.IN_PROGRESS).count()
-        counts["due_soon"] = (
-            lead.filter(status__in=[Status.ASSIGNED, Status.IN_PROGRESS])
-            .filter(deadline__gte=today, deadline__lte=due_soon_until)
-            .count()
-        )
-        counts["overdue"] = lead.overdue(today).count()
-        counts["raised_by_us"] = mine.filter(
-            raising_department_id=user.department_id, status=Status.RAISED
-        ).count()
-    elif user.role == User.Role.LEADER:
-        leader_id = _leader_id(user)
-        counts["my_items"] = mine.filter(leader_id=leader_id).open().count()
-        counts["to_assign"] = mine.filter(status=Status.RAISED).count()
-        counts["awaiting_close"] = mine.filter(leader_id=leader_id, status=Status.RESOLVED).count()
-        counts["extensions"] = mine.filter(leader_id=leader_id, extensions__state="pending").count()
-        counts["overdue"] = running.overdue(today).count()
-    else:
-        counts["to_assign"] = mine.filter(status=Status.RAISED).count()
-        counts["overdue"] = running.overdue(today).count()
-        counts["due_soon"] = running.filter(
-            deadline__gte=today, deadline__lte=due_soon_until
-        ).count()
-        counts["awaiting_close"] = mine.filter(status=Status.RESOLVED).count()
-        counts["extensions"] = mine.filter(extensions__state="pending").count()
-    return counts
 
 
 def departments_active() -> QuerySet:
