@@ -1,11 +1,20 @@
-"""Top-level URL map: accounts, admin, language switch and the ledger app."""
+"""Top-level URL map: accounts, admin, language switch, the favicon and the ledger app."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # browsers ask for /favicon.ico whatever the page links; the static URL is resolved
+    # on the first request, as the hashed name needs the manifest collectstatic writes
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"), permanent=True),
+    ),
     path("", include("ledger.urls")),
 ]
