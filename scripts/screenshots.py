@@ -46,6 +46,16 @@ def wait_for_server():
     raise SystemExit("server did not start")
 
 
+CONSOLE_ERRORS: list[str] = []
+
+
+def watch_console(page):
+    page.on(
+        "console",
+        lambda msg: msg.type == "error" and CONSOLE_ERRORS.append(f"{page.url}: {msg.text}"),
+    )
+
+
 def login(page, username):
     page.goto(f"{BASE}/accounts/login/")
     page.get_by_label("用户名").fill(username)
@@ -78,24 +88,32 @@ def main():
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for width, height, tag in [(1366, 900, "desktop"), (375, 812, "phone")]:
                 context = browser.new_context(
-                    viewport={"width": width, "height": height}, device_scale_factor=1
+                    viewport={"width": width, "height": height},
+                    device_scale_factor=1,
+                    locale="zh-CN",
                 )
                 page = context.new_page()
+                watch_console(page)
                 login(page, "staff")
                 page.goto(f"{BASE}/issues/")
-                page.screenshot(path=OUT / f"ledger-{tag}.png", full_page=True)
-                first = page.locator("table a[href^='/issues/ZZ-']").first
-                first.click()
-                page.wait_for_load_state("networkidle")
-                page.screenshot(path=OUT / f"issue-{tag}.png", full_page=True)
+                # on a phone the ledger is a long list of cards: keep the first screenful
+                page.screenshot(path=OUT / f"ledger-{tag}.png", full_page=tag == "desktop")
                 page.goto(f"{BASE}/issues/new/")
                 page.screenshot(path=OUT / f"log-form-{tag}.png", full_page=True)
                 page.goto(f"{BASE}/")
                 page.screenshot(path=OUT / f"home-{tag}.png", full_page=True)
+                context.clear_cookies()
+                # an issue under way, seen by its lead department: timeline, deadline, actions
+                login(page, "staff_fgw")
+                page.goto(f"{BASE}/issues/?status=in_progress&sort=health")
+                page.locator("a[href^='/issues/ZZ-']").first.click()
+                page.wait_for_load_state("networkidle")
+                page.screenshot(path=OUT / f"issue-{tag}.png", full_page=True)
                 context.close()
             # the ledger in English, as a supervisor
-            context = browser.new_context(viewport={"width": 1366, "height": 900})
+            context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
             page = context.new_page()
+            watch_console(page)
             login(page, "supervisor")
             page.get_by_role("button", name="English").click()
             page.wait_for_load_state("networkidle")
@@ -106,6 +124,9 @@ def main():
         server.terminate()
         server.wait(timeout=10)
     print(f"screenshots written to {OUT}")
+    if CONSOLE_ERRORS:
+        # a refused inline script or style (strict CSP) shows up here first
+        raise SystemExit("browser console errors:\n" + "\n".join(CONSOLE_ERRORS))
 
 
 if __name__ == "__main__":

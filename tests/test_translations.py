@@ -312,3 +312,23 @@ def test_login_page_renders_in_english(client, db):
     assert_english(
         client.post(reverse("login"), {"username": "nobody", "password": "wrong"}), "bad login"
     )
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_language_switch_names_each_language_in_itself(client, world, language):
+    client.force_login(world.staff_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = client.get(reverse("home")).content.decode()
+    assert '>简体中文</button>' in html
+    assert '>English</button>' in html
+    assert "英语" not in html
+
+
+def test_language_switch_changes_the_language(client, world):
+    client.force_login(world.staff_a)
+    response = client.post(
+        reverse("set_language"), {"language": "en", "next": reverse("issue_list")}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("issue_list")
+    assert "Problem ledger" in response.content.decode()
+    assert 'lang="en"' in response.content.decode()
