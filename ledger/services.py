@@ -9,10 +9,11 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from ledger.models import LedgerCounter
+from ledger.models import Issue, LedgerCounter
 
 
 def ledger_number_next(year: int) -> tuple[int, str]:
@@ -24,7 +25,13 @@ def ledger_number_next(year: int) -> tuple[int, str]:
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("ledger_number_next() must run inside transaction.atomic()")
-    LedgerCounter.objects.bulk_create([LedgerCounter(year=year, last=0)], ignore_conflicts=True)
+    if not LedgerCounter.objects.filter(year=year).exists():
+        # a year's first number; if the row was lost (restored backup, imported issues),
+        # start after the highest number already used so a number is never handed out twice
+        used = Issue.objects.filter(year=year).aggregate(last=Max("seq"))["last"] or 0
+        LedgerCounter.objects.bulk_create(
+            [LedgerCounter(year=year, last=used)], ignore_conflicts=True
+        )
     counter = LedgerCounter.objects.select_for_update().get(year=year)
     counter.last += 1
     counter.save(update_fields=["last"])

@@ -121,6 +121,15 @@ def test_numbers_are_never_reused(world):
     assert len({i.number for i in Issue.objects.all()}) == 4
 
 
+def test_a_lost_counter_row_restarts_after_the_highest_number_used(world):
+    for n in range(3):
+        world.raise_issue(title=f"问题{n}")
+    LedgerCounter.objects.all().delete()  # e.g. a partial restore, or issues imported in bulk
+    later = world.raise_issue()
+    assert later.seq == 4
+    assert LedgerCounter.objects.get(year=later.year).last == 4
+
+
 def test_the_database_refuses_a_duplicate_number(world):
     taken = world.raise_issue()
     with pytest.raises(IntegrityError), transaction.atomic():
