@@ -39,14 +39,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
+# No default outside DEBUG. Left empty, Django refuses anything that signs (sessions,
+# CSRF, password resets), and the WSGI/ASGI entry points refuse to start at all
+# (require_secret_key); commands that need no secret, such as makemigrations, still run.
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or (
+    "django-insecure-development-only-zhongzhan-ledger" if DEBUG else ""
+)
+
+
+def require_secret_key() -> None:
+    """Called by the server entry points: never serve without a real secret key."""
+    if not SECRET_KEY:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set it in the environment (DEBUG is off, so there is "
             "no development default)."
         )
-    SECRET_KEY = "django-insecure-development-only-zhongzhan-ledger"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

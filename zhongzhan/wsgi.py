@@ -4,5 +4,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from zhongzhan.settings import require_secret_key
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhongzhan.settings")
+require_secret_key()
 application = get_wsgi_application()
