@@ -781,7 +781,7 @@ def test_file_refused_by_the_workflow_itself_is_a_form_message_not_a_500(
 ):
     # the form checks uploads first; should it ever let one through, transition()'s own
     # check raises ValidationError before writing anything, and the page still explains
-    monkeypatch.setattr("ledger.forms.actions.attachment_validate", lambda file: None)
+    monkeypatch.setattr("ledger.forms.widgets.attachment_validate", lambda file: None)
     issue = world.in_progress_issue()
     before = snapshot(issue)
     response = login(client, world.staff_b).post(

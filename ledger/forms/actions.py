@@ -15,48 +15,11 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ledger.forms.widgets import AttachmentsField
 from ledger.models import Department, Issue, Leader
-from ledger.services import attachment_validate
 from ledger.states import Action
 
 NOTE_MAX_LENGTH = 5000
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class AttachmentsField(forms.FileField):
-    """Several files in one input; each is checked by services.attachment_validate()."""
-
-    widget = MultipleFileInput
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("label", _("附件"))
-        kwargs.setdefault("validators", [attachment_validate])
-        super().__init__(**kwargs)
-
-    def clean(self, data, initial=None):
-        if not data:
-            return []
-        files = data if isinstance(data, list | tuple) else [data]
-        cleaned, errors = [], []
-        for file in files:
-            try:
-                cleaned.append(super().clean(file, initial))
-            except ValidationError as error:
-                # several files may be refused at once: say which
-                name = getattr(file, "name", "") or "?"
-                errors.extend(
-                    ValidationError(
-                        _("“%(name)s”：%(error)s"), params={"name": name, "error": message}
-                    )
-                    for message in error.messages
-                )
-        if errors:
-            raise ValidationError(errors)
-        return cleaned
 
 
 class DateInput(forms.DateInput):

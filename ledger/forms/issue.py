@@ -14,9 +14,8 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ledger import selectors
-from ledger.forms.widgets import ChooserInput, MultipleFileField
+from ledger.forms.widgets import AttachmentsField, ChooserInput
 from ledger.models import Category, Department, Enterprise, Issue, KeyProject, Leader, Source
-from ledger.services import attachment_validate
 
 # the fields the form sends to the workflow (a subset of workflow.EDITABLE_FIELDS)
 ISSUE_FIELDS = (
@@ -250,10 +249,7 @@ class IssueForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    attachments = MultipleFileField(
-        label=_("附件"),
-        validators=[attachment_validate],
-    )
+    attachments = AttachmentsField()
     confirm_duplicates = forms.BooleanField(label=_("仍然登记"), required=False)
 
     def __init__(self, *args, user, issue: Issue | None = None, **kwargs):

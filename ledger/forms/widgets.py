@@ -12,6 +12,8 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from ledger.services import attachment_validate
+
 
 class ChooserInput(forms.Widget):
     """Text input + hidden id, wired to a JSON lookup URL by data attributes."""
@@ -67,13 +69,15 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
-class MultipleFileField(forms.FileField):
-    """Several files in one input; each is checked by the field's validators."""
+class AttachmentsField(forms.FileField):
+    """Several files in one input; each is checked by services.attachment_validate()."""
 
     widget = MultipleFileInput
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("附件"))
+        kwargs.setdefault("validators", [attachment_validate])
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
