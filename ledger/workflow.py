@@ -28,6 +28,7 @@ from ledger.models import (
     Leader,
 )
 from ledger.services import attachment_validate, ledger_number_next
+from ledger.signals import issue_event_committed
 from ledger.states import TRANSITIONS, Action, Status, Transition
 
 
@@ -706,9 +707,8 @@ def _attachments_save(issue, event, actor, files, at) -> None:
 
 
 def _notify_on_commit(event: IssueEvent) -> None:
+    """Tell the listeners (ledger.notify) about the event once it has committed."""
     if not settings.LEDGER.get("NOTIFY", True):
         return
-    from ledger.tasks import issue_event_notify
-
     event_id = event.pk
-    transaction.on_commit(lambda: issue_event_notify.enqueue(event_id=event_id))
+    transaction.on_commit(lambda: issue_event_committed.send(sender=IssueEvent, event_id=event_id))

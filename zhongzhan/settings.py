@@ -55,6 +55,7 @@ def require_secret_key() -> None:
             "no development default)."
         )
 
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -76,6 +77,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks_db",
     "ledger",
+    # capabilities in their own rooms: each imports the core, the core never imports them
+    "ledger.notify",
+    "ledger.oversight",
+    "ledger.exchange",
 ]
 
 MIDDLEWARE = [

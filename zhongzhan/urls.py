@@ -1,4 +1,4 @@
-"""Top-level URL map: accounts, admin, language switch, the favicon and the ledger app."""
+"""Top-level URL map: accounts, admin, language switch, favicon, the ledger and its rooms."""
 
 from django.contrib import admin
 from django.templatetags.static import static
@@ -16,5 +16,9 @@ urlpatterns = [
         "favicon.ico",
         RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"), permanent=True),
     ),
+    # the rooms first: /issues/import/ must not be read as a ledger number
+    path("", include("ledger.exchange.urls")),
+    path("", include("ledger.notify.urls")),
+    path("", include("ledger.oversight.urls")),
     path("", include("ledger.urls")),
 ]

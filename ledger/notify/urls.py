@@ -1,0 +1,3 @@
+"""URLs of ledger.notify (included by zhongzhan/urls.py before the core ledger's)."""
+
+urlpatterns: list = []

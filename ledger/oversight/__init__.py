@@ -1,0 +1,4 @@
+"""Oversight: dashboard, assessment, key-project pace board, weekly and monthly reports.
+
+Reads issues only through selectors.visible_to; the core never imports it.
+"""
