@@ -20,6 +20,7 @@ import random
 from collections import Counter, defaultdict
 from decimal import Decimal
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
@@ -52,8 +53,10 @@ class Command(BaseCommand):
     help = "载入演示数据（幂等）。 / Load the demo data (idempotent)."
 
     def handle(self, *args, **options):
+        today = timezone.localdate()
         with override_settings(LEDGER={**settings.LEDGER, "NOTIFY": False}):
-            result = demo_seed(today=timezone.localdate())
+            result = demo_seed(today=today)
+        rooms_seed(today=today, stdout=self.stdout)
         if result["issues_created"]:
             self.stdout.write(f"已创建演示问题 {result['issues_created']} 条。")
             self.stdout.write(f"Created {result['issues_created']} demo issues.")
@@ -105,6 +108,18 @@ def demo_seed(*, today: datetime.date) -> dict:
         "enterprises": len(enterprises),
         "projects": len(projects),
     }
+
+
+def rooms_seed(*, today: datetime.date, stdout) -> None:
+    """Let each room (ledger.notify, ledger.oversight …) add its own demo data.
+
+    A room's AppConfig may define `seed_demo(*, today, stdout)`; it must be idempotent
+    like this command. The core looks the hook up by name and never imports a room.
+    """
+    for config in apps.get_app_configs():
+        hook = getattr(config, "seed_demo", None)
+        if callable(hook):
+            hook(today=today, stdout=stdout)
 
 
 # -- master data -------------------------------------------------------------------
