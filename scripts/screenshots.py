@@ -86,39 +86,10 @@ def main():
         wait_for_server()
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            for width, height, tag in [(1366, 900, "desktop"), (375, 812, "phone")]:
-                context = browser.new_context(
-                    viewport={"width": width, "height": height},
-                    device_scale_factor=1,
-                    locale="zh-CN",
-                )
-                page = context.new_page()
-                watch_console(page)
-                login(page, "staff")
-                page.goto(f"{BASE}/issues/")
-                # on a phone the ledger is a long list of cards: keep the first screenful
-                page.screenshot(path=OUT / f"ledger-{tag}.png", full_page=tag == "desktop")
-                page.goto(f"{BASE}/issues/new/")
-                page.screenshot(path=OUT / f"log-form-{tag}.png", full_page=True)
-                page.goto(f"{BASE}/")
-                page.screenshot(path=OUT / f"home-{tag}.png", full_page=True)
-                context.clear_cookies()
-                # an issue under way, seen by its lead department: timeline, deadline, actions
-                login(page, "staff_fgw")
-                page.goto(f"{BASE}/issues/?status=in_progress&sort=health")
-                page.locator("a[href^='/issues/ZZ-']").first.click()
-                page.wait_for_load_state("networkidle")
-                page.screenshot(path=OUT / f"issue-{tag}.png", full_page=True)
-                context.close()
-            # the ledger in English, as a supervisor
-            context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-            page = context.new_page()
-            watch_console(page)
-            login(page, "supervisor")
-            page.get_by_role("button", name="English").click()
-            page.wait_for_load_state("networkidle")
-            page.goto(f"{BASE}/issues/")
-            page.screenshot(path=OUT / "ledger-desktop-en.png", full_page=True)
+            if "core" in ONLY or not ONLY:
+                shoot_core(browser)
+            for module in room_modules():
+                module.shoot(browser, base=BASE, out=OUT, login=login, watch=watch_console)
             browser.close()
     finally:
         server.terminate()
@@ -127,6 +98,60 @@ def main():
     if CONSOLE_ERRORS:
         # a refused inline script or style (strict CSP) shows up here first
         raise SystemExit("browser console errors:\n" + "\n".join(CONSOLE_ERRORS))
+
+
+# SCREENSHOT_ONLY=notify,oversight shoots only those groups ("core" is the screens below)
+ONLY = {name.strip() for name in os.environ.get("SCREENSHOT_ONLY", "").split(",") if name.strip()}
+
+
+def room_modules():
+    """scripts/shots/<room>.py, each with shoot(browser, *, base, out, login, watch)."""
+    import importlib.util
+
+    for path in sorted((ROOT / "scripts" / "shots").glob("*.py")):
+        if path.stem.startswith("_") or (ONLY and path.stem not in ONLY):
+            continue
+        spec = importlib.util.spec_from_file_location(f"shots_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        yield module
+
+
+def shoot_core(browser):
+    for width, height, tag in [(1366, 900, "desktop"), (375, 812, "phone")]:
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            device_scale_factor=1,
+            locale="zh-CN",
+        )
+        page = context.new_page()
+        watch_console(page)
+        login(page, "staff")
+        page.goto(f"{BASE}/issues/")
+        # on a phone the ledger is a long list of cards: keep the first screenful
+        page.screenshot(path=OUT / f"ledger-{tag}.png", full_page=tag == "desktop")
+        page.goto(f"{BASE}/issues/new/")
+        page.screenshot(path=OUT / f"log-form-{tag}.png", full_page=True)
+        page.goto(f"{BASE}/")
+        page.screenshot(path=OUT / f"home-{tag}.png", full_page=True)
+        context.clear_cookies()
+        # an issue under way, seen by its lead department: timeline, deadline, actions
+        login(page, "staff_fgw")
+        page.goto(f"{BASE}/issues/?status=in_progress&sort=health")
+        page.locator("a[href^='/issues/ZZ-']").first.click()
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=OUT / f"issue-{tag}.png", full_page=True)
+        context.close()
+    # the ledger in English, as a supervisor
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    watch_console(page)
+    login(page, "supervisor")
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{BASE}/issues/")
+    page.screenshot(path=OUT / "ledger-desktop-en.png", full_page=True)
+    context.close()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Screenshot groups, one module per room: shoot(browser, *, base, out, login, watch)."""
