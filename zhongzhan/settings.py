@@ -261,6 +261,12 @@ LEDGER = {
     "PAGE_SIZE": env_int("LEDGER_PAGE_SIZE", 25),
 }
 
+# Excel exchange (ledger.exchange): export and import limits.
+EXCHANGE = {
+    # an export of more rows than this runs as a background job with a progress page
+    "EXPORT_BACKGROUND_ROWS": env_int("EXCHANGE_EXPORT_BACKGROUND_ROWS", 20000),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
