@@ -24,11 +24,12 @@ from ledger.models import (
     ExtensionRequest,
     Health,
     Issue,
+    IssueEvent,
     KeyProject,
     Leader,
     Source,
 )
-from ledger.states import OPEN_STATUSES, Status
+from ledger.states import OPEN_STATUSES, RUNNING_STATUSES, Action, Status
 
 YES_NO = [("1", _("是")), ("0", _("否"))]
 
@@ -52,6 +53,25 @@ HEALTH_ORDER = [
 
 # ledger filter values meaning "still open" (待交办, 已交办, 办理中), in workflow order
 OPEN_STATUS_VALUES = [s.value for s in STATUS_ORDER if s in OPEN_STATUSES]
+
+
+def accepted_in_time(assigned_at, accepted_at) -> bool:
+    """签收 no later than ACCEPT_WITHIN_WORKING_DAYS working days after the (last) assignment,
+    counted on local calendar days (settings.TIME_ZONE)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from ledger.workdays import add_working_days
+
+    if assigned_at is None or accepted_at is None:
+        return False
+    assigned_on = timezone.localdate(assigned_at)
+    limit = add_working_days(assigned_on, settings.LEDGER["ACCEPT_WITHIN_WORKING_DAYS"])
+    return timezone.localdate(accepted_at) <= limit
+
+
+def _has_event(action, **conditions) -> Exists:
+    return Exists(IssueEvent.objects.filter(issue_id=OuterRef("pk"), action=action, **conditions))
 
 
 def _rank(field: str, values: list) -> Case:
@@ -175,6 +195,29 @@ class IssueFilter(FilterSet):
         method="filter_pending_extension",
         empty_label=_("全部"),
     )
+    # Filters the oversight figures link to (dashboard, assessment, reports); not in the form.
+    assigned = DateFromToRangeFilter(label=_("交办日期"), field_name="assigned_at")
+    resolved = DateFromToRangeFilter(label=_("办结日期"), field_name="resolved_at")
+    closed = DateFromToRangeFilter(label=_("销号日期"), field_name="closed_at")
+    escalated_on = DateFromToRangeFilter(label=_("督办日期"), method="filter_escalated_on")
+    satisfaction = MultipleChoiceFilter(
+        label=_("满意度"), choices=Issue.Satisfaction.choices, distinct=False
+    )
+    resolved_on_time = ChoiceFilter(
+        label=_("按时办结"), choices=YES_NO, method="filter_resolved_on_time"
+    )
+    late = ChoiceFilter(label=_("逾期（未按时办结）"), choices=YES_NO, method="filter_late")
+    accepted_in_time = ChoiceFilter(
+        label=_("按时签收"), choices=YES_NO, method="filter_accepted_in_time"
+    )
+    returned = ChoiceFilter(label=_("曾被退回"), choices=YES_NO, method="filter_returned")
+    returned_by = ModelChoiceFilter(
+        label=_("退回单位"),
+        queryset=Department.objects.all(),
+        method="filter_returned_by",
+        widget=forms.HiddenInput,
+    )
+    reopened = ChoiceFilter(label=_("曾重办"), choices=YES_NO, method="filter_reopened")
 
     class Meta:
         model = Issue
@@ -229,6 +272,51 @@ class IssueFilter(FilterSet):
         return (
             queryset.filter(Exists(pending)) if value == "1" else queryset.exclude(Exists(pending))
         )
+
+    def filter_escalated_on(self, queryset, name, value):
+        if not value or (value.start is None and value.stop is None):
+            return queryset
+        conditions = {}
+        if value.start is not None:
+            conditions["created_at__gte"] = value.start
+        if value.stop is not None:
+            conditions["created_at__lte"] = value.stop
+        return queryset.filter(_has_event(Action.ESCALATE, **conditions))
+
+    def filter_resolved_on_time(self, queryset, name, value):
+        # resolved_on_time is kept by 销号 and cleared by 重办: only resolved/closed have it
+        return queryset.filter(
+            status__in=[Status.RESOLVED, Status.CLOSED], resolved_on_time=value == "1"
+        )
+
+    def filter_late(self, queryset, name, value):
+        from django.utils import timezone
+
+        late = Q(status__in=RUNNING_STATUSES, deadline__lt=timezone.localdate()) | Q(
+            status__in=[Status.RESOLVED, Status.CLOSED], resolved_on_time=False
+        )
+        return queryset.filter(late) if value == "1" else queryset.exclude(late)
+
+    def filter_accepted_in_time(self, queryset, name, value):
+        # working days need the holiday calendar: decided in Python over the candidate rows
+        rows = queryset.filter(assigned_at__isnull=False).values_list(
+            "pk", "assigned_at", "accepted_at"
+        )
+        keep = [pk for pk, assigned, accepted in rows if accepted_in_time(assigned, accepted)]
+        if value == "1":
+            return queryset.filter(pk__in=keep)
+        return queryset.filter(assigned_at__isnull=False).exclude(pk__in=keep)
+
+    def filter_returned(self, queryset, name, value):
+        returned = _has_event(Action.RETURN)
+        return queryset.filter(returned) if value == "1" else queryset.exclude(returned)
+
+    def filter_returned_by(self, queryset, name, value):
+        return queryset.filter(_has_event(Action.RETURN, actor_department_id=value.pk))
+
+    def filter_reopened(self, queryset, name, value):
+        reopened = _has_event(Action.REOPEN)
+        return queryset.filter(reopened) if value == "1" else queryset.exclude(reopened)
 
     # -- for the screen ------------------------------------------------------
 

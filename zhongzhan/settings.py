@@ -267,6 +267,24 @@ EXCHANGE = {
     "EXPORT_BACKGROUND_ROWS": env_int("EXCHANGE_EXPORT_BACKGROUND_ROWS", 20000),
 }
 
+# Assessment (目标考核) score: docs/assessment.md. The score is 100 × the weighted mean of the
+# rates that have a base (退回率 and 重办率 as 1 − rate), less the deductions, never below 0.
+ASSESSMENT = {
+    "WEIGHT_DONE": env_int("ASSESSMENT_WEIGHT_DONE", 25),  # 办结率
+    "WEIGHT_ON_TIME": env_int("ASSESSMENT_WEIGHT_ON_TIME", 25),  # 按时办结率
+    "WEIGHT_ACCEPTED": env_int("ASSESSMENT_WEIGHT_ACCEPTED", 10),  # 及时签收率
+    "WEIGHT_RETURNED": env_int("ASSESSMENT_WEIGHT_RETURNED", 5),  # 退回率 (lower is better)
+    "WEIGHT_REOPENED": env_int("ASSESSMENT_WEIGHT_REOPENED", 10),  # 重办率 (lower is better)
+    "WEIGHT_CALLBACK": env_int("ASSESSMENT_WEIGHT_CALLBACK", 10),  # 回访率
+    "WEIGHT_SATISFIED": env_int("ASSESSMENT_WEIGHT_SATISFIED", 15),  # 满意率
+    # points off per issue due in the period and still open past its deadline
+    "DEDUCT_OVERDUE": env_int("ASSESSMENT_DEDUCT_OVERDUE", 2),
+    # points off per 督办 (escalated) issue due in the period
+    "DEDUCT_ESCALATED": env_int("ASSESSMENT_DEDUCT_ESCALATED", 3),
+    # units on each of the 红榜 and 黑榜
+    "BOARD_SIZE": env_int("ASSESSMENT_BOARD_SIZE", 5),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,1 @@
+"""Reads of the oversight room: assessment metrics, dashboard figures, reports, pace."""

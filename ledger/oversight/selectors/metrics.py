@@ -1,0 +1,351 @@
+"""Assessment (目标考核) per lead department and per responsible leader for a period.
+
+DOMAIN.md "Assessment metrics"; the formulas are written out in docs/assessment.md and on
+the page. An issue belongs to the period in which its deadline in force (Issue.deadline,
+moved by approved extensions and reopening) falls; withdrawn issues never count.
+
+Every figure is computed in a fixed number of queries whatever the number of units or
+issues: counts are aggregated in SQL grouped by unit; the two figures that need the
+working-day calendar (timely acceptance, working days to resolve) are decided in Python
+over one list of rows.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ledger.filters import accepted_in_time
+from ledger.models import Department, Issue, IssueEvent, Leader
+from ledger.selectors import visible_to
+from ledger.states import RUNNING_STATUSES, Action, Status
+from ledger.workdays import is_working_day
+
+DONE = [Status.RESOLVED, Status.CLOSED]
+# statuses of an issue that counts for its lead department / leader (not raised, not withdrawn)
+COUNTED = [Status.ASSIGNED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED]
+NOT_WITHDRAWN = [Status.RAISED, *COUNTED]
+SATISFIED = [Issue.Satisfaction.SATISFIED, Issue.Satisfaction.BASICALLY]
+RATED = [s.value for s in Issue.Satisfaction]
+
+DEPARTMENT, LEADER = "department", "leader"
+
+
+@dataclass(frozen=True)
+class Rate:
+    """numerator / denominator, shown as a percentage with one decimal, "—" without a base."""
+
+    num: int
+    den: int
+
+    @property
+    def value(self) -> Decimal | None:
+        if not self.den:
+            return None
+        return (Decimal(self.num) * 100 / self.den).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+    @property
+    def fraction(self) -> float | None:
+        return None if not self.den else self.num / self.den
+
+    def __str__(self):
+        value = self.value
+        return "—" if value is None else f"{value}%"
+
+
+# rate key -> (label, weight setting, higher is better)
+RATES = {
+    "done": (_("办结率"), "WEIGHT_DONE", True),
+    "on_time": (_("按时办结率"), "WEIGHT_ON_TIME", True),
+    "accepted": (_("及时签收率"), "WEIGHT_ACCEPTED", True),
+    "returned": (_("退回率"), "WEIGHT_RETURNED", False),
+    "reopened": (_("重办率"), "WEIGHT_REOPENED", False),
+    "callback": (_("回访率"), "WEIGHT_CALLBACK", True),
+    "satisfied": (_("满意率"), "WEIGHT_SATISFIED", True),
+}
+
+
+@dataclass
+class UnitRow:
+    """One department or leader in the assessment table."""
+
+    kind: str
+    unit: object
+    name: str
+    due: int = 0
+    done: int = 0
+    on_time: int = 0
+    accepted: int = 0
+    returned: int = 0
+    returned_away: int = 0
+    reopened: int = 0
+    resolved_ever: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    escalated: int = 0
+    late_open: int = 0
+    overdue_now: int = 0
+    working_days: list = field(default_factory=list)
+    score: Decimal | None = None
+    rank: int | None = None
+    deductions: Decimal = Decimal(0)
+    links: dict = field(default_factory=dict)
+
+    @property
+    def assigned(self) -> int:
+        """Issues of the period given to the unit: those it still leads plus those it returned."""
+        return self.due + self.returned_away
+
+    @property
+    def rates(self) -> dict[str, Rate]:
+        return {
+            "done": Rate(self.done, self.due),
+            "on_time": Rate(self.on_time, self.due),
+            "accepted": Rate(self.accepted, self.due),
+            "returned": Rate(self.returned, self.assigned),
+            "reopened": Rate(self.reopened, self.resolved_ever),
+            "callback": Rate(self.rated, self.done),
+            "satisfied": Rate(self.satisfied, self.rated),
+        }
+
+    @property
+    def avg_days(self) -> Decimal | None:
+        if not self.working_days:
+            return None
+        total = Decimal(sum(self.working_days)) / len(self.working_days)
+        return total.quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+@dataclass
+class Assessment:
+    kind: str
+    period: object
+    rows: list  # ranked first (by rank), then units with nothing due
+    today: datetime.date
+
+    @property
+    def ranked(self) -> list:
+        return [row for row in self.rows if row.rank is not None]
+
+    @property
+    def red_board(self) -> list:
+        """红榜: the top five ranked units."""
+        return self.ranked[: settings.ASSESSMENT["BOARD_SIZE"]]
+
+    @property
+    def black_board(self) -> list:
+        """黑榜: the bottom five ranked units not already on the 红榜, worst first."""
+        size = settings.ASSESSMENT["BOARD_SIZE"]
+        ranked = self.ranked
+        rest = ranked[len(self.red_board) :]
+        return list(reversed(rest[-size:]))
+
+
+def working_days_between(start: datetime.date, end: datetime.date, cache: dict) -> int:
+    """Working days after `start` up to and including `end` (0 when resolved the same day)."""
+    days, day = 0, start
+    while day < end:
+        day += datetime.timedelta(days=1)
+        if day not in cache:
+            cache[day] = is_working_day(day)
+        days += cache[day]
+    return days
+
+
+def _score(row: UnitRow) -> tuple[Decimal | None, Decimal]:
+    """100 × the weighted mean of the rates that have a base (退回率 and 重办率 count as
+    1 − rate), less the deductions; never below 0. None when nothing was due."""
+    if not row.due:
+        return None, Decimal(0)
+    rules = settings.ASSESSMENT
+    total = weight_sum = Decimal(0)
+    for key, rate in row.rates.items():
+        _label, weight_key, higher_is_better = RATES[key]
+        weight = Decimal(rules[weight_key])
+        if rate.den == 0 or weight == 0:
+            continue
+        share = Decimal(rate.num) / Decimal(rate.den)
+        total += weight * (share if higher_is_better else 1 - share)
+        weight_sum += weight
+    base = total * 100 / weight_sum if weight_sum else Decimal(100)
+    deductions = (
+        Decimal(rules["DEDUCT_OVERDUE"]) * row.late_open
+        + Decimal(rules["DEDUCT_ESCALATED"]) * row.escalated
+    )
+    score = max(base - deductions, Decimal(0)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return score, deductions
+
+
+def _rank(rows: list[UnitRow]) -> list[UnitRow]:
+    """Competition ranking (1, 1, 3) by score; units with nothing due come last, unranked."""
+    scored = sorted(
+        (row for row in rows if row.score is not None),
+        key=lambda row: (-row.score, -row.due, row.name),
+    )
+    previous, rank = None, 0
+    for position, row in enumerate(scored, start=1):
+        if row.score != previous:
+            rank, previous = position, row.score
+        row.rank = rank
+    unscored = [row for row in rows if row.score is None]
+    return scored + unscored
+
+
+def _links(row: UnitRow, period) -> dict[str, str]:
+    """The ledger query behind each figure of the row (see ledger/filters.py)."""
+    key = "lead_department" if row.kind == DEPARTMENT else "leader"
+    span = [
+        ("deadline_after", period.start.isoformat()),
+        ("deadline_before", period.end.isoformat()),
+    ]
+    unit = [(key, str(row.unit.pk))]
+    base = unit + span + [("status", s.value) for s in map(Status, COUNTED)]
+    done = unit + span + [("status", s.value) for s in map(Status, DONE)]
+    if row.kind == DEPARTMENT:
+        returned = [("returned_by", str(row.unit.pk))] + span
+    else:
+        returned = unit + span + [("returned", "1")]
+    returned += [("status", s.value) for s in map(Status, NOT_WITHDRAWN)]
+    return {
+        name: urlencode(params)
+        for name, params in {
+            "due": base,
+            "done": done,
+            "on_time": done + [("resolved_on_time", "1")],
+            "accepted": base + [("accepted_in_time", "1")],
+            "returned": returned,
+            "reopened": base + [("reopened", "1")],
+            "callback": base + [("satisfaction", s) for s in RATED],
+            "satisfied": base + [("satisfaction", str(s)) for s in SATISFIED],
+            "late_open": unit
+            + span
+            + [("status", "assigned"), ("status", "in_progress")]
+            + [("health", "red")],
+            "escalated": base + [("escalated", "1")],
+            "overdue_now": unit + [("health", "red")],
+        }.items()
+    }
+
+
+def assessment(user, period, *, kind: str = DEPARTMENT, today: datetime.date | None = None):
+    """The assessment table for `period` (periods.Period) by department or by leader.
+
+    Only issues `user` may see are counted (the view lets only the oversight office and
+    administrators in, who see all of them)."""
+    today = today or timezone.localdate()
+    key = "lead_department" if kind == DEPARTMENT else "leader"
+    issues = visible_to(user)
+    in_period = Q(deadline__gte=period.start, deadline__lte=period.end)
+    counted = issues.filter(in_period, status__in=COUNTED, **{f"{key}__isnull": False})
+    reopened = Exists(IssueEvent.objects.filter(issue_id=OuterRef("pk"), action=Action.REOPEN))
+
+    # 1. the counts, grouped by unit
+    counts = (
+        counted.order_by()
+        .values(key)
+        .annotate(
+            due=Count("pk"),
+            done=Count("pk", filter=Q(status__in=DONE)),
+            on_time=Count("pk", filter=Q(status__in=DONE, resolved_on_time=True)),
+            reopened=Count("pk", filter=Q(reopened)),
+            resolved_ever=Count("pk", filter=Q(status__in=DONE) | Q(reopened)),
+            rated=Count("pk", filter=Q(satisfaction__in=RATED)),
+            satisfied=Count("pk", filter=Q(satisfaction__in=SATISFIED)),
+            escalated=Count("pk", filter=Q(is_escalated=True)),
+            late_open=Count("pk", filter=Q(status__in=RUNNING_STATUSES, deadline__lt=today)),
+        )
+    )
+    # 2. returns: by the returning department (the actor's) or by the issue's leader
+    returns = IssueEvent.objects.filter(
+        action=Action.RETURN,
+        issue__in=issues.filter(in_period, status__in=NOT_WITHDRAWN),
+    ).order_by()
+    if kind == DEPARTMENT:
+        returns = (
+            returns.filter(actor_department__isnull=False)
+            .values(unit_id=F("actor_department"))
+            .annotate(
+                returned=Count("issue", distinct=True),
+                returned_away=Count(
+                    "issue",
+                    distinct=True,
+                    filter=~Q(issue__lead_department=F("actor_department"))
+                    | Q(issue__lead_department__isnull=True),
+                ),
+            )
+        )
+    else:
+        returns = (
+            returns.filter(issue__leader__isnull=False)
+            .values(unit_id=F("issue__leader"))
+            .annotate(
+                returned=Count("issue", distinct=True),
+                returned_away=Count("issue", distinct=True, filter=Q(issue__status=Status.RAISED)),
+            )
+        )
+    # 3. the timings that need the working-day calendar
+    timings = counted.order_by().values_list(
+        key, "assigned_at", "accepted_at", "resolved_at", "status"
+    )
+    # 4. overdue now, whatever the period
+    overdue = (
+        issues.overdue(today)
+        .filter(**{f"{key}__isnull": False})
+        .order_by()
+        .values(key)
+        .annotate(n=Count("pk"))
+    )
+    # 5. the units
+    if kind == DEPARTMENT:
+        units = Department.objects.exclude(kind=Department.Kind.OVERSIGHT)
+    else:
+        units = Leader.objects.select_related("user")
+    rows: dict[int, UnitRow] = {}
+    for unit in units:
+        name = unit.label if kind == DEPARTMENT else unit.name
+        rows[unit.pk] = UnitRow(kind=kind, unit=unit, name=name)
+
+    def row_for(pk):
+        return rows.get(pk)
+
+    for item in counts:
+        row = row_for(item.pop(key))
+        if row is not None:
+            for name, value in item.items():
+                setattr(row, name, value)
+    for item in returns:
+        row = row_for(item["unit_id"])
+        if row is not None:
+            row.returned, row.returned_away = item["returned"], item["returned_away"]
+    cache: dict = {}
+    for pk, assigned_at, accepted_at, resolved_at, status in timings:
+        row = row_for(pk)
+        if row is None:
+            continue
+        row.accepted += accepted_in_time(assigned_at, accepted_at)
+        if status in DONE and assigned_at and resolved_at:
+            row.working_days.append(
+                working_days_between(
+                    timezone.localdate(assigned_at), timezone.localdate(resolved_at), cache
+                )
+            )
+    for item in overdue:
+        row = row_for(item[key])
+        if row is not None:
+            row.overdue_now = item["n"]
+
+    # units that are inactive and have nothing in the period or overdue are left out
+    shown = [
+        row
+        for row in rows.values()
+        if row.unit.is_active or row.due or row.overdue_now or row.returned
+    ]
+    for row in shown:
+        row.score, row.deductions = _score(row)
+        row.links = _links(row, period)
+    return Assessment(kind=kind, period=period, rows=_rank(shown), today=today)
