@@ -58,6 +58,7 @@ from ledger.models import (
     Enterprise,
     ExtensionRequest,
     Health,
+    Holiday,
     Issue,
     IssueDeadline,
     IssueEvent,
@@ -843,3 +844,19 @@ class LedgerCounterAdmin(ReadOnlyAdmin):
 
     list_display = ("year", "last")
     ordering = ("-year",)
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    """The working-day calendar; `manage.py holidays_sync` never overwrites an edited row."""
+
+    list_display = ("date", "kind", "name", "from_package")
+    list_filter = ("kind", "from_package")
+    search_fields = ("name",)
+    date_hierarchy = "date"
+    ordering = ("-date",)
+    exclude = ("from_package",)
+
+    def save_model(self, request, obj, form, change):
+        obj.from_package = False  # edited by hand: the package sync leaves it alone
+        super().save_model(request, obj, form, change)

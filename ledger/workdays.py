@@ -1,20 +1,51 @@
-"""Working-day arithmetic for deadlines and flags (Mon–Fri, minus configured holidays,
-plus configured make-up working days, 调休)."""
+"""Working-day arithmetic for deadlines, flags, reminders and escalation.
+
+A day is a working day when it is Monday–Friday and not a public holiday, or when it
+is a make-up working day (调休上班日). The exceptions live in the Holiday table
+(ledger/models/calendar.py), seeded from the `chinesecalendar` package and edited by
+the administrator.
+
+The table is read once and kept in this process. A change saved through the ORM clears
+the copy of the process that saved it at once (signals below); every other process (each
+gunicorn worker, the task worker) re-reads it when its copy is older than
+settings.LEDGER["CALENDAR_CACHE_SECONDS"] (default 60 s). An admin's correction therefore
+reaches every process within that time, and no request pays a query to check.
+"""
 
 import datetime
-from functools import lru_cache
+import threading
+import time
+from collections.abc import Iterator
 
 from django.conf import settings
 
+_lock = threading.Lock()
+_cache: dict = {"loaded_at": None, "holidays": frozenset(), "makeup": frozenset()}
 
-@lru_cache(maxsize=8)
-def _parse(dates: tuple[str, ...]) -> frozenset[datetime.date]:
-    return frozenset(datetime.date.fromisoformat(d) for d in dates)
+
+def calendar_cache_clear(**kwargs) -> None:
+    """Forget the cached table (connected to Holiday's post_save/post_delete)."""
+    with _lock:
+        _cache["loaded_at"] = None
+
+
+def _calendar() -> tuple[frozenset, frozenset]:
+    ttl = settings.LEDGER.get("CALENDAR_CACHE_SECONDS", 60)
+    loaded_at = _cache["loaded_at"]
+    if loaded_at is None or time.monotonic() - loaded_at >= ttl:
+        from ledger.models import Holiday  # models import this module: import late
+
+        holidays, makeup = set(), set()
+        for day, kind in Holiday.objects.values_list("date", "kind"):
+            (makeup if kind == Holiday.Kind.MAKEUP else holidays).add(day)
+        with _lock:
+            _cache["holidays"], _cache["makeup"] = frozenset(holidays), frozenset(makeup)
+            _cache["loaded_at"] = time.monotonic()
+    return _cache["holidays"], _cache["makeup"]
 
 
 def is_working_day(day: datetime.date) -> bool:
-    holidays = _parse(tuple(settings.LEDGER.get("HOLIDAYS", ())))
-    makeup = _parse(tuple(settings.LEDGER.get("MAKEUP_WORKDAYS", ())))
+    holidays, makeup = _calendar()
     if day in makeup:
         return True
     if day in holidays:
@@ -31,3 +62,85 @@ def add_working_days(start: datetime.date, days: int) -> datetime.date:
         if is_working_day(day):
             remaining -= 1
     return day
+
+
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
+    """Working days after `start` up to and including `end` (0 when end <= start).
+
+    working_days_between(d, add_working_days(d, n)) == n.
+    """
+    count = 0
+    day = start
+    while day < end:
+        day += datetime.timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+    return count
+
+
+def next_working_day(day: datetime.date) -> datetime.date:
+    """The first working day after `day`."""
+    return add_working_days(day, 1)
+
+
+# -- the chinesecalendar package ----------------------------------------------------
+
+# the package names its holidays in English; the table holds what offices call them
+PACKAGE_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
+
+
+def package_days() -> Iterator[tuple[datetime.date, str, str]]:
+    """(date, kind, name) for every holiday and make-up working day the package knows."""
+    import chinese_calendar
+
+    for day, name in sorted(chinese_calendar.holidays.items()):
+        # the package lists ordinary weekends too (without a name): those need no row
+        if name is None and day.weekday() >= 5:
+            continue
+        yield day, "holiday", PACKAGE_NAMES.get(str(name), str(name or ""))
+    for day, name in sorted(chinese_calendar.workdays.items()):
+        if day.weekday() >= 5:  # a weekend day made a working day: 调休上班日
+            yield day, "makeup", PACKAGE_NAMES.get(str(name), str(name or ""))
+
+
+def package_years() -> tuple[int, int]:
+    days = [day for day, _kind, _name in package_days()]
+    return min(days).year, max(days).year
+
+
+def holidays_sync(model, *, dry_run: bool = False) -> dict[str, int]:
+    """Bring the table (`model`: the Holiday model, historical in migrations) up to the package.
+
+    Adds the days the table lacks and corrects rows still as the package gave them
+    (`from_package`); a row an administrator added or edited is never touched.
+    Returns counts: created, updated, kept (edited by an administrator), unchanged.
+    """
+    existing = {row.date: row for row in model.objects.all()}
+    counts = {"created": 0, "updated": 0, "kept": 0, "unchanged": 0}
+    new = []
+    for day, kind, name in package_days():
+        row = existing.get(day)
+        if row is None:
+            new.append(model(date=day, kind=kind, name=name, from_package=True))
+            counts["created"] += 1
+        elif not row.from_package:
+            counts["kept"] += 1
+        elif (row.kind, row.name) != (kind, name):
+            counts["updated"] += 1
+            if not dry_run:
+                row.kind, row.name = kind, name
+                row.save(update_fields=["kind", "name", "updated_at"])
+        else:
+            counts["unchanged"] += 1
+    if new and not dry_run:
+        model.objects.bulk_create(new)
+    return counts

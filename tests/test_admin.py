@@ -23,6 +23,7 @@ from ledger.models import (
     Department,
     Enterprise,
     ExtensionRequest,
+    Holiday,
     Issue,
     IssueDeadline,
     IssueEvent,
@@ -112,6 +113,7 @@ def test_add_page_opens_for_every_model_that_allows_adding(full_world, admin_cli
         Enterprise,
         Contact,
         KeyProject,
+        Holiday,  # the working-day calendar: the administrator adds and corrects days
     }
 
 

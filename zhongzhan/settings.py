@@ -254,9 +254,9 @@ LEDGER = {
     "PACE_RED_POINTS": env_int("LEDGER_PACE_RED_POINTS", 30),
     # a project with nothing done this many months into the year is red
     "PACE_NOT_STARTED_MONTHS": env_int("LEDGER_PACE_NOT_STARTED_MONTHS", 3),
-    # public holidays and make-up working days (调休), ISO dates, comma-separated
-    "HOLIDAYS": env_list("LEDGER_HOLIDAYS", []),
-    "MAKEUP_WORKDAYS": env_list("LEDGER_MAKEUP_WORKDAYS", []),
+    # holidays and make-up working days are the Holiday table (admin, `holidays_sync`);
+    # each process re-reads it after this many seconds (a save clears the saver's copy)
+    "CALENDAR_CACHE_SECONDS": env_int("LEDGER_CALENDAR_CACHE_SECONDS", 60),
     # ledger page size
     "PAGE_SIZE": env_int("LEDGER_PAGE_SIZE", 25),
 }
@@ -265,6 +265,15 @@ LEDGER = {
 EXCHANGE = {
     # an export of more rows than this runs as a background job with a progress page
     "EXPORT_BACKGROUND_ROWS": env_int("EXCHANGE_EXPORT_BACKGROUND_ROWS", 20000),
+    # import: a larger upload is refused before it is read
+    "IMPORT_MAX_BYTES": env_int("EXCHANGE_IMPORT_MAX_BYTES", 10 * 1024 * 1024),
+    # import: a sheet with more data rows than this is refused
+    "IMPORT_MAX_ROWS": env_int("EXCHANGE_IMPORT_MAX_ROWS", 20000),
+    # import: the preview shows this many rows as they will be stored
+    "IMPORT_PREVIEW_ROWS": env_int("EXCHANGE_IMPORT_PREVIEW_ROWS", 20),
+    # import: category and source used when the sheet has none for a row
+    "IMPORT_DEFAULT_CATEGORY": os.environ.get("EXCHANGE_IMPORT_DEFAULT_CATEGORY", "其他"),
+    "IMPORT_DEFAULT_SOURCE": os.environ.get("EXCHANGE_IMPORT_DEFAULT_SOURCE", "其他"),
 }
 
 # Assessment (目标考核) score: docs/assessment.md. The score is 100 × the weighted mean of the
@@ -284,6 +293,20 @@ ASSESSMENT = {
     # units on each of the 红榜 and 黑榜
     "BOARD_SIZE": env_int("ASSESSMENT_BOARD_SIZE", 5),
 }
+
+# Notifications (ledger.notify): e-mail delivery and the daily reminder run.
+NOTIFY = {
+    # the MAILERS alias notification e-mail goes through
+    "MAILER": os.environ.get("NOTIFY_MAILER", "default"),
+    # a failing mailer is tried this many times in all, waiting RETRY_SECONDS, then twice
+    # as long after each further failure
+    "EMAIL_MAX_ATTEMPTS": env_int("NOTIFY_EMAIL_MAX_ATTEMPTS", 5),
+    "EMAIL_RETRY_SECONDS": env_int("NOTIFY_EMAIL_RETRY_SECONDS", 60),
+    # local hour at which the self-scheduling reminder task runs (when no cron/systemd timer)
+    "REMINDER_HOUR": env_int("NOTIFY_REMINDER_HOUR", 8),
+}
+# the address people open the ledger at, for the links in e-mails
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 
 LOGGING = {
     "version": 1,

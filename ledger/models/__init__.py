@@ -1,5 +1,6 @@
 """The ledger's models, one module per family."""
 
+from .calendar import Holiday
 from .directory import Category, Contact, Enterprise, KeyProject, Source
 from .issues import (
     Attachment,
@@ -22,6 +23,7 @@ __all__ = [
     "EventImmutableError",
     "ExtensionRequest",
     "Health",
+    "Holiday",
     "Issue",
     "IssueDeadline",
     "IssueEvent",
