@@ -1,4 +1,10 @@
+"""Notifications: who hears what (in-app and e-mail), reminders and escalation.
+
+Imports the core; the core never imports it (it listens to ledger.signals).
+"""
+
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +12,35 @@ class NotifyConfig(AppConfig):
     name = "ledger.notify"
     label = "notify"
     verbose_name = _("通知")
+
+    def ready(self):
+        from ledger.models import IssueEvent
+        from ledger.signals import issue_event_committed
+
+        from .services import on_event_committed
+
+        issue_event_committed.connect(
+            on_event_committed, sender=IssueEvent, dispatch_uid="notify_on_event_committed"
+        )
+        checks.register(site_url_check, checks.Tags.compatibility)
+
+    def seed_demo(self, *, today, stdout):
+        """Fill the demo users' bells from the demo events, through the recipients table."""
+        from .demo import notifications_seed
+
+        notifications_seed(today=today, stdout=stdout)
+
+
+def site_url_check(app_configs=None, **kwargs):
+    from django.conf import settings
+
+    if settings.DEBUG or settings.SITE_URL:
+        return []
+    return [
+        checks.Warning(
+            "SITE_URL is not set: links in notification e-mails will lack the host.",
+            hint="Set SITE_URL to the address people open the ledger at, e.g. "
+            "https://ledger.example.gov.cn",
+            id="notify.W001",
+        )
+    ]

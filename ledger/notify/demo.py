@@ -1,0 +1,64 @@
+"""Demo notifications: the demo events told through the recipients table (no e-mail).
+
+Idempotent: a recipient already told of an event is skipped (and the database's unique
+constraint says so too). Events more than READ_AFTER_DAYS old are marked read the day
+after they happened, so every bell has some read and some unread lines.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from ledger import demo
+from ledger.models import Issue, IssueEvent
+
+from .models import Kind, Notification
+from .recipients import recipients_for
+from .services import issue_for_notify
+
+READ_AFTER_DAYS = 7
+
+
+def notifications_seed(*, today: datetime.date, stdout) -> int:
+    created = 0
+    read_before = timezone.make_aware(
+        datetime.datetime.combine(today - datetime.timedelta(days=READ_AFTER_DAYS), datetime.time())
+    )
+    issue_ids = list(Issue.objects.filter(title__in=demo.DEMO_TITLES).values_list("pk", flat=True))
+    events = (
+        IssueEvent.objects.filter(issue_id__in=issue_ids, action__in=Kind.values)
+        .select_related("actor")
+        .order_by("issue_id", "seq")
+    )
+    told = set(
+        Notification.objects.filter(issue_id__in=issue_ids, event__isnull=False).values_list(
+            "event_id", "recipient_id"
+        )
+    )
+    with transaction.atomic():
+        rows = []
+        issue = None
+        for event in events:
+            if issue is None or issue.pk != event.issue_id:
+                issue = issue_for_notify(event.issue_id)
+            for user in recipients_for(event.action, issue, actor=event.actor):
+                if (event.pk, user.pk) in told:
+                    continue
+                at = event.created_at
+                rows.append(
+                    Notification(
+                        recipient=user,
+                        issue=issue,
+                        event=event,
+                        kind=event.action,
+                        actor=event.actor,
+                        created_at=at,
+                        read_at=at + datetime.timedelta(days=1) if at < read_before else None,
+                    )
+                )
+        Notification.objects.bulk_create(rows, batch_size=500)
+        created = len(rows)
+    if created:
+        stdout.write(f"已生成演示通知 {created} 条。 / Created {created} demo notifications.")
+    return created

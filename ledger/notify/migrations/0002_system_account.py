@@ -1,0 +1,33 @@
+"""The system account that records automatic 催办 and 督办 (send_reminders).
+
+Supervisor role so that it passes `ledger.oversee_issue`; an unusable password so that
+nobody can sign in with it; never a notification recipient (recipients.SYSTEM_USERNAME).
+"""
+
+from django.contrib.auth.hashers import make_password
+from django.db import migrations
+
+SYSTEM_USERNAME = "zz_system"
+
+
+def system_account_create(apps, schema_editor):
+    User = apps.get_model("ledger", "User")
+    if not User.objects.filter(username=SYSTEM_USERNAME).exists():
+        User.objects.create(
+            username=SYSTEM_USERNAME,
+            name="系统自动督办",
+            role="supervisor",
+            password=make_password(None),
+            is_active=True,
+            is_staff=False,
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("notify", "0001_initial"),
+    ]
+
+    operations = [
+        migrations.RunPython(system_account_create, migrations.RunPython.noop),
+    ]

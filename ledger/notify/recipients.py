@@ -1,0 +1,98 @@
+"""Who hears what: the one table of notification recipients, as data.
+
+Each kind of notification (a workflow action, or a reminder written by send_reminders)
+names the groups of people told. recipients_for() turns the groups into users and then
+drops the actor, inactive users, the system account and anyone who cannot open the issue
+(`ledger.view_issue`). docs/notifications.md writes the table out; a test compares every
+action's recipients with it.
+"""
+
+from enum import StrEnum
+
+from django.db.models import Q
+
+from ledger.models import Issue, User
+from ledger.states import Action
+
+from .models import Kind
+
+SYSTEM_USERNAME = "zz_system"
+
+
+class To(StrEnum):
+    OVERSIGHT = "oversight"  # 督查室: every active supervisor
+    LEAD = "lead"  # staff of the lead department (牵头单位)
+    CO = "co"  # staff of the co-handling departments (配合单位)
+    LEADER = "leader"  # the responsible leader (责任领导)
+    RAISING = "raising"  # staff of the raising department (登记单位) and who logged it
+
+
+RECIPIENTS: dict[str, frozenset[To]] = {
+    Kind.RAISE: frozenset({To.OVERSIGHT}),
+    Kind.ASSIGN: frozenset({To.LEAD, To.CO, To.LEADER, To.RAISING}),
+    Kind.REASSIGN: frozenset({To.LEAD, To.CO, To.LEADER, To.RAISING}),
+    Kind.ACCEPT: frozenset({To.OVERSIGHT, To.RAISING}),
+    Kind.RETURN: frozenset({To.OVERSIGHT, To.RAISING}),
+    # whoever may decide it (ledger.direct_issue): the responsible leader and the office
+    Kind.EXTENSION_REQUEST: frozenset({To.LEADER, To.OVERSIGHT}),
+    Kind.EXTENSION_APPROVE: frozenset({To.LEAD}),
+    Kind.EXTENSION_REJECT: frozenset({To.LEAD}),
+    Kind.RESOLVE: frozenset({To.OVERSIGHT, To.LEADER, To.RAISING}),
+    Kind.CLOSE: frozenset({To.LEAD, To.RAISING}),
+    Kind.REOPEN: frozenset({To.LEAD, To.RAISING}),
+    Kind.WITHDRAW: frozenset({To.LEAD, To.RAISING}),
+    Kind.URGE: frozenset({To.LEAD, To.LEADER}),
+    # the office hears of every 督办, also the automatic ones the system writes
+    Kind.ESCALATE: frozenset({To.LEAD, To.LEADER, To.OVERSIGHT}),
+    # reminders written by send_reminders
+    Kind.DUE_SOON: frozenset({To.LEAD}),
+    Kind.NOT_ACCEPTED: frozenset({To.LEAD}),
+    Kind.NOT_ASSIGNED: frozenset({To.OVERSIGHT}),
+}
+# edit (修改), progress (进展反馈) and comment (备注) notify nobody: they are on the issue page
+SILENT_ACTIONS = frozenset({Action.EDIT, Action.PROGRESS, Action.COMMENT})
+assert set(RECIPIENTS) | SILENT_ACTIONS == set(Kind.values) | set(Action.values), (
+    "every action and reminder is either in the table or silent"
+)
+
+
+def _group_filter(group: To, issue: Issue) -> Q | None:
+    staff = Q(role=User.Role.STAFF)
+    if group == To.OVERSIGHT:
+        return Q(role=User.Role.SUPERVISOR)
+    if group == To.LEAD:
+        if not issue.lead_department_id:
+            return None
+        return staff & Q(department_id=issue.lead_department_id)
+    if group == To.CO:
+        ids = [d.pk for d in issue.co_departments.all()]
+        return staff & Q(department_id__in=ids) if ids else None
+    if group == To.LEADER:
+        if not issue.leader_id or not issue.leader.is_active:
+            return None
+        return Q(pk=issue.leader.user_id)
+    if group == To.RAISING:
+        return (staff & Q(department_id=issue.raising_department_id)) | Q(pk=issue.raised_by_id)
+    raise ValueError(group)
+
+
+def recipients_for(kind: str, issue: Issue, *, actor=None) -> list[User]:
+    """The users told about `kind` on `issue`: the table's groups, less the actor, the
+    inactive, the system account and whoever cannot see the issue."""
+    groups = RECIPIENTS.get(kind, frozenset())
+    condition = Q()
+    for group in sorted(groups):
+        part = _group_filter(group, issue)
+        if part is not None:
+            condition |= part
+    if not condition:
+        return []
+    users = (
+        User.objects.filter(condition, is_active=True)
+        .exclude(username=SYSTEM_USERNAME)
+        .select_related("leader_profile", "notify_preference")
+        .order_by("pk")
+    )
+    if actor is not None:
+        users = users.exclude(pk=actor.pk)
+    return [user for user in users if user.has_perm("ledger.view_issue", issue)]

@@ -1,0 +1,177 @@
+"""The daily reminder run (`manage.py send_reminders`, or the reminders_daily task).
+
+On a working day (ledger/workdays.py), for every open issue:
+
+- overdue and not yet urged since its deadline in force → an automatic 催办 (URGE event by
+  the system account; the table tells the lead department and the responsible leader);
+- overdue, urged, still late ESCALATE_AFTER_WORKING_DAYS working days after that urge and
+  not yet 督办 → an automatic 督办 (ESCALATE event; the oversight office is told too);
+- assigned and not accepted after ACCEPT_WITHIN_WORKING_DAYS full working days → a
+  reminder to the lead department;
+- due within YELLOW_DAYS (the yellow light) → a due-soon reminder to the lead department
+  (not on a day it already got the not-accepted reminder: one reminder per issue a day);
+- raised and still unassigned when the ledger flags it (ASSIGN_WITHIN_WORKING_DAYS, the
+  same rule as the 超时未交办 light) → a reminder to the oversight office.
+
+Each of these is written once per issue, kind and day (ReminderLog, unique), in the same
+transaction as its event or notifications: running twice the same day writes nothing new.
+Nothing is sent on a non-working day.
+"""
+
+import datetime
+from collections import Counter
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from ledger import workflow
+from ledger.models import Issue, IssueEvent, User
+from ledger.models.issues import raised_flag_cutoff
+from ledger.states import Action, Status
+from ledger.workdays import add_working_days, is_working_day, working_days_between
+
+from .models import Kind, ReminderLog
+from .recipients import SYSTEM_USERNAME
+from .services import issue_for_notify, notifications_create
+
+
+def system_actor() -> User:
+    """The account automatic 催办/督办 are recorded under: passes `ledger.oversee_issue`
+    (supervisor role), cannot sign in (unusable password), is never a recipient."""
+    user, _created = User.objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={
+            "name": "系统自动督办",
+            "role": User.Role.SUPERVISOR,
+            "password": make_password(None),
+            "is_active": True,
+        },
+    )
+    return user
+
+
+def _local_date(moment: datetime.datetime) -> datetime.date:
+    return timezone.localtime(moment).date()
+
+
+def reminders_send(*, today: datetime.date | None = None, at=None) -> Counter:
+    """Send the reminders due on `today` (default: the local date). Returns what was done."""
+    now = timezone.now()
+    today = today or timezone.localdate()
+    counts: Counter = Counter()
+    if not is_working_day(today):
+        counts["non_working_day"] = 1
+        return counts
+    if at is None:
+        if today == timezone.localdate(now):
+            at = now
+        else:  # a catch-up run for another day is recorded at that day's reminder hour
+            at = timezone.make_aware(
+                datetime.datetime.combine(today, datetime.time(settings.NOTIFY["REMINDER_HOUR"]))
+            )
+    system = system_actor()
+    _overdue(today, at, system, counts)
+    reminded = _not_accepted(today, at, counts)
+    _due_soon(today, at, counts, skip=reminded)
+    _not_assigned(today, at, counts)
+    return counts
+
+
+def _log(issue_id: int, kind: str, today) -> ReminderLog | None:
+    """Claim (issue, kind, day); None if this run or an earlier one already did."""
+    try:
+        with transaction.atomic():
+            return ReminderLog.objects.create(issue_id=issue_id, kind=kind, day=today)
+    except IntegrityError:
+        return None
+
+
+def _overdue(today, at, system, counts) -> None:
+    overdue = list(Issue.objects.running().filter(deadline__lt=today).order_by("deadline", "pk"))
+    urges: dict[int, datetime.date] = {}
+    for issue_id, created_at in IssueEvent.objects.filter(
+        issue__in=[i.pk for i in overdue], action=Action.URGE
+    ).values_list("issue_id", "created_at"):
+        day = _local_date(created_at)
+        urges[issue_id] = max(day, urges.get(issue_id, day))
+    escalate_after = settings.LEDGER["ESCALATE_AFTER_WORKING_DAYS"]
+    for issue in overdue:
+        last_urge = urges.get(issue.pk)
+        if last_urge is None or last_urge <= issue.deadline:
+            kind, note = (
+                Kind.URGE,
+                _("逾期自动催办：完成时限为%(deadline)s，至今未办结。")
+                % {"deadline": date_format(issue.deadline, "DATE_FORMAT")},
+            )
+        elif not issue.is_escalated and working_days_between(last_urge, today) >= escalate_after:
+            kind = Kind.ESCALATE
+            note = _("逾期自动督办：%(urged)s催办后%(days)s个工作日仍未办结。") % {
+                "urged": date_format(last_urge, "DATE_FORMAT"),
+                "days": escalate_after,
+            }
+        else:
+            continue
+        with transaction.atomic():
+            log = _log(issue.pk, kind, today)
+            if log is None:
+                continue
+            try:
+                workflow.transition(issue.pk, actor=system, action=kind, note=note, at=at)
+            except workflow.TransitionRefused:
+                # someone acted meanwhile (resolved, escalated by hand): nothing to do today
+                log.delete()
+                continue
+        counts[kind] += 1
+
+
+def _remind(issue_id, kind, today, at, counts, data) -> bool:
+    with transaction.atomic():
+        log = _log(issue_id, kind, today)
+        if log is None:
+            return False
+        issue = issue_for_notify(issue_id)
+        created = notifications_create(kind=kind, issue=issue, data=data, at=at)
+        log.recipients = len(created)
+        log.save(update_fields=["recipients"])
+    counts[kind] += 1
+    counts["notifications"] += len(created)
+    return True
+
+
+def _not_accepted(today, at, counts) -> set[int]:
+    days = settings.LEDGER["ACCEPT_WITHIN_WORKING_DAYS"]
+    reminded = set()
+    candidates = Issue.objects.filter(
+        status=Status.ASSIGNED, accepted_at=None, assigned_at__isnull=False
+    ).values_list("pk", "assigned_at")
+    for pk, assigned_at in candidates:
+        # late once the Nth working day after the assignment day has ended
+        if add_working_days(_local_date(assigned_at), days) < today:
+            reminded.add(pk)
+            _remind(pk, Kind.NOT_ACCEPTED, today, at, counts, {"days": days})
+    return reminded
+
+
+def _due_soon(today, at, counts, *, skip) -> None:
+    until = today + datetime.timedelta(days=settings.LEDGER["YELLOW_DAYS"])
+    candidates = (
+        Issue.objects.running()
+        .filter(deadline__gte=today, deadline__lte=until)
+        .exclude(pk__in=skip)
+        .values_list("pk", "deadline")
+    )
+    for pk, deadline in candidates:
+        _remind(pk, Kind.DUE_SOON, today, at, counts, {"deadline": deadline.isoformat()})
+
+
+def _not_assigned(today, at, counts) -> None:
+    days = settings.LEDGER["ASSIGN_WITHIN_WORKING_DAYS"]
+    candidates = Issue.objects.filter(
+        status=Status.RAISED, raised_at__lt=raised_flag_cutoff(today)
+    ).values_list("pk", flat=True)
+    for pk in candidates:
+        _remind(pk, Kind.NOT_ASSIGNED, today, at, counts, {"days": days})

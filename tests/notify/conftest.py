@@ -1,0 +1,37 @@
+"""Fixtures for ledger.notify: the shared world plus colleagues, and on-commit execution."""
+
+import pytest
+
+from ledger import workdays
+from tests import factories as f
+
+
+@pytest.fixture(autouse=True)
+def _calendar_cache_fresh():
+    # a test's Holiday rows are rolled back without a signal: never keep them cached
+    workdays.calendar_cache_clear()
+    yield
+    workdays.calendar_cache_clear()
+
+
+@pytest.fixture
+def people(world):
+    """The world with a colleague in the lead department, a second supervisor, and people
+    who must never be told: an inactive colleague and the other leader."""
+    world.staff_b2 = f.StaffFactory(username="staff_b2", department=world.dept_b)
+    world.supervisor2 = f.SupervisorFactory(username="supervisor2", department=world.oversight)
+    world.inactive_b = f.StaffFactory(
+        username="inactive_b", department=world.dept_b, is_active=False
+    )
+    return world
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run the on-commit callbacks (the signal, then the e-mail tasks) of what `fn` does."""
+
+    def run(fn, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return fn(*args, **kwargs)
+
+    return run
