@@ -1,3 +1,7 @@
 """URLs of ledger.exchange (included by zhongzhan/urls.py before the core ledger's)."""
 
-urlpatterns: list = []
+from ledger.exchange import export_views
+
+urlpatterns: list = [
+    *export_views.urlpatterns,
+]
