@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from ledger.models import (
     IssueDeadline,
     IssueEvent,
     Leader,
+    LedgerCounter,
 )
 from ledger.services import attachment_validate, ledger_number_next
 from ledger.signals import issue_event_committed
@@ -157,6 +158,149 @@ def issue_raise(*, actor, at: datetime.datetime | None = None, files=(), **data)
         _attachments_save(issue, event, actor, files, at)
         _notify_on_commit(event)
     return issue
+
+
+def issues_import(*, actor, at: datetime.datetime, file_name: str, items: list[dict]) -> dict:
+    """Write imported history (ledger.exchange): new issues in bulk, changes to matched ones.
+
+    The caller (the import) has validated every row against the database constraints; the
+    sheet's status, dates and deadlines are history, so past deadlines are allowed here
+    (transition() refuses them). Each item is a dict:
+    - a new issue: {"row", "fields", "co_departments", "number" (ours, free) or None, "note"};
+      it gets a number (its own if given, else the next of its raise year), a RAISE event
+      to its status naming the file and row, and its deadline in IssueDeadline;
+    - a change: {"row", "issue" (pk), "fields" (changed values), "co_departments" or None,
+      "note"}; an EDIT event lists the changed fields, a moved deadline is recorded.
+    No notifications are sent: this is history, not news. Returns {row: issue pk}.
+    """
+    if not (actor.is_superuser or actor.role in ("admin", "supervisor")):
+        raise TransitionRefused(_("只有督查室和系统管理员可以导入问题台账。"))
+    department = _actor_department(actor)
+    created, result = [], {}
+    with transaction.atomic():
+        new = [item for item in items if item.get("issue") is None]
+        # numbers: the sheet's own (ours, free) are kept; the counter moves past them
+        kept: dict[int, int] = {}
+        for item in new:
+            if item.get("number"):
+                year, seq = (int(part) for part in item["number"].rsplit("-", 2)[1:])
+                item["_year_seq"] = (year, seq)
+                kept[year] = max(kept.get(year, 0), seq)
+        for year, seq in kept.items():
+            if not LedgerCounter.objects.filter(year=year).exists():
+                used = Issue.objects.filter(year=year).aggregate(last=Max("seq"))["last"] or 0
+                LedgerCounter.objects.bulk_create(
+                    [LedgerCounter(year=year, last=used)], ignore_conflicts=True
+                )
+            counter = LedgerCounter.objects.select_for_update().get(year=year)
+            if counter.last < seq:
+                counter.last = seq
+                counter.save(update_fields=["last"])
+        by_year: dict[int, list[dict]] = {}
+        for item in new:
+            if "_year_seq" not in item:
+                year = _today(item["fields"]["raised_at"]).year
+                by_year.setdefault(year, []).append(item)
+        prefix = settings.LEDGER["NUMBER_PREFIX"]
+        for year, group in by_year.items():
+            first, _number = ledger_number_next(year)  # creates and locks the year's counter
+            if len(group) > 1:
+                LedgerCounter.objects.filter(year=year).update(last=F("last") + len(group) - 1)
+            for offset, item in enumerate(group):
+                item["_year_seq"] = (year, first + offset)
+        for item in new:
+            year, seq = item["_year_seq"]
+            created.append(
+                Issue(
+                    number=f"{prefix}-{year}-{seq:04d}",
+                    year=year,
+                    seq=seq,
+                    raised_by=actor,
+                    **item["fields"],
+                )
+            )
+        Issue.objects.bulk_create(created, batch_size=500)
+        events, deadlines, links = [], [], []
+        through = Issue.co_departments.through
+        for item, issue in zip(new, created, strict=True):
+            result[item["row"]] = issue.pk
+            event = IssueEvent(
+                issue=issue,
+                seq=1,
+                actor=actor,
+                actor_department=department,
+                action=Action.RAISE,
+                from_status="",
+                to_status=issue.status,
+                note=item["note"],
+                changes={},
+                created_at=at,
+            )
+            event.digest = event.compute_digest("")  # the first link of the issue's chain
+            events.append(event)
+            if issue.deadline:
+                deadlines.append(
+                    IssueDeadline(
+                        issue=issue,
+                        deadline=issue.deadline,
+                        reason=IssueDeadline.Reason.ASSIGNED,
+                        set_by=actor,
+                        set_at=issue.assigned_at or at,
+                    )
+                )
+            links += [
+                through(issue_id=issue.pk, department_id=unit.pk)
+                for unit in item.get("co_departments") or ()
+                if unit.pk != issue.lead_department_id
+            ]
+        IssueEvent.objects.bulk_create(events, batch_size=500)
+        IssueDeadline.objects.bulk_create(deadlines, batch_size=500)
+        through.objects.bulk_create(links, batch_size=500)
+
+        for item in items:
+            if item.get("issue") is None:
+                continue
+            locked = Issue.objects.select_for_update(of=("self",)).get(pk=item["issue"])
+            change = _Change(locked)
+            from_status, previous = locked.status, locked.deadline
+            for name, value in item["fields"].items():
+                change.set(name, value)
+            callbacks = []
+            if item.get("co_departments") is not None:
+                callback = _set_co_departments(change, item["co_departments"])
+                if callback:
+                    callbacks.append(callback)
+            if "deadline" in change.fields and locked.deadline:
+                callbacks.append(
+                    _deadline_record(
+                        locked,
+                        deadline=locked.deadline,
+                        previous=previous,
+                        reason=IssueDeadline.Reason.CORRECTED,
+                        actor=actor,
+                        at=at,
+                    )
+                )
+            if not change.fields and not change.m2m:
+                continue
+            change.set("version", locked.version + 1)
+            locked.save(update_fields=sorted(change.update_fields | {"updated_at"}))
+            for callback in callbacks:
+                callback()
+            changes = {k: v for k, v in change.fields.items() if k != "version"}
+            changes.update(change.m2m)
+            _event_write(
+                locked,
+                actor=actor,
+                action=Action.EDIT,
+                from_status=from_status,
+                to_status=locked.status,
+                note=item["note"],
+                changes=changes,
+                at=at,
+            )
+            result[item["row"]] = locked.pk
+    return result
 
 
 # -- transitions -------------------------------------------------------------
