@@ -114,6 +114,11 @@ class UnitRow:
         }
 
     @property
+    def rate_cells(self) -> list[tuple[str, Rate, str]]:
+        """(key, rate, ledger query of its numerator) in the table's column order."""
+        return [(key, rate, self.links.get(key, "")) for key, rate in self.rates.items()]
+
+    @property
     def avg_days(self) -> Decimal | None:
         if not self.working_days:
             return None

@@ -1,0 +1,206 @@
+"""The 督查看板: what is open, what is late, what came in and went out, by role.
+
+Every figure is a ledger filter (the `query` of a Figure) and its count, aggregated in
+SQL over the rows `selectors.ledger_queryset(user)` gives the ledger itself, so the
+number on the dashboard is the number of rows its link opens (tests prove it).
+"""
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ledger.filters import HEALTH_ORDER, OPEN_STATUS_VALUES
+from ledger.models import Category, Department, Health, Issue, Source
+from ledger.oversight.charts import Bar, hbars, week_columns
+from ledger.selectors import ledger_queryset, visible_to
+from ledger.states import Status
+
+WEEKS = 12
+OVERDUE_LIST = 10
+AGE_BUCKETS = [  # (label, youngest age in days, oldest age in days or None)
+    (_("2 天以内"), 0, 2),
+    (_("3–7 天"), 3, 7),
+    (_("8–30 天"), 8, 30),
+    (_("30 天以上"), 31, None),
+]
+RUNNING = [Status.ASSIGNED.value, Status.IN_PROGRESS.value]
+
+
+@dataclass
+class Figure:
+    label: str
+    count: int
+    params: list
+    tone: str = ""
+
+    @property
+    def query(self) -> str:
+        return urlencode(self.params)
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(), timezone.get_current_timezone())
+
+
+def _span(field: str, first: datetime.date | None, last: datetime.date | None) -> Q:
+    """`field` (a datetime) on local days first..last inclusive."""
+    q = Q()
+    if first is not None:
+        q &= Q(**{f"{field}__gte": _day_start(first)})
+    if last is not None:
+        q &= Q(**{f"{field}__lt": _day_start(last + datetime.timedelta(days=1))})
+    return q
+
+
+def _dates(name: str, first, last) -> list:
+    params = []
+    if first is not None:
+        params.append((f"{name}_after", first.isoformat()))
+    if last is not None:
+        params.append((f"{name}_before", last.isoformat()))
+    return params
+
+
+def dashboard(user, today: datetime.date | None = None) -> dict:
+    today = today or timezone.localdate()
+    issues = visible_to(user).order_by()
+    open_statuses = [*OPEN_STATUS_VALUES, Status.RESOLVED.value]
+
+    # 1. open issues by status and by deadline health (one query)
+    by_status, by_health = {}, {}
+    for row in (
+        issues.with_health(today)
+        .filter(status__in=open_statuses)
+        .values("status", "health_code")
+        .annotate(n=Count("pk"))
+    ):
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+        if row["status"] != Status.RESOLVED:
+            by_health[row["health_code"]] = by_health.get(row["health_code"], 0) + row["n"]
+    statuses = [
+        Figure(Status(s).label, by_status.get(s, 0), [("status", s)]) for s in open_statuses
+    ]
+    health = [
+        Figure(h.label, by_health.get(h.value, 0), [("health", h.value)], h.value)
+        for h in HEALTH_ORDER
+        if h != Health.NONE
+    ]
+
+    # 2. unassigned by age in calendar days (one query)
+    ages = {}
+    for index, (_label, young, old) in enumerate(AGE_BUCKETS):
+        newest = today - datetime.timedelta(days=young)
+        oldest = today - datetime.timedelta(days=old) if old is not None else None
+        ages[f"a{index}"] = Count("pk", filter=_span("raised_at", oldest, newest))
+    counted = issues.filter(status=Status.RAISED).aggregate(**ages)
+    unassigned = []
+    for index, (label, young, old) in enumerate(AGE_BUCKETS):
+        newest = today - datetime.timedelta(days=young)
+        oldest = today - datetime.timedelta(days=old) if old is not None else None
+        unassigned.append(
+            Figure(
+                label,
+                counted[f"a{index}"],
+                [("status", Status.RAISED.value), *_dates("raised", oldest, newest)],
+            )
+        )
+
+    # 3. new and resolved per week, the last twelve ISO weeks (one query)
+    monday = today - datetime.timedelta(days=today.weekday())
+    weeks, sums = [], {}
+    for index in range(WEEKS):
+        start = monday - datetime.timedelta(weeks=WEEKS - 1 - index)
+        end = start + datetime.timedelta(days=6)
+        weeks.append({"start": start, "end": end})
+        sums[f"n{index}"] = Count("pk", filter=_span("raised_at", start, end))
+        sums[f"r{index}"] = Count("pk", filter=_span("resolved_at", start, end))
+    counted = issues.aggregate(**sums)
+    for index, week in enumerate(weeks):
+        week["label"] = week["start"].strftime("%m-%d")
+        week["new"] = Bar(
+            _("新登记"),
+            counted[f"n{index}"],
+            urlencode(_dates("raised", week["start"], week["end"])),
+            tone="new",
+        )
+        week["resolved"] = Bar(
+            _("办结"),
+            counted[f"r{index}"],
+            urlencode(_dates("resolved", week["start"], week["end"])),
+            tone="resolved",
+        )
+
+    # 4. open issues by category and by source, running ones by lead department
+    def grouped(field, model, queryset, extra):
+        counts = dict(queryset.values_list(field).annotate(n=Count("pk")))
+        names = model.objects.filter(pk__in=counts).order_by("order", "name")
+        bars = []
+        for obj in names:
+            label = obj.label if isinstance(obj, Department) else obj.name
+            params = [(field, str(obj.pk)), *extra]
+            bars.append(Bar(label, counts[obj.pk], urlencode(params)))
+        bars.sort(key=lambda bar: -bar.value)
+        return hbars(bars)
+
+    open_params = [("status", s) for s in OPEN_STATUS_VALUES]
+    by_category = grouped(
+        "category", Category, issues.filter(status__in=OPEN_STATUS_VALUES), open_params
+    )
+    by_source = grouped("source", Source, issues.filter(status__in=OPEN_STATUS_VALUES), open_params)
+    by_department = grouped(
+        "lead_department",
+        Department,
+        issues.filter(status__in=RUNNING),
+        [("status", s) for s in RUNNING],
+    )
+
+    # 5. satisfaction of closed issues (one query)
+    rated = dict(
+        issues.filter(status=Status.CLOSED).values_list("satisfaction").annotate(n=Count("pk"))
+    )
+    satisfaction = hbars(
+        [
+            Bar(
+                choice.label,
+                rated.get(choice.value, 0),
+                urlencode([("status", "closed"), ("satisfaction", choice.value)]),
+                tone=choice.value,
+            )
+            for choice in Issue.Satisfaction
+        ]
+    )
+    satisfied = rated.get("satisfied", 0) + rated.get("basically", 0)
+    total_rated = sum(rated.get(c.value, 0) for c in Issue.Satisfaction)
+
+    # 6. the overdue list and what awaits 销号 (two queries)
+    rows = ledger_queryset(user)
+    overdue = list(
+        rows.filter(status__in=RUNNING, deadline__lt=today).order_by(
+            F("deadline").asc(), "-year", "-seq"
+        )[:OVERDUE_LIST]
+    )
+    awaiting = list(
+        rows.filter(status=Status.RESOLVED).order_by(
+            F("resolved_at").asc(nulls_last=True), "-year", "-seq"
+        )[:OVERDUE_LIST]
+    )
+    return {
+        "today": today,
+        "statuses": statuses,
+        "health": health,
+        "unassigned": unassigned,
+        "weeks": week_columns(weeks),
+        "by_category": by_category,
+        "by_source": by_source,
+        "by_department": by_department,
+        "satisfaction": satisfaction,
+        "satisfaction_rate": (round(100 * satisfied / total_rated, 1) if total_rated else None),
+        "overdue": overdue,
+        "overdue_count": by_health.get(Health.RED.value, 0),
+        "awaiting": awaiting,
+        "awaiting_count": by_status.get(Status.RESOLVED.value, 0),
+    }

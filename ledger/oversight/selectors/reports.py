@@ -1,0 +1,156 @@
+"""周报 / 月报: what happened in a week or a month, as the offices report it upward.
+
+Periods are local calendar days (Asia/Shanghai): an issue raised at 23:30 on the last
+day belongs to the period, one raised at 00:30 the day after does not. Each figure is a
+ledger filter; counts are aggregated in SQL over the issues the user may see.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ledger.models import Category, Department, IssueEvent
+from ledger.selectors import ledger_queryset, visible_to
+from ledger.states import RUNNING_STATUSES, Action, Status
+
+LATE_CASES = 15
+
+
+@dataclass
+class Line:
+    """One row of a breakdown: a category or a department with its figures and links."""
+
+    label: str
+    counts: dict = field(default_factory=dict)
+    links: dict = field(default_factory=dict)
+
+    @property
+    def cells(self) -> list[dict]:
+        return [
+            {"label": label, "count": self.counts[key], "query": self.links[key]}
+            for key, label in FIGURES.items()
+        ]
+
+
+# figure key -> label; the order of the report's columns
+FIGURES = {
+    "new": _("新登记"),
+    "assigned": _("交办"),
+    "resolved": _("办结"),
+    "closed": _("销号"),
+    "late": _("逾期"),
+    "escalated": _("督办"),
+}
+
+
+def _conditions(period, today: datetime.date) -> dict:
+    """figure key -> (Q over issues, ledger filter params) for the period."""
+    start, after = period.instants()
+    first, last = period.start.isoformat(), period.end.isoformat()
+    escalated = Exists(
+        IssueEvent.objects.filter(
+            issue_id=OuterRef("pk"),
+            action=Action.ESCALATE,
+            created_at__gte=start,
+            created_at__lt=after,
+        )
+    )
+    late = Q(status__in=RUNNING_STATUSES, deadline__lt=today) | Q(
+        status__in=[Status.RESOLVED, Status.CLOSED], resolved_on_time=False
+    )
+    return {
+        "new": (
+            Q(raised_at__gte=start, raised_at__lt=after),
+            [("raised_after", first), ("raised_before", last)],
+        ),
+        "assigned": (
+            Q(assigned_at__gte=start, assigned_at__lt=after),
+            [("assigned_after", first), ("assigned_before", last)],
+        ),
+        "resolved": (
+            Q(resolved_at__gte=start, resolved_at__lt=after),
+            [("resolved_after", first), ("resolved_before", last)],
+        ),
+        "closed": (
+            Q(closed_at__gte=start, closed_at__lt=after),
+            [("closed_after", first), ("closed_before", last)],
+        ),
+        # due in the period and not resolved by the deadline (still open, or resolved late)
+        "late": (
+            Q(deadline__gte=period.start, deadline__lte=period.end) & late,
+            [("deadline_after", first), ("deadline_before", last), ("late", "1")],
+        ),
+        "escalated": (
+            Q(escalated),
+            [("escalated_on_after", first), ("escalated_on_before", last)],
+        ),
+    }
+
+
+def report(user, period, today: datetime.date | None = None) -> dict:
+    today = today or timezone.localdate()
+    issues = visible_to(user).order_by()
+    conditions = _conditions(period, today)
+    counts = {key: Count("pk", filter=q) for key, (q, _params) in conditions.items()}
+
+    totals = issues.aggregate(**counts)
+    summary = [
+        {
+            "key": key,
+            "label": FIGURES[key],
+            "count": totals[key],
+            "query": urlencode(conditions[key][1]),
+        }
+        for key in FIGURES
+    ]
+
+    def breakdown(field_name, model, label_of):
+        lines = {}
+        for row in (
+            issues.filter(**{f"{field_name}__isnull": False}).values(field_name).annotate(**counts)
+        ):
+            lines[row.pop(field_name)] = row
+        result = []
+        for obj in model.objects.filter(pk__in=lines).order_by("order", "name"):
+            row = lines[obj.pk]
+            if not any(row.values()):
+                continue
+            result.append(
+                Line(
+                    label_of(obj),
+                    counts=row,
+                    links={
+                        key: urlencode([(field_name, str(obj.pk)), *conditions[key][1]])
+                        for key in FIGURES
+                    },
+                )
+            )
+        return result
+
+    by_category = breakdown("category", Category, lambda c: c.name)
+    by_department = breakdown("lead_department", Department, lambda d: d.label)
+
+    late_q, late_params = conditions["late"]
+    late_cases = list(
+        ledger_queryset(user)
+        .filter(late_q)
+        .order_by("-is_escalated", "deadline", "-year", "-seq")[:LATE_CASES]
+    )
+    for issue in late_cases:
+        end = timezone.localdate(issue.resolved_at) if issue.resolved_at else today
+        issue.days_late = (end - issue.deadline).days
+    return {
+        "period": period,
+        "today": today,
+        "summary": summary,
+        "by_category": by_category,
+        "by_department": by_department,
+        "late_cases": late_cases,
+        "late_count": totals["late"],
+        "late_query": urlencode(late_params),
+        "figures": FIGURES,
+    }
