@@ -943,13 +943,15 @@ def _shown(value) -> str:
         return value.isoformat()
     if isinstance(value, bool):
         return _("是") if value else _("否")
+    if isinstance(value, str):
+        for enum in (Status, Issue.Satisfaction, Issue.Urgency, Issue.Progress):
+            if value in enum.values:
+                return str(enum(value).label)
+        return value
     if hasattr(value, "user"):
         return str(value.user)
     if hasattr(value, "name"):
         return value.name
-    for enum in (Status, Issue.Satisfaction, Issue.Urgency, Issue.Progress):
-        if value in enum.values:
-            return str(enum(value).label)
     return str(value)
 
 

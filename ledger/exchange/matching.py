@@ -174,9 +174,11 @@ def table_rows(table: Table, index: dict[str, str], *, text_keys=("description",
             out.skipped += 1
             continue
         if len(filled) == 1:
+            # one value alone is a section heading (一、工业企业, a group's name) unless it is
+            # the text, or a bare 序号 of a row whose cells were left empty
             key, value = filled[0]
             text = cell_text(value)
-            if key not in text_keys or _SECTION.match(text):
+            if _SECTION.match(text) or (key not in text_keys and not text.isdigit()):
                 out.skipped += 1
                 continue
         out.data.append(SheetRow(number=r + 1, cells=cells))
@@ -219,7 +221,7 @@ def date_parse(value) -> datetime.date | None:
         if day is None:
             raise DateInvalid(_("数字 %(value)s 不是日期") % {"value": cell_text(value)})
         return day
-    text = cell_text(value).replace(" ", "")
+    text = re.sub(r"\s+", " ", cell_text(value)).strip()
     if not text:
         return None
     if text.isdigit() and len(text) == 5:  # a serial number typed as text
