@@ -1,0 +1,273 @@
+"""Views: the import wizard — upload, preview (counts, first rows, every problem, a choice for
+each unknown name), commit all-or-nothing. For the oversight office and administrators only.
+
+The uploaded file is kept on the server (ImportBatch.file under MEDIA_ROOT/imports/) between
+the steps; nothing about it is taken back from the client. The commit locks the batch row, so
+posting the same preview twice imports once.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ledger.exchange import importing, masterdata
+from ledger.exchange.models import ImportBatch
+from ledger.exchange.reading import ReadRefused, size_check
+from ledger.models import Category, Department, Enterprise, KeyProject, Leader, Source
+from ledger.validators import credit_code_normalize, validate_credit_code
+
+MASTER_KINDS = [k for k in ImportBatch.Kind if k != ImportBatch.Kind.LEDGER]
+# problems listed on the page; all of them are in the errors.txt download
+PAGE_PROBLEMS = 500
+
+
+def _require_importer(user) -> None:
+    if not user.sees_everything:
+        raise PermissionDenied
+
+
+def _run(batch: ImportBatch, *, dry_run: bool):
+    batch.file.open("rb")
+    try:
+        data = batch.file.read()
+    finally:
+        batch.file.close()
+    kwargs = {
+        "file_name": batch.original_name,
+        "user": batch.uploaded_by,
+        "dry_run": dry_run,
+        "mappings": batch.mappings,
+        "batch": batch,
+    }
+    if batch.kind == ImportBatch.Kind.LEDGER:
+        return importing.ledger_import(data, **kwargs)
+    return masterdata.master_import(data, kind=batch.kind, **kwargs)
+
+
+def _store_preview(batch: ImportBatch, outcome) -> None:
+    batch.counts = outcome.counts()
+    batch.preview = outcome.as_json()
+    batch.state = ImportBatch.State.REFUSED if outcome.refused else ImportBatch.State.PREVIEWED
+    batch.save(update_fields=["counts", "preview", "state"])
+
+
+def _batch_for(user, pk) -> ImportBatch:
+    _require_importer(user)
+    batch = ImportBatch.objects.filter(pk=pk).select_related("uploaded_by").first()
+    if batch is None or (batch.uploaded_by_id != user.pk and not user.is_admin_role):
+        raise Http404
+    return batch
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request, kind: str = ImportBatch.Kind.LEDGER):
+    _require_importer(request.user)
+    master = kind != ImportBatch.Kind.LEDGER
+    error = ""
+    if request.method == "POST":
+        if master:
+            kind = request.POST.get("kind", "")
+            if kind not in MASTER_KINDS:
+                error = _("请选择导入内容。")
+        upload_file = request.FILES.get("file")
+        if not error and upload_file is None:
+            error = _("请选择要导入的文件。")
+        if not error:
+            try:
+                size_check(upload_file.size)
+            except ReadRefused as refusal:
+                error = refusal.message
+        if not error:
+            batch = ImportBatch(
+                kind=kind,
+                original_name=upload_file.name[:200],
+                size=upload_file.size,
+                uploaded_by=request.user,
+            )
+            batch.file.save(upload_file.name, upload_file, save=False)
+            batch.save()
+            _store_preview(batch, _run(batch, dry_run=True))
+            return redirect("import_preview", pk=batch.pk)
+    batches = ImportBatch.objects.filter(uploaded_by=request.user)
+    batches = batches.filter(kind__in=MASTER_KINDS) if master else batches.filter(kind=kind)
+    return render(
+        request,
+        "exchange/import_upload.html",
+        {
+            "master": master,
+            "kinds": [(k.value, k.label) for k in MASTER_KINDS],
+            "chosen_kind": request.POST.get("kind", ""),
+            "error": error,
+            "batches": batches[:10],
+            "max_bytes": settings.EXCHANGE["IMPORT_MAX_BYTES"],
+            "max_rows": settings.EXCHANGE["IMPORT_MAX_ROWS"],
+        },
+        status=400 if error else 200,
+    )
+
+
+def _choices(kind: str) -> list[tuple[str, str]]:
+    """What an unknown name of `kind` may be mapped to, as (value, label)."""
+    if kind == "leader":
+        return [(f"leader:{x.pk}", str(x)) for x in Leader.objects.select_related("user")]
+    if kind == "department":
+        return [(f"department:{x.pk}", x.name) for x in Department.objects.filter(is_active=True)]
+    enterprises = [(f"enterprise:{x.pk}", x.name) for x in Enterprise.objects.only("name")]
+    projects = [(f"project:{x.pk}", x.name) for x in KeyProject.objects.only("name")]
+    if kind == "enterprise":
+        return enterprises
+    if kind == "project":
+        return projects
+    if kind == "subject":
+        return enterprises + projects
+    model = {"category": Category, "source": Source}[kind]
+    return [(f"{kind}:{x.pk}", x.name) for x in model.objects.filter(is_active=True)]
+
+
+def _unknown_rows(batch: ImportBatch) -> list[dict]:
+    chosen = batch.mappings or {}
+    rows = []
+    for i, unknown in enumerate(batch.preview.get("unknown", [])):
+        current = chosen.get(unknown["kind"], {}).get(unknown["key"], "")
+        rows.append(
+            {
+                **unknown,
+                "field": f"map-{i}",
+                "code_field": f"code-{i}",
+                "choices": _choices(unknown["kind"]),
+                "can_create": unknown["kind"] in ("enterprise", "subject"),
+                "current": current,
+                "shown_rows": "、".join(str(r) for r in unknown["rows"][:10])
+                + ("…" if len(unknown["rows"]) > 10 else ""),
+            }
+        )
+    return rows
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preview(request, pk: int):
+    batch = _batch_for(request.user, pk)
+    unknown = _unknown_rows(batch) if batch.state == ImportBatch.State.PREVIEWED else []
+    form_errors = {}
+    if request.method == "POST":
+        if batch.state != ImportBatch.State.PREVIEWED:
+            messages.error(request, _("该文件已导入或无法读取，不能再修改对应关系。"))
+            return redirect("import_preview", pk=batch.pk)
+        mappings = {}
+        for row in unknown:
+            value = request.POST.get(row["field"], "")
+            if not value:
+                continue
+            if value == "new":
+                code = credit_code_normalize(request.POST.get(row["code_field"], ""))
+                try:
+                    validate_credit_code(code)
+                except ValidationError as error:
+                    form_errors[row["field"]] = " ".join(error.messages)
+                    continue
+                value = f"new:{code}|{row['text']}"
+            elif value not in {v for v, _label in row["choices"]}:
+                form_errors[row["field"]] = _("请从列表中选择。")
+                continue
+            mappings.setdefault(row["kind"], {})[row["key"]] = value
+        if not form_errors:
+            batch.mappings = mappings
+            batch.save(update_fields=["mappings"])
+            _store_preview(batch, _run(batch, dry_run=True))
+            messages.success(request, _("已按您的选择重新检查。"))
+            return redirect("import_preview", pk=batch.pk)
+        for row in unknown:
+            row["error"] = form_errors.get(row["field"], "")
+            row["current"] = request.POST.get(row["field"], "")
+    data = batch.preview or {}
+    problems = data.get("problems", [])
+    return render(
+        request,
+        "exchange/import_preview.html",
+        {
+            "batch": batch,
+            "data": data,
+            "counts": batch.counts,
+            "problems": problems[:PAGE_PROBLEMS],
+            "more_problems": max(len(problems) - PAGE_PROBLEMS, 0),
+            "unknown": unknown,
+            "can_commit": batch.state == ImportBatch.State.PREVIEWED
+            and not problems
+            and not data.get("refused"),
+            "is_ledger": batch.kind == ImportBatch.Kind.LEDGER,
+            "upload_url": reverse("issue_import")
+            if batch.kind == ImportBatch.Kind.LEDGER
+            else reverse("master_import"),
+        },
+        status=400 if form_errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def commit(request, pk: int):
+    batch = _batch_for(request.user, pk)
+    with transaction.atomic():
+        # the lock makes a second post of the same preview wait, then find it committed
+        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if batch.state == ImportBatch.State.COMMITTED:
+            messages.info(
+                request,
+                _("该文件已于 %(time)s 导入，未重复导入。")
+                % {"time": timezone.localtime(batch.committed_at).strftime("%Y-%m-%d %H:%M")},
+            )
+            return redirect("import_preview", pk=batch.pk)
+        if batch.state != ImportBatch.State.PREVIEWED:
+            raise Http404
+        outcome = _run(batch, dry_run=False)
+        if not outcome.committed:
+            _store_preview(batch, outcome)
+    if outcome.committed:
+        counts = outcome.counts()
+        messages.success(
+            request,
+            _("导入完成：新建 %(create)s 条，更新 %(update)s 条，未变 %(same)s 条。")
+            % {
+                "create": counts["to_create"],
+                "update": counts["to_update"],
+                "same": counts["unchanged"],
+            },
+        )
+        if batch.kind == ImportBatch.Kind.LEDGER:
+            return redirect("issue_list")
+        return redirect("import_preview", pk=batch.pk)
+    messages.error(request, _("检查发现问题，未导入任何数据。请查看下列错误。"))
+    return redirect("import_preview", pk=batch.pk)
+
+
+@login_required
+def problems_text(request, pk: int):
+    batch = _batch_for(request.user, pk)
+    lines = [
+        str(importing.Problem(row, column, message))
+        for row, column, message in (batch.preview or {}).get("problems", [])
+    ]
+    refused = (batch.preview or {}).get("refused")
+    body = "\n".join([refused] if refused else lines) + "\n"
+    response = HttpResponse(body, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.txt"'
+    return response
+
+
+urlpatterns = [
+    path("issues/import/", upload, name="issue_import"),
+    path("directory/import/", upload, {"kind": "master"}, name="master_import"),
+    path("imports/<int:pk>/", preview, name="import_preview"),
+    path("imports/<int:pk>/commit/", commit, name="import_commit"),
+    path("imports/<int:pk>/errors.txt", problems_text, name="import_problems"),
+]

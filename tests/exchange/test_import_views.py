@@ -1,0 +1,129 @@
+"""The import wizard: who may use it, upload → preview with errors → map names → commit once."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from ledger.exchange.models import ImportBatch, NameAlias
+from ledger.models import Enterprise, Issue
+from tests import factories as f
+from tests.exchange.import_sheets import csv_bytes, file_of, messy_rows, xlsx_bytes
+
+
+@pytest.fixture
+def lists(world):
+    f.SourceFactory(name="12345 热线")
+    f.CategoryFactory(name="其他")
+    f.SourceFactory(name="其他")
+    return world
+
+
+def _upload(client, data, name, url="issue_import", **extra):
+    return client.post(reverse(url), {"file": SimpleUploadedFile(name, data), **extra})
+
+
+@pytest.mark.parametrize(
+    "who, status",
+    [("staff_a", 403), ("leader", 403), ("supervisor", 200), ("admin", 200)],
+)
+@pytest.mark.parametrize("url", ["issue_import", "master_import"])
+def test_only_the_oversight_office_and_administrators_may_import(client, lists, who, status, url):
+    user = {"staff_a": lists.staff_a, "leader": lists.leader.user}.get(who) or getattr(lists, who)
+    client.force_login(user)
+    assert client.get(reverse(url)).status_code == status
+    response = _upload(client, csv_bytes([["问题描述"], ["路灯不亮"]]), "a.csv", url)
+    assert response.status_code in ({403} if status == 403 else {302, 400})
+    if status == 403:
+        assert not ImportBatch.objects.exists()
+
+
+def test_preview_lists_every_error_and_commit_is_refused(client, lists):
+    client.force_login(lists.supervisor)
+    rows, merged, expected = messy_rows(lists, errors=True)
+    response = _upload(client, *file_of("xlsx", rows, merged))
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "import_preview", args=[batch.pk]
+    )
+    assert batch.file.name.startswith("imports/")
+    page = client.get(response["Location"])
+    content = page.content.decode()
+    for row, column in expected["errors"]:
+        assert (
+            f'<td class="text-nowrap">第 {row} 行</td><td class="text-nowrap">{column}</td>'
+            in content
+        )
+    assert reverse("import_commit", args=[batch.pk]) not in content
+    assert "张三" in content  # offered for mapping
+    client.post(reverse("import_commit", args=[batch.pk]))
+    assert Issue.objects.count() == 0
+    text = client.get(reverse("import_problems", args=[batch.pk])).content.decode()
+    assert "第" in text and "张三" in text
+
+
+def test_map_unknown_names_then_commit_once(client, lists):
+    client.force_login(lists.supervisor)
+    rows = [
+        ["企业名称", "问题描述", "责任领导", "牵头单位", "完成时限"],
+        ["新兴材料有限公司", "用地指标不足", "秦区长", "区住建局", "2026-12-30"],
+        ["新兴材料有限公司", "用工招聘难", "秦区长", "区住建局", "2026-12-30"],
+    ]
+    _upload(client, xlsx_bytes(rows), "a.xlsx")
+    batch = ImportBatch.objects.get()
+    unknown = {u["text"]: i for i, u in enumerate(batch.preview["unknown"])}
+    assert set(unknown) == {"新兴材料有限公司", "秦区长"}  # each distinct name once
+    code = f.valid_credit_code(999)
+    bad = client.post(
+        reverse("import_preview", args=[batch.pk]),
+        {f"map-{unknown['新兴材料有限公司']}": "new", f"code-{unknown['新兴材料有限公司']}": "123"},
+    )
+    assert bad.status_code == 400 and "统一社会信用代码应为 18 位" in bad.content.decode()
+    client.post(
+        reverse("import_preview", args=[batch.pk]),
+        {
+            f"map-{unknown['新兴材料有限公司']}": "new",
+            f"code-{unknown['新兴材料有限公司']}": code,
+            f"map-{unknown['秦区长']}": f"leader:{lists.leader.pk}",
+        },
+    )
+    batch.refresh_from_db()
+    assert batch.counts["errors"] == 0 and batch.counts["to_create"] == 2
+    assert not Enterprise.objects.filter(credit_code=code).exists()  # nothing before commit
+    page = client.get(reverse("import_preview", args=[batch.pk])).content.decode()
+    assert reverse("import_commit", args=[batch.pk]) in page
+    response = client.post(reverse("import_commit", args=[batch.pk]))
+    assert response.status_code == 302
+    again = client.post(reverse("import_commit", args=[batch.pk]))
+    assert again.status_code == 302
+    assert Issue.objects.count() == 2
+    enterprise = Enterprise.objects.get(credit_code=code)
+    assert set(Issue.objects.values_list("enterprise", flat=True)) == {enterprise.pk}
+    assert NameAlias.objects.filter(kind="leader", alias="秦区长").exists()
+    batch.refresh_from_db()
+    assert batch.state == ImportBatch.State.COMMITTED
+
+
+def test_a_refused_file_is_a_clear_message_not_a_500(client, lists):
+    client.force_login(lists.supervisor)
+    response = _upload(client, b"\x89PNG\r\n\x1a\n\x00\x00", "photo.xlsx")
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and "不是电子表格文件" in page.content.decode()
+
+
+def test_another_persons_batch_is_not_found(client, lists):
+    client.force_login(lists.supervisor)
+    _upload(client, csv_bytes([["问题描述"], ["路灯不亮"]]), "a.csv")
+    batch = ImportBatch.objects.get()
+    other = f.SupervisorFactory(username="supervisor2")
+    client.force_login(other)
+    assert client.get(reverse("import_preview", args=[batch.pk])).status_code == 404
+    assert client.post(reverse("import_commit", args=[batch.pk])).status_code == 404
+
+
+def test_preview_page_queries_do_not_grow_with_rows(client, lists, django_assert_max_num_queries):
+    client.force_login(lists.supervisor)
+    rows, merged, _e = messy_rows(lists)
+    _upload(client, *file_of("xlsx", rows, merged))
+    batch = ImportBatch.objects.get()
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("import_preview", args=[batch.pk])).status_code == 200
