@@ -9,6 +9,7 @@ rules (synonyms, dates, 长期坚持 / 立行立改, matching, status).
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -545,7 +546,7 @@ class _Reader:
         values["is_escalated"] = escalated in _YES
         values["escalated_given"] = "escalated" in self.table.headers and bool(escalated)
         self._constraints(row, values)
-        number = row.text("number").upper()
+        number = unicodedata.normalize("NFKC", row.text("number")).replace(" ", "").upper()
         values["number"] = number
         values["row"] = row
         return values
@@ -810,10 +811,6 @@ class _Reader:
         for name in UPDATE_FIELDS:
             if present[name] and getattr(issue, name) != values[name]:
                 fields[name] = values[name]
-        if present["enterprise"] and issue.project_id and not values["project"]:
-            fields["project"] = None
-        if present["project"] and issue.enterprise_id and not values["enterprise"]:
-            fields["enterprise"] = None
         status, current = values["status"], issue.status
         if status != current and (row.text("status") or row.text("is_closed")):
             forward = _STATUS_RANK.get(status, -1) > _STATUS_RANK.get(current, 99)

@@ -9,6 +9,7 @@ leaders sheet updates existing leaders and their 分包 lists, it never creates 
 """
 
 import datetime
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -237,7 +238,7 @@ class _Reader:
 
     def number(self, row, key, *, integer=False):
         value = row.cells.get(key, "")
-        text = self.text(row, key).replace(",", "").replace("，", "")
+        text = unicodedata.normalize("NFKC", self.text(row, key)).replace(",", "")
         if not text:
             return None
         try:

@@ -44,7 +44,9 @@ def cell_text(value) -> str:
         return value.isoformat(sep=" ", timespec="minutes")
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    # free text is kept as written (full-width punctuation is Chinese text, not noise);
+    # names, dates, numbers and codes are folded where they are compared or parsed
+    return str(value).strip()
 
 
 def is_blank(value) -> bool:
@@ -221,7 +223,7 @@ def date_parse(value) -> datetime.date | None:
         if day is None:
             raise DateInvalid(_("数字 %(value)s 不是日期") % {"value": cell_text(value)})
         return day
-    text = re.sub(r"\s+", " ", cell_text(value)).strip()
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", cell_text(value))).strip()
     if not text:
         return None
     if text.isdigit() and len(text) == 5:  # a serial number typed as text
