@@ -323,7 +323,11 @@ def _check(outcome: Outcome, sheets, kind, *, overrides) -> list[_Change]:
                     "row": row.number,
                     "number": str(change.obj),
                     "fields": [
-                        [_label(change.obj, n), _shown(getattr(change.obj, n)), _shown(v)]
+                        [
+                            _label(change.obj, n),
+                            _shown(change.obj, n, getattr(change.obj, n)),
+                            _shown(change.obj, n, v),
+                        ]
                         for n, v in change.fields.items()
                     ],
                 }
@@ -352,9 +356,15 @@ def _label(obj, name):
         return name
 
 
-def _shown(value):
+def _shown(obj, name, value):
     if value is None:
         return ""
+    try:
+        choices = dict(obj._meta.get_field(name).flatchoices)
+    except Exception:  # noqa: BLE001
+        choices = {}
+    if value in choices:
+        return str(choices[value])
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if isinstance(value, datetime.date):

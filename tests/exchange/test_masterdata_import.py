@@ -1,0 +1,186 @@
+"""Master data through the import machinery: enterprises (credit codes validated) and
+contacts, units, leaders' 分包 lists, key projects with investment figures."""
+
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from ledger.exchange.export import master_write
+from ledger.exchange.masterdata import master_import
+from ledger.models import Contact, Department, Enterprise, KeyProject, Leader
+from tests import factories as f
+from tests.exchange.import_sheets import csv_bytes, xls_bytes, xlsx_bytes
+
+GOOD_CODE = f.valid_credit_code(4242)
+BAD_CODE = GOOD_CODE[:17] + ("0" if GOOD_CODE[17] != "0" else "1")
+
+
+def run(world, kind, data, name="a.xlsx", dry_run=False):
+    return master_import(data, kind=kind, file_name=name, user=world.supervisor, dry_run=dry_run)
+
+
+def enterprise_rows(world, code=GOOD_CODE):
+    return [
+        ["中站区规上企业名录"] + [""] * 6,
+        ["企业名称", "统一社会信用代码", "规模", "所属办事处", "分包领导", "联系人", "手机"],
+        ["一、化工"] + [""] * 6,
+        [
+            "焦作龙星化工股份有限公司",
+            code,
+            "规模以上",
+            "",
+            world.leader.user.name,
+            "王会计",
+            "139 1234 5678",
+        ],
+        ["焦作鑫诚耐火材料有限公司", f.valid_credit_code(4243), "规模以下", "", "", "", ""],
+        ["合计", "2 家"] + [""] * 5,
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "csv"])
+def test_a_bad_credit_code_is_an_error_naming_the_cell_and_nothing_is_written(world, fmt):
+    rows = enterprise_rows(world, BAD_CODE)
+    data = {"xlsx": xlsx_bytes, "xls": xls_bytes, "csv": csv_bytes}[fmt](rows)
+    before = Enterprise.objects.count()
+    outcome = run(world, "enterprises", data, f"a.{fmt}")
+    assert [(p.row, p.column) for p in outcome.problems] == [(4, "统一社会信用代码")]
+    assert "校验位错误" in str(outcome.problems[0])
+    assert str(outcome.problems[0]).startswith("第 4 行 · 统一社会信用代码：")
+    assert Enterprise.objects.count() == before
+
+
+def test_enterprises_import_with_their_primary_contact_and_twice_changes_nothing(world):
+    data = xlsx_bytes(enterprise_rows(world), merged=[(0, 0, 0, 6)])
+    outcome = run(world, "enterprises", data)
+    assert outcome.ok and outcome.committed, [str(p) for p in outcome.problems]
+    assert (outcome.rows_read, outcome.to_create, outcome.skipped) == (2, 2, 2)
+    longxing = Enterprise.objects.get(credit_code=GOOD_CODE)
+    assert longxing.scale == Enterprise.Scale.ABOVE and longxing.leader == world.leader
+    contact = longxing.primary_contact
+    assert (contact.name, contact.mobile) == ("王会计", "13912345678")
+    again = run(world, "enterprises", data)
+    assert (again.to_create, again.to_update, again.unchanged) == (0, 0, 2)
+    assert Contact.objects.filter(enterprise=longxing).count() == 1
+
+
+def test_a_changed_enterprise_is_an_update_with_history(world):
+    run(world, "enterprises", xlsx_bytes(enterprise_rows(world)))
+    rows = enterprise_rows(world)
+    rows[3][2] = "小微/个体"
+    outcome = run(world, "enterprises", xlsx_bytes(rows), dry_run=True)
+    assert outcome.to_update == 1 and outcome.changes[0]["fields"] == [
+        ["规模", "规模以上", "小微/个体"]
+    ]
+    run(world, "enterprises", xlsx_bytes(rows))
+    enterprise = Enterprise.objects.get(credit_code=GOOD_CODE)
+    assert enterprise.scale == "micro" and enterprise.history.count() == 2
+
+
+def test_key_projects_with_investment_figures(world):
+    rows = [
+        [
+            "项目名称",
+            "级别",
+            "类别",
+            "计划年度",
+            "总投资（万元）",
+            "年度计划投资（万元）",
+            "本年累计完成投资（万元）",
+            "分包领导",
+            "责任单位",
+            "开工日期",
+        ],
+        [
+            "中原海西商品博览城",
+            "市重点",
+            "三产",
+            2026,
+            160000,
+            "20,000",
+            12500.5,
+            world.leader.user.name,
+            "区住建局",
+            "2026年3月1日",
+        ],
+        ["坏项目", "国家级", "工业", 2026, -5, 1, 0, "", "", ""],
+    ]
+    bad = run(world, "projects", xlsx_bytes(rows))
+    assert {(p.row, p.column) for p in bad.problems} == {(3, "级别"), (3, "总投资（万元）")}
+    assert not KeyProject.objects.filter(name="中原海西商品博览城").exists()
+    del rows[2]
+    outcome = run(world, "projects", xlsx_bytes(rows))
+    assert outcome.committed
+    project = KeyProject.objects.get(name="中原海西商品博览城")
+    assert project.total_investment == Decimal("160000.00")
+    assert project.annual_plan == Decimal("20000.00")
+    assert project.completed_this_year == Decimal("12500.50")
+    assert project.level == "city" and project.sector == "services"
+    assert project.lead_department == world.dept_b and project.start_date == datetime.date(
+        2026, 3, 1
+    )
+
+
+def test_leaders_fenbao_lists(world):
+    other = f.EnterpriseFactory(name="焦作聚成物流有限公司")
+    rows = [
+        ["姓名", "职务", "分包企业", "分包项目"],
+        [
+            world.other_leader.user.name,
+            "常务副区长",
+            f"{world.enterprise.name}、聚成物流",
+            world.project.name,
+        ],
+    ]
+    outcome = run(world, "leaders", csv_bytes(rows), "a.csv")
+    assert outcome.committed, [str(p) for p in outcome.problems]
+    world.enterprise.refresh_from_db()
+    other.refresh_from_db()
+    world.project.refresh_from_db()
+    assert world.enterprise.leader == world.other_leader == other.leader  # 聚成物流: a short name
+    assert world.project.leader == world.other_leader
+    unknown = run(world, "leaders", csv_bytes([["姓名"], ["无此人"]]), "b.csv")
+    assert [str(p) for p in unknown.problems] == ["第 2 行 · 姓名：系统中没有名为“无此人”的条目"]
+    assert Leader.objects.count() == 2
+
+
+def test_departments_and_contacts(world):
+    units = [["单位名称", "简称", "类型", "排序"], ["区商务局", "商务局", "区直部门", 80]]
+    assert run(world, "departments", csv_bytes(units), "u.csv").committed
+    assert Department.objects.get(name="区商务局").order == 80
+    contacts = [
+        ["企业名称", "统一社会信用代码", "姓名", "职务", "手机", "主要联系人"],
+        [
+            world.enterprise.name,
+            world.enterprise.credit_code,
+            "李经理",
+            "厂长",
+            "13800000000",
+            "是",
+        ],
+        [world.enterprise.name, world.enterprise.credit_code, "赵会计", "会计", "12345", "否"],
+    ]
+    bad = run(world, "contacts", csv_bytes(contacts), "c.csv")
+    assert [(p.row, p.column) for p in bad.problems] == [(3, "手机")]
+    contacts[2][4] = "13700000000"
+    assert run(world, "contacts", csv_bytes(contacts), "c.csv").committed
+    assert world.enterprise.primary_contact.name == "李经理"
+
+
+def test_master_data_export_imports_back_unchanged(db):
+    call_command("seed_demo", stdout=io.StringIO())
+    from ledger.models import User
+
+    supervisor = User.objects.get(username="supervisor")
+    for kind in ("enterprises", "contacts", "departments", "leaders", "projects"):
+        out = io.BytesIO()
+        master_write(out, kind, today=datetime.date(2026, 11, 30))
+        outcome = master_import(
+            out.getvalue(), kind=kind, file_name="x.xlsx", user=supervisor, dry_run=True
+        )
+        assert outcome.ok, (kind, [str(p) for p in outcome.problems] or outcome.refused)
+        assert (outcome.to_create, outcome.to_update) == (0, 0), (kind, outcome.changes[:2])
+        assert outcome.unchanged > 0
