@@ -15,6 +15,7 @@ what was stored.
 """
 
 import datetime
+import math
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
@@ -52,6 +53,9 @@ WORKBOOK_OPTIONS = {
     "strings_to_urls": False,
 }
 MIN_WIDTH = 4
+# wrapped text: points per line at the 10-point font, and the tallest row we make
+LINE_HEIGHT = 13
+MAX_ROW_LINES = 12
 TITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2
 
 
@@ -122,9 +126,9 @@ class SheetWriter:
         for col, header in enumerate(headers):
             sheet.write_string(HEADER_ROW, col, header, formats.header)
         sheet.freeze_panes(FIRST_DATA_ROW, 0)
-        # printing: landscape A4, as wide as one page, header repeated on every page
+        # printing: landscape A3, as wide as one page, header repeated on every page
         sheet.set_landscape()
-        sheet.set_paper(9)
+        sheet.set_paper(8)  # A3: ledgers are printed on A3 landscape
         sheet.fit_to_pages(1, 0)
         sheet.repeat_rows(HEADER_ROW)
 
@@ -134,17 +138,14 @@ class SheetWriter:
 
     def append(self, values: Iterable) -> None:
         sheet, formats, row = self.sheet, self.formats, self.row
+        lines = 1
         for col, value in enumerate(values):
             if value is None or value == "":
                 continue
             if isinstance(value, str):
-                text = value[:MAX_CELL_CHARS]
-                fmt = formats.text_quoted if looks_like_formula(text) else formats.text
-                sheet.write_string(row, col, text, fmt)
-                if not self.full[col]:
-                    self._widen(col, display_width(text[: self.caps[col]]))
+                lines = max(lines, self._text(col, value))
             elif isinstance(value, bool):  # before int: a bool is an int
-                sheet.write_string(row, col, _("是") if value else _("否"), formats.text)
+                self._text(col, _("是") if value else _("否"))
             elif isinstance(value, int):
                 sheet.write_number(row, col, value, formats.integer)
                 self._widen(col, len(str(value)))
@@ -158,13 +159,31 @@ class SheetWriter:
                 sheet.write_datetime(row, col, value, formats.date)
                 self._widen(col, 10)
             else:  # a lazy label or anything else: its text
-                self.append_text(col, str(value))
+                lines = max(lines, self._text(col, str(value)))
+        if lines > 1:
+            # Neither Excel nor LibreOffice grows a row for wrapped text when opening a file,
+            # so the row is given the height of its longest text (set before the row is
+            # flushed). A text longer than its column's cap makes the column exactly that
+            # wide, so the number of lines is known now.
+            sheet.set_row(row, min(lines, MAX_ROW_LINES) * LINE_HEIGHT + 2)
         self.row += 1
 
-    def append_text(self, col: int, text: str) -> None:
+    def _text(self, col: int, text: str) -> int:
+        """Write a text cell; returns how many lines it takes in its column."""
+        text = text[:MAX_CELL_CHARS]
         fmt = self.formats.text_quoted if looks_like_formula(text) else self.formats.text
-        self.sheet.write_string(self.row, col, text[:MAX_CELL_CHARS], fmt)
-        self._widen(col, display_width(text[: self.caps[col]]))
+        self.sheet.write_string(self.row, col, text, fmt)
+        cap = self.caps[col]
+        if not self.full[col]:
+            self._widen(col, display_width(text[:cap]))
+        if len(text) * 2 <= cap and "\n" not in text:
+            return 1  # fits on one line whatever the characters
+        # the column ends cap + 2 wide; at the 10-point font a CJK character takes a little
+        # less than the two units display_width counts, hence 0.9
+        width = cap + 2
+        return sum(
+            max(1, math.ceil(display_width(line) * 0.9 / width)) for line in text.split("\n")
+        )
 
     def _widen(self, col: int, width: int) -> None:
         if width > self.widths[col]:

@@ -244,6 +244,16 @@ def test_header_is_chinese_frozen_and_columns_fit(client, export_ledger):
     assert widths["number"] >= len(export_ledger.issues["assigned"].number)
     description = sheet.cell(3, COL["description"] + 1)
     assert description.alignment.wrap_text
+    # rows grow for wrapped text (Excel and LibreOffice do not when opening a file)
+    long_row = next(
+        r
+        for r in range(3, sheet.max_row + 1)
+        if sheet.cell(r, COL["number"] + 1).value == long.number
+    )
+    short_row = next(r for r in range(3, sheet.max_row + 1) if r != long_row)
+    assert sheet.row_dimensions[long_row].height >= 5 * 13
+    assert sheet.row_dimensions[short_row].height is None  # the default height
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$2:$2"
     assert sheet.auto_filter.ref.startswith("A2:")
 
 
