@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ledger import demo
-from ledger.models import Issue, IssueEvent
+from ledger.models import Holiday, Issue, IssueEvent
 
 from .models import Kind, Notification
 from .recipients import recipients_for
@@ -61,4 +61,9 @@ def notifications_seed(*, today: datetime.date, stdout) -> int:
         created = len(rows)
     if created:
         stdout.write(f"已生成演示通知 {created} 条。 / Created {created} demo notifications.")
+    if not Holiday.objects.filter(date__year=today.year).exists():
+        stdout.write(
+            f"节假日表没有 {today.year} 年：请升级 chinesecalendar 并运行 holidays_sync。"
+            f" / No holidays for {today.year}: upgrade chinesecalendar and run holidays_sync."
+        )
     return created

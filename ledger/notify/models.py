@@ -51,13 +51,13 @@ class Notification(models.Model):
         related_name="notifications",
     )
     issue = models.ForeignKey(
-        "ledger.Issue", verbose_name=_("问题"), on_delete=models.CASCADE, related_name="+"
+        "ledger.Issue", verbose_name=_("问题"), on_delete=models.PROTECT, related_name="+"
     )
     # the workflow event it reports; none for a reminder
     event = models.ForeignKey(
         "ledger.IssueEvent",
         verbose_name=_("办理记录"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -144,7 +144,7 @@ class ReminderLog(models.Model):
     finds it and does nothing."""
 
     issue = models.ForeignKey(
-        "ledger.Issue", verbose_name=_("问题"), on_delete=models.CASCADE, related_name="+"
+        "ledger.Issue", verbose_name=_("问题"), on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     day = models.DateField(_("日期"))

@@ -152,3 +152,21 @@ def test_with_the_database_worker_a_failure_is_retried_later_with_backoff(
 
 def _run(pk, committed):
     return committed(notification_email_send.call, pk)
+
+
+def test_a_broken_notifier_never_turns_the_users_success_into_an_error(
+    people, committed, client, monkeypatch
+):
+    from ledger.notify import services
+
+    def broken(event_id):
+        raise RuntimeError("database hiccup while notifying")
+
+    monkeypatch.setattr(services, "event_notify", broken)
+    issue = _assign(people)
+    client.force_login(people.staff_b)
+    url = reverse("issue_action", args=[issue.number, "accept"])
+    response = committed(client.post, url, {"version": issue.version})
+    assert response.status_code == 302
+    issue.refresh_from_db()
+    assert issue.status == "in_progress"

@@ -42,8 +42,8 @@ class Migration(migrations.Migration):
                 ('email_sent_at', models.DateTimeField(blank=True, null=True, verbose_name='邮件发送时间')),
                 ('email_error', models.TextField(blank=True, verbose_name='最近一次错误')),
                 ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
-                ('event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ledger.issueevent', verbose_name='办理记录')),
-                ('issue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ledger.issue', verbose_name='问题')),
+                ('event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ledger.issueevent', verbose_name='办理记录')),
+                ('issue', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ledger.issue', verbose_name='问题')),
                 ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='接收人')),
             ],
             options={
@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
                 ('day', models.DateField(verbose_name='日期')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='时间')),
                 ('recipients', models.PositiveIntegerField(default=0, verbose_name='通知人数')),
-                ('issue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ledger.issue', verbose_name='问题')),
+                ('issue', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='ledger.issue', verbose_name='问题')),
             ],
             options={
                 'verbose_name': '提醒记录',
