@@ -855,7 +855,7 @@ class HolidayAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     date_hierarchy = "date"
     ordering = ("-date",)
-    exclude = ("from_package",)
+    readonly_fields = ("from_package",)
 
     def save_model(self, request, obj, form, change):
         obj.from_package = False  # edited by hand: the package sync leaves it alone

@@ -4,8 +4,9 @@ On a working day (ledger/workdays.py), for every open issue:
 
 - overdue and not yet urged since its deadline in force → an automatic 催办 (URGE event by
   the system account; the table tells the lead department and the responsible leader);
-- overdue, urged, still late ESCALATE_AFTER_WORKING_DAYS working days after that urge and
-  not yet 督办 → an automatic 督办 (ESCALATE event; the oversight office is told too);
+- overdue, and still late ESCALATE_AFTER_WORKING_DAYS working days after the first urge
+  since the deadline (a later urge by hand does not put it off), not yet 督办 → an
+  automatic 督办 (ESCALATE event; the oversight office is told too);
 - assigned and not accepted after ACCEPT_WITHIN_WORKING_DAYS full working days → a
   reminder to the lead department;
 - due within YELLOW_DAYS (the yellow light) → a due-soon reminder to the lead department
@@ -92,25 +93,27 @@ def _log(issue_id: int, kind: str, today) -> ReminderLog | None:
 
 def _overdue(today, at, system, counts) -> None:
     overdue = list(Issue.objects.running().filter(deadline__lt=today).order_by("deadline", "pk"))
-    urges: dict[int, datetime.date] = {}
+    urges: dict[int, list[datetime.date]] = {}
     for issue_id, created_at in IssueEvent.objects.filter(
         issue__in=[i.pk for i in overdue], action=Action.URGE
     ).values_list("issue_id", "created_at"):
-        day = _local_date(created_at)
-        urges[issue_id] = max(day, urges.get(issue_id, day))
+        urges.setdefault(issue_id, []).append(_local_date(created_at))
     escalate_after = settings.LEDGER["ESCALATE_AFTER_WORKING_DAYS"]
     for issue in overdue:
-        last_urge = urges.get(issue.pk)
-        if last_urge is None or last_urge <= issue.deadline:
+        # the first urge after the deadline in force starts the count: a further urge by
+        # hand does not put the 督办 off
+        late_urges = [day for day in urges.get(issue.pk, ()) if day > issue.deadline]
+        first_urge = min(late_urges, default=None)
+        if first_urge is None:
             kind, note = (
                 Kind.URGE,
                 _("逾期自动催办：完成时限为%(deadline)s，至今未办结。")
                 % {"deadline": date_format(issue.deadline, "DATE_FORMAT")},
             )
-        elif not issue.is_escalated and working_days_between(last_urge, today) >= escalate_after:
+        elif not issue.is_escalated and working_days_between(first_urge, today) >= escalate_after:
             kind = Kind.ESCALATE
             note = _("逾期自动督办：%(urged)s催办后%(days)s个工作日仍未办结。") % {
-                "urged": date_format(last_urge, "DATE_FORMAT"),
+                "urged": date_format(first_urge, "DATE_FORMAT"),
                 "days": escalate_after,
             }
         else:

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -52,10 +52,15 @@ def notification_list(request):
     )
 
 
-@login_required
 @require_GET
 def notification_count(request):
-    """The bell's badge, loaded by htmx after the page so pages' own queries do not change."""
+    """The bell's badge, loaded by htmx after the page so pages' own queries do not change.
+
+    Not login_required: after the session expires, a redirect would make htmx put the login
+    page inside the bell; an anonymous request gets an empty answer instead.
+    """
+    if not request.user.is_authenticated:
+        return HttpResponse("")
     return render(request, "notify/_bell_count.html", {"unread": unread_count(request.user)})
 
 

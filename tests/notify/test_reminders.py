@@ -224,3 +224,38 @@ def test_the_daily_task_needs_a_backend_that_can_wait(people, calendar, settings
     local = timezone.localtime(queued.run_after)
     assert (local.hour, local.minute) == (settings.NOTIFY["REMINDER_HOUR"], 0)
     assert queued.run_after > timezone.now()
+
+
+def test_an_urge_by_hand_does_not_put_the_escalation_off(people, calendar, clock, committed):
+    w = people
+    clock.set(D(2026, 11, 2), 8)
+    issue = w.raise_issue(at=at(D(2026, 11, 2)))
+    _assign(w, issue, on=D(2026, 11, 2), deadline=D(2026, 11, 4))
+    workflow.transition(issue, actor=w.staff_b, action="accept", at=at(D(2026, 11, 2), 11))
+    run(clock, committed, D(2026, 11, 5))  # automatic urge (Thu)
+    clock.set(D(2026, 11, 9), 11)
+    workflow.transition(issue, actor=w.supervisor, action="urge", at=clock.moment)  # Mon
+    run(clock, committed, D(2026, 11, 11))  # 4 working days after Nov 5
+    assert not issue.events.filter(action="escalate").exists()
+    run(clock, committed, D(2026, 11, 12))  # 5 working days after Nov 5, 3 after Nov 9
+    assert issue.events.filter(action="escalate").count() == 1
+
+
+def test_the_daily_task_runs_and_enqueues_itself_for_tomorrow(
+    people, calendar, clock, committed, settings
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from ledger.notify.tasks import reminders_daily
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    w = people
+    clock.set(D(2026, 11, 2), 8)
+    issue = w.raise_issue(at=at(D(2026, 11, 2)))
+    _assign(w, issue, on=D(2026, 11, 2), deadline=D(2026, 11, 4))
+    clock.set(D(2026, 11, 4), 8)
+    counts = committed(reminders_daily.call)
+    # not accepted after a full working day: that reminder, not also the due-soon one
+    assert (counts["not_accepted"], counts["due_soon"]) == (1, 0)
+    queued = DBTaskResult.objects.get(task_path="ledger.notify.tasks.reminders_daily")
+    assert timezone.localtime(queued.run_after) == timezone.localtime(at(D(2026, 11, 5), 8))

@@ -33,9 +33,12 @@ def no_inline_script_or_style(html: str) -> bool:
 
 
 def test_pages_need_a_login(client):
-    for url in (LIST, COUNT, PREFS):
+    for url in (LIST, PREFS):
         response = client.get(url)
         assert response.status_code == 302 and "login" in response.url
+    # the bell of a page whose session has expired: empty, not the login page inside it
+    response = client.get(COUNT)
+    assert response.status_code == 200 and response.content == b""
 
 
 def test_every_page_has_a_bell_that_loads_the_count_after_the_page(client, world):
