@@ -150,6 +150,7 @@ UPDATE_FIELDS = (
     "is_escalated",
 )
 TITLE_MAX = 40
+_RELATIONS = {"category", "source", "enterprise", "project", "leader", "lead_department"}
 
 
 def _choices(enum) -> dict[str, str]:
@@ -809,7 +810,13 @@ class _Reader:
         }
         fields = {}
         for name in UPDATE_FIELDS:
-            if present[name] and getattr(issue, name) != values[name]:
+            if not present[name]:
+                continue
+            if name in _RELATIONS:  # compare ids: no query per row for the current value
+                value = values[name]
+                if getattr(issue, f"{name}_id") != (value.pk if value is not None else None):
+                    fields[name] = value
+            elif getattr(issue, name) != values[name]:
                 fields[name] = values[name]
         status, current = values["status"], issue.status
         if status != current and (row.text("status") or row.text("is_closed")):

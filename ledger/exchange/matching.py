@@ -7,6 +7,7 @@ Used by the ledger import (importing.py) and the master-data import (masterdata.
 
 import calendar
 import datetime
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -24,7 +25,12 @@ HEADER_SEARCH_ROWS = 30
 
 def header_key(text) -> str:
     """Full-width folded, lower-cased, without spaces, punctuation or a required-mark *."""
-    folded = unicodedata.normalize("NFKC", str(text or "")).casefold()
+    return _folded(str(text or ""))
+
+
+@functools.lru_cache(maxsize=65536)  # a sheet repeats the same names thousands of times
+def _folded(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text).casefold()
     return "".join(char for char in folded if char.isalnum())
 
 
@@ -167,7 +173,9 @@ def table_rows(table: Table, index: dict[str, str], *, text_keys=("description",
             continue
         first = header_key(cell_text(filled[0][1]))
         repeated = sum(
-            1 for key, value in filled if isinstance(value, str) and index.get(header_key(value))
+            1
+            for key, value in filled
+            if isinstance(value, str) and len(value) <= 30 and index.get(header_key(value))
         )
         if repeated >= 2 and repeated * 2 >= len(filled):
             out.skipped += 1
