@@ -163,16 +163,22 @@ def report_week(query, today: datetime.date) -> tuple[Period, str]:
     return default, message
 
 
+def _report_month(year: int, month: int) -> Period:
+    period = month_period(year, month)
+    return Period(
+        period.start, period.end, "month", period.label, (("month", f"{year}-{month:02d}"),)
+    )
+
+
 def report_month(query, today: datetime.date) -> tuple[Period, str]:
     """?month=2026-11; by default the last complete month."""
-    first = today.replace(day=1) - datetime.timedelta(days=1)
-    default = month_period(first.year, first.month)
+    last = today.replace(day=1) - datetime.timedelta(days=1)
+    default = _report_month(last.year, last.month)
     value = (query.get("month") or "").strip()
     if not value:
         return default, ""
     match = re.fullmatch(r"(\d{4})-(\d{1,2})", value)
     if match and MIN_YEAR <= int(match[1]) <= MAX_YEAR and 1 <= int(match[2]) <= 12:
-        period = month_period(int(match[1]), int(match[2]))
-        return Period(period.start, period.end, "month", period.label, (("month", value),)), ""
+        return _report_month(int(match[1]), int(match[2])), ""
     message = _("月份“%(value)s”无效，请使用 2026-11 这样的年月。") % {"value": value[:20]}
     return default, message

@@ -269,14 +269,18 @@ def _report(request, kind):
     return context
 
 
+def _iso_week(day) -> str:
+    year, week, _weekday = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 def _neighbours(period, kind):
     import datetime
 
     if kind == "week":
         before = period.start - datetime.timedelta(days=7)
         after = period.start + datetime.timedelta(days=7)
-        fmt = lambda day: "{}-W{:02d}".format(*day.isocalendar()[:2])  # noqa: E731
-        return f"?week={fmt(before)}", f"?week={fmt(after)}"
+        return f"?week={_iso_week(before)}", f"?week={_iso_week(after)}"
     before = period.start - datetime.timedelta(days=1)
     after = period.end + datetime.timedelta(days=1)
     return f"?month={before:%Y-%m}", f"?month={after:%Y-%m}"

@@ -143,6 +143,7 @@ def test_assessment_nav_link_only_for_the_office(client, demo):
 
 def test_red_and_black_boards_are_meaningful_on_the_demo(client, demo):
     html = page(client, demo["supervisor"], "/assessment/")
+    assert "统计口径与计算公式" in html and "得分 = 100 × 各比率的加权平均" in html
     red = re.search(r'data-testid="red-board">(.*?)</ol>', html, re.S)[1]
     black = re.search(r'data-testid="black-board">(.*?)</ol>', html, re.S)[1]
     assert red.count("<li>") == 5 and black.count("<li>") == 5
@@ -181,7 +182,14 @@ def test_bad_assessment_period_is_a_message_never_a_500(client, demo, query):
     ],
 )
 def test_bad_report_period_is_a_message(client, demo, url):
+        client, demo["supervisor"], "/reports/monthly/?month=2026-3"
+    )
     assert 'data-testid="period-error"' in page(client, demo["supervisor"], url)
+
+
+def test_report_month_is_named_as_the_month_input_expects(client, demo):
+    html = page(client, demo["supervisor"], "/reports/monthly/?month=2026-3")
+    assert 'name="month" value="2026-03"' in html
 
 
 def _count_queries(client, user, url) -> int:
