@@ -177,11 +177,11 @@ def main() -> None:
     assert IssueEvent.objects.count() == events
 
     vendor = connection.vendor
-    version = (
-        ".".join(str(part) for part in connection.Database.sqlite_version_info)
-        if (vendor == "sqlite")
-        else connection.cursor().connection.info.server_version
-    )
+    if vendor == "sqlite":
+        version = ".".join(str(part) for part in connection.Database.sqlite_version_info)
+    else:
+        number = connection.cursor().connection.info.server_version  # e.g. 150020
+        version = f"{number // 10000}.{number % 10000}"
     result = {
         "date": datetime.date.today().isoformat(),
         "rows": args.rows,
