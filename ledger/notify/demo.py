@@ -1,8 +1,10 @@
-"""Demo notifications: the demo events told through the recipients table (no e-mail).
+"""Demo notifications: the demo events told through the recipients table (no e-mail), and
+today's reminders.
 
 Idempotent: a recipient already told of an event is skipped (and the database's unique
-constraint says so too). Events more than READ_AFTER_DAYS old are marked read the day
-after they happened, so every bell has some read and some unread lines.
+constraint says so too); today's reminders are logged once a day (ReminderLog). Events
+more than READ_AFTER_DAYS old are marked read the day after they happened, so every bell
+has some read and some unread lines.
 """
 
 import datetime
@@ -15,6 +17,7 @@ from ledger.models import Holiday, Issue, IssueEvent
 
 from .models import Kind, Notification
 from .recipients import recipients_for
+from .reminders import reminders_send
 from .services import issue_for_notify
 
 READ_AFTER_DAYS = 7
@@ -61,6 +64,14 @@ def notifications_seed(*, today: datetime.date, stdout) -> int:
         created = len(rows)
     if created:
         stdout.write(f"已生成演示通知 {created} 条。 / Created {created} demo notifications.")
+    # today's reminders too (once a day), without the automatic 催办/督办 and without e-mail
+    reminders = reminders_send(today=today, escalate=False, email=False)
+    if reminders.get("notifications"):
+        created += reminders["notifications"]
+        stdout.write(
+            f"已生成今日提醒 {reminders['notifications']} 条。"
+            f" / Created {reminders['notifications']} reminders for today."
+        )
     if not Holiday.objects.filter(date__year=today.year).exists():
         stdout.write(
             f"节假日表没有 {today.year} 年：请升级 chinesecalendar 并运行 holidays_sync。"

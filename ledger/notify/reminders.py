@@ -59,8 +59,14 @@ def _local_date(moment: datetime.datetime) -> datetime.date:
     return timezone.localtime(moment).date()
 
 
-def reminders_send(*, today: datetime.date | None = None, at=None) -> Counter:
-    """Send the reminders due on `today` (default: the local date). Returns what was done."""
+def reminders_send(
+    *, today: datetime.date | None = None, at=None, escalate: bool = True, email: bool = True
+) -> Counter:
+    """Send the reminders due on `today` (default: the local date). Returns what was done.
+
+    `escalate=False` leaves out the automatic 催办/督办 (events) and `email=False` the
+    e-mail: the demo uses both to put reminders in the bells without touching the ledger.
+    """
     now = timezone.now()
     today = today or timezone.localdate()
     counts: Counter = Counter()
@@ -74,11 +80,11 @@ def reminders_send(*, today: datetime.date | None = None, at=None) -> Counter:
             at = timezone.make_aware(
                 datetime.datetime.combine(today, datetime.time(settings.NOTIFY["REMINDER_HOUR"]))
             )
-    system = system_actor()
-    _overdue(today, at, system, counts)
-    reminded = _not_accepted(today, at, counts)
-    _due_soon(today, at, counts, skip=reminded)
-    _not_assigned(today, at, counts)
+    if escalate:
+        _overdue(today, at, system_actor(), counts)
+    reminded = _not_accepted(today, at, counts, email)
+    _due_soon(today, at, counts, email, skip=reminded)
+    _not_assigned(today, at, counts, email)
     return counts
 
 
@@ -131,13 +137,13 @@ def _overdue(today, at, system, counts) -> None:
         counts[kind] += 1
 
 
-def _remind(issue_id, kind, today, at, counts, data) -> bool:
+def _remind(issue_id, kind, today, at, counts, data, email) -> bool:
     with transaction.atomic():
         log = _log(issue_id, kind, today)
         if log is None:
             return False
         issue = issue_for_notify(issue_id)
-        created = notifications_create(kind=kind, issue=issue, data=data, at=at)
+        created = notifications_create(kind=kind, issue=issue, data=data, at=at, email=email)
         log.recipients = len(created)
         log.save(update_fields=["recipients"])
     counts[kind] += 1
@@ -145,7 +151,7 @@ def _remind(issue_id, kind, today, at, counts, data) -> bool:
     return True
 
 
-def _not_accepted(today, at, counts) -> set[int]:
+def _not_accepted(today, at, counts, email) -> set[int]:
     days = settings.LEDGER["ACCEPT_WITHIN_WORKING_DAYS"]
     reminded = set()
     candidates = Issue.objects.filter(
@@ -155,11 +161,11 @@ def _not_accepted(today, at, counts) -> set[int]:
         # late once the Nth working day after the assignment day has ended
         if add_working_days(_local_date(assigned_at), days) < today:
             reminded.add(pk)
-            _remind(pk, Kind.NOT_ACCEPTED, today, at, counts, {"days": days})
+            _remind(pk, Kind.NOT_ACCEPTED, today, at, counts, {"days": days}, email)
     return reminded
 
 
-def _due_soon(today, at, counts, *, skip) -> None:
+def _due_soon(today, at, counts, email, *, skip) -> None:
     until = today + datetime.timedelta(days=settings.LEDGER["YELLOW_DAYS"])
     candidates = (
         Issue.objects.running()
@@ -168,13 +174,14 @@ def _due_soon(today, at, counts, *, skip) -> None:
         .values_list("pk", "deadline")
     )
     for pk, deadline in candidates:
-        _remind(pk, Kind.DUE_SOON, today, at, counts, {"deadline": deadline.isoformat()})
+        data = {"deadline": deadline.isoformat()}
+        _remind(pk, Kind.DUE_SOON, today, at, counts, data, email)
 
 
-def _not_assigned(today, at, counts) -> None:
+def _not_assigned(today, at, counts, email) -> None:
     days = settings.LEDGER["ASSIGN_WITHIN_WORKING_DAYS"]
     candidates = Issue.objects.filter(
         status=Status.RAISED, raised_at__lt=raised_flag_cutoff(today)
     ).values_list("pk", flat=True)
     for pk in candidates:
-        _remind(pk, Kind.NOT_ASSIGNED, today, at, counts, {"days": days})
+        _remind(pk, Kind.NOT_ASSIGNED, today, at, counts, {"days": days}, email)

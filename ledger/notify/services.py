@@ -30,7 +30,14 @@ def issue_for_notify(issue_id: int) -> Issue:
 
 
 def notifications_create(
-    *, kind: str, issue: Issue, actor=None, event: IssueEvent | None = None, data=None, at=None
+    *,
+    kind: str,
+    issue: Issue,
+    actor=None,
+    event: IssueEvent | None = None,
+    data=None,
+    at=None,
+    email: bool = True,
 ) -> list[Notification]:
     """Tell the table's recipients of `kind` on `issue`; e-mail after the commit.
 
@@ -48,7 +55,7 @@ def notifications_create(
         users = [u for u in users if u.pk not in told]
     rows = []
     for user in users:
-        wants = bool(user.email) and _preference(user).wants_email(kind)
+        wants = email and bool(user.email) and _preference(user).wants_email(kind)
         rows.append(
             Notification(
                 recipient=user,
