@@ -58,3 +58,22 @@ def test_the_system_account_is_no_demo_login_and_cannot_sign_in(seeded, client):
     assert not system.has_usable_password() and not system.is_staff
     assert not client.login(username=SYSTEM_USERNAME, password="")
     assert not Notification.objects.filter(recipient=system).exists()
+
+
+def test_demo_reminders_on_a_working_day_write_no_event_and_no_email(seeded):
+    from ledger.models import IssueEvent
+    from ledger.notify.demo import notifications_seed
+    from ledger.notify.models import ReminderLog
+    from ledger.workdays import is_working_day, next_working_day
+
+    today = timezone.localdate()
+    day = today if is_working_day(today) else next_working_day(today)
+    events = IssueEvent.objects.count()
+    notifications_seed(today=day, stdout=io.StringIO())
+    reminders = Notification.objects.filter(kind__in=["due_soon", "not_accepted", "not_assigned"])
+    assert reminders.exists() and ReminderLog.objects.exists()
+    assert not reminders.exclude(email_state="none").exists()
+    assert IssueEvent.objects.count() == events
+    count = Notification.objects.count()
+    notifications_seed(today=day, stdout=io.StringIO())
+    assert Notification.objects.count() == count
