@@ -182,8 +182,6 @@ def test_bad_assessment_period_is_a_message_never_a_500(client, demo, query):
     ],
 )
 def test_bad_report_period_is_a_message(client, demo, url):
-        client, demo["supervisor"], "/reports/monthly/?month=2026-3"
-    )
     assert 'data-testid="period-error"' in page(client, demo["supervisor"], url)
 
 
