@@ -674,6 +674,9 @@ class _Reader:
                 seen[issue.pk] = row.number
             if row.problems:
                 self.outcome.problems += row.problems
+                self.outcome.notes += [
+                    Problem(row.number, row.column("deadline"), n) for n in row.notes
+                ]
                 continue
             if issue is None:
                 item = self._create(values, number)
