@@ -20,7 +20,7 @@ def main() -> None:
             entry.msgstr = entry.msgid
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
-        entry.previous_msgid = entry.previous_msgctxt = None
+        entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
     po.metadata_is_fuzzy = False
     po.save(str(CATALOG))
 
