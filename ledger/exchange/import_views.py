@@ -136,14 +136,17 @@ def _choices(kind: str) -> list[tuple[str, str]]:
 def _unknown_rows(batch: ImportBatch) -> list[dict]:
     chosen = batch.mappings or {}
     rows = []
+    choices: dict[str, list] = {}  # one query per kind, however many names are unknown
     for i, unknown in enumerate(batch.preview.get("unknown", [])):
+        if unknown["kind"] not in choices:
+            choices[unknown["kind"]] = _choices(unknown["kind"])
         current = chosen.get(unknown["kind"], {}).get(unknown["key"], "")
         rows.append(
             {
                 **unknown,
                 "field": f"map-{i}",
                 "code_field": f"code-{i}",
-                "choices": _choices(unknown["kind"]),
+                "choices": choices[unknown["kind"]],
                 "can_create": unknown["kind"] in ("enterprise", "subject"),
                 "current": current,
                 "shown_rows": "、".join(str(r) for r in unknown["rows"][:10])

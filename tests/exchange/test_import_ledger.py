@@ -320,3 +320,23 @@ def test_command_refuses_a_user_who_may_not_import(lists, tmp_path):
 
     with pytest.raises(CommandError):
         _command(tmp_path, csv_bytes([HEADER]), "a.csv", "--user", "staff_a")
+
+
+def test_a_status_ahead_of_the_system_is_applied_and_one_behind_is_not(lists):
+    world = lists
+    header = ["编号", "问题描述", "责任领导", "牵头单位", "完成时限", "办理状态", "办结情况"]
+    row = ["", "路灯不亮", world.leader.user.name, "区住建局", "2026-12-30", "办理中", ""]
+    run(world, csv_bytes([header, row]), "a.csv")
+    issue = Issue.objects.get()
+    assert issue.status == Status.IN_PROGRESS
+    row[0], row[5], row[6] = issue.number, "已办结", "已修复。"
+    ahead = run(world, csv_bytes([header, row]), "a.csv")
+    issue.refresh_from_db()
+    assert ahead.to_update == 1 and issue.status == Status.RESOLVED
+    assert issue.resolution == "已修复。"
+    event = issue.events.order_by("-seq").first()
+    assert (event.from_status, event.to_status) == (Status.IN_PROGRESS, Status.RESOLVED)
+    row[5] = "待交办"
+    behind = run(world, csv_bytes([header, row]), "a.csv", dry_run=True)
+    assert (behind.to_update, behind.unchanged) == (0, 1)
+    assert "以系统为准" in behind.notes[0].message

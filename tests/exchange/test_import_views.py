@@ -127,3 +127,16 @@ def test_preview_page_queries_do_not_grow_with_rows(client, lists, django_assert
     batch = ImportBatch.objects.get()
     with django_assert_max_num_queries(12):
         assert client.get(reverse("import_preview", args=[batch.pk])).status_code == 200
+
+
+def test_preview_queries_do_not_grow_with_unknown_names(
+    client, lists, django_assert_max_num_queries
+):
+    client.force_login(lists.supervisor)
+    rows = [["问题描述", "责任领导"]] + [[f"问题{n}", f"领导{n}"] for n in range(30)]
+    _upload(client, csv_bytes(rows), "a.csv")
+    batch = ImportBatch.objects.get()
+    assert len(batch.preview["unknown"]) == 30
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("import_preview", args=[batch.pk]))
+    assert page.status_code == 200 and "领导29" in page.content.decode()
