@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ledger.exchange import importing, masterdata
-from ledger.exchange.models import ImportBatch
+from ledger.exchange.models import ImportBatch, NameAlias
 from ledger.exchange.reading import ReadRefused, size_check
 from ledger.models import Category, Department, Enterprise, KeyProject, Leader, Source
 from ledger.validators import credit_code_normalize, validate_credit_code
@@ -267,7 +267,48 @@ def problems_text(request, pk: int):
     return response
 
 
+_ALIAS_TARGETS = {
+    "leader": Leader.objects.select_related("user"),
+    "department": Department.objects,
+    "enterprise": Enterprise.objects,
+    "project": KeyProject.objects,
+    "category": Category.objects,
+    "source": Source.objects,
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def aliases(request):
+    """The names mapped in previews: a wrong mapping is removed here (the name is then
+    unknown again and asked for in the next preview)."""
+    _require_importer(request.user)
+    if request.method == "POST":
+        alias = NameAlias.objects.filter(pk=_int(request.POST.get("delete"))).first()
+        if alias is not None:
+            alias.delete()
+            messages.success(request, _("已删除别名“%(alias)s”。") % {"alias": alias.alias})
+        return redirect("import_aliases")
+    rows = list(NameAlias.objects.select_related("created_by").order_by("kind", "alias"))
+    wanted: dict[str, set] = {}
+    for alias in rows:
+        wanted.setdefault(alias.kind, set()).add(alias.target_id)
+    targets = {
+        kind: {obj.pk: str(obj) for obj in _ALIAS_TARGETS[kind].filter(pk__in=ids)}
+        for kind, ids in wanted.items()
+    }
+    for alias in rows:
+        alias.target = targets.get(alias.kind, {}).get(alias.target_id, "—")
+    return render(request, "exchange/import_aliases.html", {"aliases": rows})
+
+
+def _int(value) -> int | None:
+    value = str(value or "")
+    return int(value) if value.isdigit() and len(value) < 18 else None
+
+
 urlpatterns = [
+    path("imports/aliases/", aliases, name="import_aliases"),
     path("issues/import/", upload, name="issue_import"),
     path("directory/import/", upload, {"kind": "master"}, name="master_import"),
     path("imports/<int:pk>/", preview, name="import_preview"),

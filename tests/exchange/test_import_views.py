@@ -140,3 +140,18 @@ def test_preview_queries_do_not_grow_with_unknown_names(
     with django_assert_max_num_queries(12):
         page = client.get(reverse("import_preview", args=[batch.pk]))
     assert page.status_code == 200 and "领导29" in page.content.decode()
+
+
+def test_aliases_page_lists_and_deletes_a_wrong_mapping(client, lists):
+    alias = NameAlias.objects.create(
+        kind="leader", alias="秦区长", target_id=lists.leader.pk, created_by=lists.supervisor
+    )
+    client.force_login(lists.staff_a)
+    assert client.get(reverse("import_aliases")).status_code == 403
+    assert client.post(reverse("import_aliases"), {"delete": alias.pk}).status_code == 403
+    client.force_login(lists.supervisor)
+    page = client.get(reverse("import_aliases")).content.decode()
+    assert "秦区长" in page and str(lists.leader) in page
+    client.post(reverse("import_aliases"), {"delete": alias.pk})
+    assert not NameAlias.objects.exists()
+    assert client.post(reverse("import_aliases"), {"delete": "x"}).status_code == 302
