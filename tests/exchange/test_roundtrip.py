@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from ledger.exchange.columns import LEDGER_COLUMN_KEYS
 from ledger.exchange.export import ledger_write
 from ledger.exchange.importing import ledger_import
 from ledger.models import Issue, User
@@ -122,3 +123,22 @@ def test_the_exported_issues_come_back_equal_when_imported_as_new(demo):
     some = copies.first()
     source = Issue.objects.get(number=some.number.replace("ZZ-30", "ZZ-20", 1))
     assert timezone.localtime(some.raised_at).date() == timezone.localtime(source.raised_at).date()
+
+
+def test_an_export_written_in_english_imports_back_unchanged(demo):
+    from django.utils import translation
+
+    with translation.override("en"):
+        data = _export(demo)
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
+    header = [cell.value for cell in sheet[2]]
+    assert "Description" in header and "问题描述" not in header
+    statuses = {
+        sheet.cell(row=r, column=LEDGER_COLUMN_KEYS.index("status") + 1).value
+        for r in range(3, sheet.max_row + 1)
+    }
+    assert len(statuses) == len(Status) and all(status.isascii() for status in statuses)
+    outcome = ledger_import(data, file_name="ledger.xlsx", user=demo, dry_run=True)
+    assert outcome.ok, [str(p) for p in outcome.problems] or outcome.refused
+    assert (outcome.to_create, outcome.to_update) == (0, 0), outcome.changes[:3]
+    assert outcome.unchanged == Issue.objects.count()
