@@ -305,6 +305,21 @@ def test_filter_pending_extension(client, ledger):
     assert ledger.keys(numbers) == {"assigned"}
 
 
+def test_refiltering_keeps_the_filters_the_form_has_no_field_for(client, ledger):
+    # a dashboard or assessment figure links with filters the form does not show (here
+    # resolved_on_time and a resolution date range); submitting the form again keeps them
+    client.force_login(ledger.w.supervisor)
+    response, _ = rows(
+        client, "?resolved_on_time=1&resolved_after=2020-01-01&status=resolved&q=x&sort=deadline"
+    )
+    html = response.content.decode()
+    assert '<input type="hidden" name="resolved_on_time" value="1">' in html
+    assert '<input type="hidden" name="resolved_after" value="2020-01-01">' in html
+    # the form's own fields are not duplicated as hidden inputs
+    assert '<input type="hidden" name="status"' not in html
+    assert '<input type="hidden" name="q"' not in html
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [

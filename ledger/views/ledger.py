@@ -39,6 +39,22 @@ SELECT_FILTERS = (
 )
 DATE_FILTERS = ("raised", "deadline")
 SUBJECT_FILTERS = ("enterprise", "project")
+# parameters the form shows as fields; any other ledger parameter in the URL (the filters the
+# dashboard and assessment link with) rides along as a hidden input, so re-filtering keeps it
+FORM_PARAMS = {
+    "q",
+    "status",
+    "health",
+    "sort",
+    *SELECT_FILTERS,
+    *SUBJECT_FILTERS,
+    *(f"{name}_{end}" for name in DATE_FILTERS for end in ("after", "before")),
+}
+
+
+def carried_params(params: QueryDict) -> list[tuple[str, str]]:
+    """(name, value) of the ledger parameters in force that the form has no field for."""
+    return [(k, v) for k in params if k not in FORM_PARAMS for v in params.getlist(k)]
 
 
 def ledger_params(query: QueryDict) -> QueryDict:
@@ -115,6 +131,7 @@ def issue_list(request):
             "page_query": page_params.urlencode(),
             "filter_errors": errors,
             "chosen_subjects": chosen,
+            "carried_params": carried_params(params),
             "active_filters": [a for a in filterset.active if a[0] not in SUBJECT_FILTERS],
             "select_fields": [filterset.form[name] for name in SELECT_FILTERS],
             "date_ranges": [
