@@ -166,6 +166,11 @@ class SheetWriter:
             # flushed). A text longer than its column's cap makes the column exactly that
             # wide, so the number of lines is known now.
             sheet.set_row(row, min(lines, MAX_ROW_LINES) * LINE_HEIGHT + 2)
+        # xlsxwriter keeps every set_row() height even in constant-memory mode, though it
+        # only needs it until the row is flushed (done when this row was started) or to
+        # place images, which these sheets have none of
+        sheet.row_info.pop(row - 1, None)
+        sheet.row_sizes.pop(row - 1, None)
         self.row += 1
 
     def _text(self, col: int, text: str) -> int:
@@ -305,6 +310,23 @@ def _ledger_cells() -> dict[str, Callable]:
     }
 
 
+# User.leader_profile: select_related("leader__user") caches it both ways
+_LEADER_PROFILE = Leader._meta.get_field("user").remote_field
+
+
+def _release(issue: Issue) -> None:
+    """Break the reference cycles a written row holds, so it is freed at once.
+
+    A prefetched queryset points back at its issue, and a selected leader and its user at
+    each other; rows in such cycles would wait for a full run of the cyclic garbage
+    collector (tens of thousands of rows) instead of going with their chunk."""
+    issue.__dict__.pop("_prefetched_objects_cache", None)
+    if issue.leader_id is not None and Issue.leader.is_cached(issue):
+        user = issue.leader.user
+        if _LEADER_PROFILE.is_cached(user):
+            _LEADER_PROFILE.delete_cached_value(user)
+
+
 def ledger_write(
     output,
     issues: QuerySet | Iterable[Issue],
@@ -326,6 +348,7 @@ def ledger_write(
     n = 0
     for n, issue in enumerate(issues, start=1):
         sheet.append([get(issue, n) for get in getters])
+        _release(issue)
         if progress is not None and n % progress_every == 0:
             progress(n)
     sheet.finish()
