@@ -34,6 +34,12 @@ _BIFF_ERRORS = {
     0x2A: "#N/A",
 }
 
+# columns read per row: the ledger has 24; anything further right is a stray cell
+MAX_COLUMNS = 256
+# an .xlsx whose parts unpack to more than this many times the upload limit is refused
+# (a zip bomb, or a sheet of millions of empty styled cells)
+MAX_UNPACK_RATIO = 40
+
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
@@ -126,6 +132,12 @@ def _xlsx_read(data: bytes) -> list[Sheet]:
         names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError, ValueError):
         raise ReadRefused(_("文件已损坏或不是 Excel 工作簿，无法读取。")) from None
+    unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > settings.EXCHANGE["IMPORT_MAX_BYTES"] * MAX_UNPACK_RATIO:
+        raise ReadRefused(
+            _("文件解压后过大（%(size)s），无法导入。请删除多余的工作表或空白区域后再试。")
+            % {"size": filesizeformat(unpacked)}
+        )
     if "xl/workbook.xml" not in names:
         raise ReadRefused(_("这是一个压缩包，但不是 Excel 工作簿（.xlsx）。请上传 Excel 文件。"))
     sheets = _calamine_sheets(data)
@@ -165,13 +177,38 @@ def _calamine_sheets(data: bytes) -> list[Sheet]:
             continue
         try:
             sheet = workbook.get_sheet_by_name(meta.name)
-            rows = sheet.to_python(skip_empty_area=False)
+            _sheet_size_check(sheet)
+            rows = _sheet_rows(sheet)
             merged = sheet.merged_cell_ranges or []
+        except ReadRefused:
+            raise
         except Exception:  # noqa: BLE001, S112 - an unreadable sheet does not hide the others
             continue
         _fill_merged(rows, merged)
         sheets.append(Sheet(name=meta.name, rows=rows))
     return sheets
+
+
+def _sheet_size_check(sheet) -> None:
+    """Refuse before reading a sheet far taller than any import may be (not after building
+    millions of cells)."""
+    limit = settings.EXCHANGE["IMPORT_MAX_ROWS"]
+    if sheet.total_height > limit * 2 + 1000:
+        raise ReadRefused(
+            _("工作表“%(sheet)s”有 %(count)s 行，超过单次导入上限 %(max)s 行。请拆分后分批导入。")
+            % {"sheet": sheet.name, "count": sheet.total_height, "max": limit}
+        )
+
+
+def _sheet_rows(sheet) -> list[list]:
+    """The sheet's cells from A1, each row cut at MAX_COLUMNS: a stray cell at column XFD
+    must not turn every row into 16,384 cells."""
+    if sheet.total_width <= MAX_COLUMNS:
+        return sheet.to_python(skip_empty_area=False)
+    first = (sheet.start or (0, 0))[1]
+    keep = max(MAX_COLUMNS - first, 0)
+    # iter_rows yields every row from row 1, each from the sheet's first used column
+    return [[""] * min(first, MAX_COLUMNS) + row[:keep] for row in sheet.iter_rows()]
 
 
 def _fill_merged(rows: list[list], merged) -> None:

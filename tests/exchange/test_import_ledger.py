@@ -5,6 +5,7 @@ import datetime
 import io
 import zipfile
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
@@ -340,3 +341,32 @@ def test_a_status_ahead_of_the_system_is_applied_and_one_behind_is_not(lists):
     behind = run(world, csv_bytes([header, row]), "a.csv", dry_run=True)
     assert (behind.to_update, behind.unchanged) == (0, 1)
     assert "以系统为准" in behind.notes[0].message
+
+
+def test_a_stray_cell_at_the_last_column_does_not_blow_up_the_rows(lists):
+    world = lists
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["问题描述", "牵头单位"])
+    sheet.append(["路灯不亮", "区住建局"])
+    sheet["XFD1"] = "备注"
+    out = io.BytesIO()
+    book.save(out)
+    outcome = run(world, out.getvalue(), "a.xlsx")
+    assert outcome.committed and Issue.objects.get().lead_department == world.dept_b
+
+
+def test_a_zip_bomb_is_refused(lists, settings):
+    settings.EXCHANGE = {**settings.EXCHANGE, "IMPORT_MAX_BYTES": 10_000}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", " " * 1_000_000)
+    assert len(out.getvalue()) < 10_000
+    assert "解压后过大" in _refusal(lists, out.getvalue(), "a.xlsx")
+
+
+def test_a_sheet_far_taller_than_the_limit_is_refused_before_it_is_read(lists, settings):
+    settings.EXCHANGE = {**settings.EXCHANGE, "IMPORT_MAX_ROWS": 10}
+    rows = [["问题描述"]] + [[f"问题{n}"] for n in range(1100)]
+    assert "超过单次导入上限" in _refusal(lists, xlsx_bytes(rows, extra_sheet=False), "a.xlsx")
