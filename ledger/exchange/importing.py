@@ -647,7 +647,8 @@ class _Reader:
             ).select_related("issue")
             external = {o.external_number: o.issue for o in origins}
         keyed = self._by_key([v for v in parsed if not v["number"]])
-        seen: dict[int, int] = {}
+        seen: dict[int, int] = {}  # matched issue -> first row
+        fresh: dict[tuple, int] = {}  # key of a new row -> first row
         for values in parsed:
             row: _Row = values["row"]
             number = values["number"]
@@ -672,6 +673,16 @@ class _Reader:
                         _("与第 %(row)s 行是同一问题") % {"row": seen[issue.pk]},
                     )
                 seen[issue.pk] = row.number
+            elif not number and values["description"]:
+                # two new rows alike would be one issue twice, and ambiguous on re-import
+                same = (*_key(values), values["deadline"])
+                if same in fresh:
+                    row.problem(
+                        "description",
+                        _("与第 %(row)s 行的企业/项目、描述和时限都相同（重复行）")
+                        % {"row": fresh[same]},
+                    )
+                fresh.setdefault(same, row.number)
             if row.problems:
                 self.outcome.problems += row.problems
                 self.outcome.notes += [

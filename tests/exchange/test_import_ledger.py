@@ -370,3 +370,21 @@ def test_a_sheet_far_taller_than_the_limit_is_refused_before_it_is_read(lists, s
     settings.EXCHANGE = {**settings.EXCHANGE, "IMPORT_MAX_ROWS": 10}
     rows = [["问题描述"]] + [[f"问题{n}"] for n in range(1100)]
     assert "超过单次导入上限" in _refusal(lists, xlsx_bytes(rows, extra_sheet=False), "a.xlsx")
+
+
+def test_a_repeated_new_row_is_reported_not_imported_twice(lists):
+    world = lists
+    rows = [["企业名称", "问题描述", "完成时限"]] + [
+        [world.enterprise.name, "路灯不亮", "2026-12-30"] for _n in range(2)
+    ]
+    rows.append(
+        [world.enterprise.name, "路灯不亮", "2027-01-30"]
+    )  # another deadline: another issue
+    outcome = run(world, csv_bytes(rows), "a.csv")
+    assert [str(p) for p in outcome.problems] == [
+        "第 3 行 · 问题描述：与第 2 行的企业/项目、描述和时限都相同（重复行）"
+    ]
+    del rows[2]
+    assert run(world, csv_bytes(rows), "a.csv").to_create == 2
+    again = run(world, csv_bytes(rows), "a.csv", dry_run=True)
+    assert (again.to_create, again.unchanged) == (0, 2)
