@@ -184,3 +184,15 @@ def test_master_data_export_imports_back_unchanged(db):
         assert outcome.ok, (kind, [str(p) for p in outcome.problems] or outcome.refused)
         assert (outcome.to_create, outcome.to_update) == (0, 0), (kind, outcome.changes[:2])
         assert outcome.unchanged > 0
+
+
+def test_import_master_command_exit_codes(world, tmp_path):
+    path = tmp_path / "企业.xlsx"
+    path.write_bytes(xlsx_bytes(enterprise_rows(world, BAD_CODE)))
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("import_master", "enterprises", str(path), "--user", "supervisor", stdout=out)
+    assert exit_.value.code == 1 and "第 4 行 · 统一社会信用代码：" in out.getvalue()
+    path.write_bytes(xlsx_bytes(enterprise_rows(world)))
+    call_command("import_master", "enterprises", str(path), "--user", "supervisor", stdout=out)
+    assert Enterprise.objects.filter(credit_code=GOOD_CODE).exists()

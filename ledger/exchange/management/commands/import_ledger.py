@@ -17,6 +17,50 @@ from ledger.exchange.reading import ReadRefused, size_check
 from ledger.models import User
 
 
+def import_file(command: BaseCommand, options: dict, importer) -> None:
+    """Shared by import_ledger and import_master: check the user, read the file, run
+    `importer(data, file_name=…, user=…, dry_run=…)`, print, exit 0 or 1."""
+    try:
+        user = User.objects.get(username=options["user"], is_active=True)
+    except User.DoesNotExist:
+        raise CommandError(f"没有用户 {options['user']!r}。 / No such active user.") from None
+    if not (user.is_superuser or user.role in ("admin", "supervisor")):
+        raise CommandError("只有督查室和系统管理员可以导入。 / Only supervisors and admins import.")
+    path = Path(options["file"])
+    try:
+        size_check(path.stat().st_size)
+        data = path.read_bytes()
+    except ReadRefused as refusal:
+        command.stderr.write(refusal.message)
+        sys.exit(1)
+    except OSError as error:
+        raise CommandError(f"无法读取文件 / Cannot read the file: {error}") from None
+    outcome = importer(data, file_name=path.name, user=user, dry_run=options["dry_run"])
+    if outcome.refused:
+        command.stderr.write(outcome.refused)
+        sys.exit(1)
+    command.stdout.write(
+        f"读取 {outcome.rows_read} 行 · 新建 {outcome.to_create} · 更新 {outcome.to_update}"
+        f" · 不变 {outcome.unchanged} · 跳过 {outcome.skipped} · 错误 {len(outcome.problems)}"
+    )
+    command.stdout.write(
+        f"rows read {outcome.rows_read}, to create {outcome.to_create}, to update "
+        f"{outcome.to_update}, unchanged {outcome.unchanged}, skipped {outcome.skipped}, "
+        f"errors {len(outcome.problems)}"
+    )
+    for note in outcome.notes:
+        command.stdout.write(f"注意 {note}")
+    for problem in outcome.problems:
+        command.stdout.write(str(problem))
+    if not outcome.ok:
+        command.stdout.write("有错误，未导入任何数据。 / Errors: nothing was imported.")
+        sys.exit(1)
+    if options["dry_run"]:
+        command.stdout.write("试运行：未写入。 / Dry run: nothing written.")
+    else:
+        command.stdout.write(command.style.SUCCESS("已导入。 / Imported."))
+
+
 class Command(BaseCommand):
     help = "导入问题台账 Excel/CSV 文件。 / Import a ledger spreadsheet."
 
@@ -28,42 +72,4 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        try:
-            user = User.objects.get(username=options["user"], is_active=True)
-        except User.DoesNotExist:
-            raise CommandError(f"没有用户 {options['user']!r}。 / No such active user.") from None
-        if not (user.is_superuser or user.role in ("admin", "supervisor")):
-            raise CommandError("只有督查室和系统管理员可以导入问题台账。 / Not allowed.")
-        path = Path(options["file"])
-        try:
-            size_check(path.stat().st_size)
-            data = path.read_bytes()
-        except ReadRefused as refusal:
-            self.stderr.write(refusal.message)
-            sys.exit(1)
-        except OSError as error:
-            raise CommandError(f"无法读取文件 / Cannot read the file: {error}") from None
-        outcome = ledger_import(data, file_name=path.name, user=user, dry_run=options["dry_run"])
-        if outcome.refused:
-            self.stderr.write(outcome.refused)
-            sys.exit(1)
-        self.stdout.write(
-            f"读取 {outcome.rows_read} 行 · 新建 {outcome.to_create} · 更新 {outcome.to_update}"
-            f" · 不变 {outcome.unchanged} · 跳过 {outcome.skipped} · 错误 {len(outcome.problems)}"
-        )
-        self.stdout.write(
-            f"rows read {outcome.rows_read}, to create {outcome.to_create}, to update "
-            f"{outcome.to_update}, unchanged {outcome.unchanged}, skipped {outcome.skipped}, "
-            f"errors {len(outcome.problems)}"
-        )
-        for note in outcome.notes:
-            self.stdout.write(f"注意 {note}")
-        for problem in outcome.problems:
-            self.stdout.write(str(problem))
-        if not outcome.ok:
-            self.stdout.write("有错误，未导入任何数据。 / Errors: nothing was imported.")
-            sys.exit(1)
-        if options["dry_run"]:
-            self.stdout.write("试运行：未写入。 / Dry run: nothing written.")
-        else:
-            self.stdout.write(self.style.SUCCESS("已导入。 / Imported."))
+        import_file(self, options, ledger_import)
