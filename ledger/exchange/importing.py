@@ -858,8 +858,9 @@ class _Reader:
                 )
         co = None
         if values["co_given"]:
-            lead = fields.get("lead_department", issue.lead_department)
-            new = {u.pk for u in values["co_departments"]} - ({lead.pk} if lead else set())
+            lead = fields["lead_department"] if "lead_department" in fields else None
+            lead_id = lead.pk if lead is not None else issue.lead_department_id
+            new = {u.pk for u in values["co_departments"]} - {lead_id}
             if new != {u.pk for u in issue.co_departments.all()}:
                 co = values["co_departments"]
         if not fields and co is None:
