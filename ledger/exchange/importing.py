@@ -858,7 +858,7 @@ class _Reader:
                 )
         co = None
         if values["co_given"]:
-            lead = fields["lead_department"] if "lead_department" in fields else None
+            lead = fields.get("lead_department")
             lead_id = lead.pk if lead is not None else issue.lead_department_id
             new = {u.pk for u in values["co_departments"]} - {lead_id}
             if new != {u.pk for u in issue.co_departments.all()}:
