@@ -35,11 +35,16 @@ def _require_importer(user) -> None:
 
 
 def _run(batch: ImportBatch, *, dry_run: bool):
-    batch.file.open("rb")
     try:
-        data = batch.file.read()
-    finally:
-        batch.file.close()
+        batch.file.open("rb")
+        try:
+            data = batch.file.read()
+        finally:
+            batch.file.close()
+    except (OSError, ValueError):
+        outcome = importing.Outcome(file_name=batch.original_name)
+        outcome.refused = _("上传的文件已不在服务器上，请重新上传。")
+        return outcome
     kwargs = {
         "file_name": batch.original_name,
         "user": batch.uploaded_by,

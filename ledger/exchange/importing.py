@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -285,7 +286,8 @@ def ledger_import(
         return outcome
     try:
         with transaction.atomic():
-            _mappings_save(mappings or {}, user=user, now=now)
+            if not _mappings_save(mappings or {}, user=user, now=now, outcome=outcome):
+                raise _Rollback
             plan = _check(outcome, sheets, user=user, now=now, overrides={})
             if not outcome.ok:
                 raise _Rollback
@@ -295,8 +297,9 @@ def ledger_import(
     return outcome
 
 
-def _mappings_save(mappings: dict, *, user, now) -> None:
-    """The preview's choices become aliases, remembered for the next file."""
+def _mappings_save(mappings: dict, *, user, now, outcome: Outcome) -> bool:
+    """The preview's choices become aliases, remembered for the next file (and "new"
+    enterprises are created). False, with the reason in `outcome.refused`, if one cannot."""
     for kind, chosen in mappings.items():
         for key, value in chosen.items():
             target_kind, _sep, ident = str(value).partition(":")
@@ -304,8 +307,15 @@ def _mappings_save(mappings: dict, *, user, now) -> None:
                 code, _bar, name = ident.partition("|")
                 enterprise = Enterprise.objects.filter(credit_code=code).first()
                 if enterprise is None:
-                    enterprise = Enterprise(name=name or key, credit_code=code)
-                    enterprise.full_clean()
+                    enterprise = Enterprise(name=(name or key)[:200], credit_code=code)
+                    try:
+                        enterprise.full_clean()
+                    except ValidationError as error:
+                        outcome.refused = _("无法新建企业“%(name)s”：%(why)s") % {
+                            "name": enterprise.name,
+                            "why": " ".join(error.messages),
+                        }
+                        return False
                     enterprise.save()
                 target_kind, target_id = "enterprise", enterprise.pk
             elif ident.isdigit():
@@ -319,6 +329,7 @@ def _mappings_save(mappings: dict, *, user, now) -> None:
                 alias=key,
                 defaults={"target_id": target_id, "created_by": user, "created_at": now},
             )
+    return True
 
 
 # -- checking ------------------------------------------------------------------------------

@@ -152,7 +152,8 @@ def master_import(
         return outcome
     try:
         with transaction.atomic():
-            _mappings_save(mappings or {}, user=user, now=now)
+            if not _mappings_save(mappings or {}, user=user, now=now, outcome=outcome):
+                raise _Rollback
             changes = _check(outcome, sheets, kind, overrides={})
             if not outcome.ok:
                 raise _Rollback

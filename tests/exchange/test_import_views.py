@@ -155,3 +155,30 @@ def test_aliases_page_lists_and_deletes_a_wrong_mapping(client, lists):
     client.post(reverse("import_aliases"), {"delete": alias.pk})
     assert not NameAlias.objects.exists()
     assert client.post(reverse("import_aliases"), {"delete": "x"}).status_code == 302
+
+
+def test_a_new_enterprise_that_cannot_be_created_is_a_message_and_nothing_is_written(client, lists):
+    client.force_login(lists.supervisor)
+    rows = [["企业名称", "问题描述"], ["新兴材料有限公司", "用地指标不足"]]
+    _upload(client, xlsx_bytes(rows), "a.xlsx")
+    batch = ImportBatch.objects.get()
+    # chosen in the preview, then the name is taken by someone else before the commit
+    batch.mappings = {
+        "subject": {"新兴材料有限公司": f"new:{f.valid_credit_code(7)}|{lists.enterprise.name}"}
+    }
+    batch.save()
+    response = client.post(reverse("import_commit", args=[batch.pk]))
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "无法新建企业" in page
+    assert Issue.objects.count() == 0 and not NameAlias.objects.exists()
+
+
+def test_a_batch_whose_file_is_gone_says_so(client, lists):
+    client.force_login(lists.supervisor)
+    _upload(client, csv_bytes([["问题描述"], ["路灯不亮"]]), "a.csv")
+    batch = ImportBatch.objects.get()
+    batch.file.storage.delete(batch.file.name)
+    response = client.post(reverse("import_commit", args=[batch.pk]))
+    page = client.get(response["Location"]).content.decode()
+    assert "不在服务器上" in page and Issue.objects.count() == 0
