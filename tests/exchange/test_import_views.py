@@ -182,3 +182,21 @@ def test_a_batch_whose_file_is_gone_says_so(client, lists):
     response = client.post(reverse("import_commit", args=[batch.pk]))
     page = client.get(response["Location"]).content.decode()
     assert "不在服务器上" in page and Issue.objects.count() == 0
+
+
+def test_an_imported_issue_page_shows_its_import_event(client, lists):
+    from ledger.exchange.importing import ledger_import
+
+    rows = [
+        ["问题描述", "责任领导", "牵头单位", "完成时限", "办理状态", "办结情况", "满意度"],
+        ["路灯不亮", lists.leader.user.name, "区住建局", "2026-06-30", "已销号", "已修复", "满意"],
+    ]
+    ledger_import(csv_bytes(rows), file_name="旧台账.csv", user=lists.supervisor, dry_run=False)
+    issue = Issue.objects.get()
+    for user in (lists.supervisor, lists.staff_b, lists.leader.user):
+        client.force_login(user)
+        page = client.get(issue.get_absolute_url())
+        assert page.status_code == 200, user
+        assert "导入自《旧台账.csv》" in page.content.decode()
+    client.force_login(lists.staff_c)
+    assert client.get(issue.get_absolute_url()).status_code == 404
