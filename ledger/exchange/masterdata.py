@@ -8,12 +8,13 @@ by name); a matched row with different values is an update, saved with its histo
 leaders sheet updates existing leaders and their 分包 lists, it never creates an account.
 """
 
+import copy
 import datetime
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -116,6 +117,8 @@ REQUIRED = {
     "leaders": [("name", "姓名")],
     "projects": [("name", "项目名称")],
 }
+# the column a problem of the whole row is shown under
+REQUIRED_KEYS = {Enterprise: "name", Contact: "name", Department: "name", KeyProject: "name"}
 _YES = {"是", "√", "yes", "y", "true", "1", "规模以上", "规上"}
 _NO = {"否", "×", "no", "n", "false", "0"}
 
@@ -160,8 +163,7 @@ def master_import(
             for change in changes:
                 for name, value in change.fields.items():
                     setattr(change.obj, name, value)
-                change.obj.full_clean()
-                change.obj.save()
+                change.obj.save()  # validated in _check(), inside this transaction
                 for callback in change.after:
                     callback(change.obj)
             if batch is not None:
@@ -176,14 +178,16 @@ def master_import(
 
 
 class _Reader:
-    def __init__(self, outcome, table, overrides):
+    def __init__(self, outcome, table, overrides, kind):
         self.outcome = outcome
         self.table = table
         self.names = NameIndex(overrides)
-        self.problems: list[Problem] = []
+        # a column the sheet lacks is named by the export's header for it
+        self.labels = {column.key: str(column.header) for column in MASTER_COLUMNS[kind]}
 
     def problem(self, row, key, message):
-        self.outcome.problems.append(Problem(row.number, self.table.header(key, key), message))
+        column = self.table.header(key, self.labels.get(key, key))
+        self.outcome.problems.append(Problem(row.number, column, message))
 
     def text(self, row, key) -> str:
         value = row.cells.get(key, "")
@@ -296,7 +300,7 @@ def _check(outcome: Outcome, sheets, kind, *, overrides) -> list[_Change]:
     rows = table_rows(table, index, text_keys=("name",))
     outcome.sheet, outcome.header_row = table.sheet.name, table.header_row + 1
     outcome.rows_read, outcome.skipped = len(rows.data), rows.skipped
-    reader = _Reader(outcome, table, overrides)
+    reader = _Reader(outcome, table, overrides, kind)
     read = {
         "enterprises": _enterprise,
         "contacts": _contact,
@@ -315,6 +319,8 @@ def _check(outcome: Outcome, sheets, kind, *, overrides) -> list[_Change]:
             reader.problem(row, REQUIRED[kind][0][0], _("与第 %(row)s 行重复") % {"row": seen[key]})
             continue
         seen[key] = row.number
+        if not _valid(reader, row, change):
+            continue
         if change.obj.pk is None:
             outcome.to_create += 1
         elif change.fields or change.after:
@@ -350,6 +356,23 @@ def _check(outcome: Outcome, sheets, kind, *, overrides) -> list[_Change]:
     return changes
 
 
+def _valid(reader: _Reader, row, change: _Change) -> bool:
+    """What the model and the database would refuse (lengths, e-mail, unique names,
+    completion after start …), said per column before anything is written."""
+    candidate = copy.copy(change.obj)
+    for name, value in change.fields.items():
+        setattr(candidate, name, value)
+    try:
+        candidate.full_clean()
+    except ValidationError as error:
+        first = REQUIRED_KEYS.get(type(candidate), "name")
+        for name, messages in error.message_dict.items():
+            key = first if name == NON_FIELD_ERRORS else name
+            reader.problem(row, key, " ".join(messages))
+        return False
+    return True
+
+
 def _label(obj, name):
     try:
         return str(obj._meta.get_field(name).verbose_name)
@@ -382,18 +405,11 @@ def _diff(obj, values: dict, change: _Change) -> None:
 
 
 def _enterprise(reader: _Reader, row):
+    # every cell is read before giving up on the row, so each problem is reported at once
     name = reader.text(row, "name")
-    code = reader.credit_code(row, "credit_code")
     if not name:
         reader.problem(row, "name", _("企业名称不能为空"))
-    if not name or not code:
-        return None
-    obj = (
-        Enterprise.objects.filter(credit_code=code).first()
-        or Enterprise.objects.filter(name=name).first()
-        or Enterprise(name=name, credit_code=code)
-    )
-    change = _Change(row.number, obj)
+    code = reader.credit_code(row, "credit_code")
     values = {
         "name": name,
         "credit_code": code,
@@ -404,9 +420,19 @@ def _enterprise(reader: _Reader, row):
         "leader": reader.name(row, "leader", "leader"),
         "is_active": reader.boolean(row, "is_active"),
     }
-    _diff(obj, values, change)
     contact_name = reader.text(row, "contact_name")
+    if len(contact_name) > Contact._meta.get_field("name").max_length:
+        reader.problem(row, "contact_name", _("姓名过长"))
     mobile = reader.mobile(row, "contact_mobile")
+    if not name or not code:
+        return None
+    obj = (
+        Enterprise.objects.filter(credit_code=code).first()
+        or Enterprise.objects.filter(name=name).first()
+        or Enterprise(name=name, credit_code=code)
+    )
+    change = _Change(row.number, obj)
+    _diff(obj, values, change)
     if contact_name:
         existing = obj.contacts.filter(name=contact_name).first() if obj.pk else None
         if existing is None or not existing.is_primary or (mobile and existing.mobile != mobile):

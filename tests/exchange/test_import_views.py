@@ -200,3 +200,28 @@ def test_an_imported_issue_page_shows_its_import_event(client, lists):
         assert "导入自《旧台账.csv》" in page.content.decode()
     client.force_login(lists.staff_c)
     assert client.get(issue.get_absolute_url()).status_code == 404
+
+
+def test_master_data_through_the_wizard(client, lists):
+    client.force_login(lists.supervisor)
+    code = f.valid_credit_code(555)
+    bad = code[:17] + ("0" if code[17] != "0" else "1")
+    rows = [["企业名称", "统一社会信用代码", "分包领导"], ["焦作新材料有限公司", bad, "秦区长"]]
+    response = _upload(client, xlsx_bytes(rows), "企业.xlsx", "master_import", kind="enterprises")
+    batch = ImportBatch.objects.get()
+    assert batch.kind == "enterprises"
+    page = client.get(response["Location"]).content.decode()
+    assert "第 2 行" in page and "统一社会信用代码" in page and "校验位错误" in page
+    assert "秦区长" in page  # the unknown leader, offered for mapping
+    assert reverse("import_commit", args=[batch.pk]) not in page
+    rows[1][1] = code
+    _upload(client, xlsx_bytes(rows), "企业.xlsx", "master_import", kind="enterprises")
+    batch = ImportBatch.objects.latest("pk")
+    unknown = batch.preview["unknown"]
+    client.post(
+        reverse("import_preview", args=[batch.pk]), {"map-0": f"leader:{lists.leader.pk}"}
+    )
+    assert len(unknown) == 1
+    client.post(reverse("import_commit", args=[batch.pk]))
+    assert Enterprise.objects.get(credit_code=code).leader == lists.leader
+    assert NameAlias.objects.filter(kind="leader", alias="秦区长").exists()

@@ -196,3 +196,22 @@ def test_import_master_command_exit_codes(world, tmp_path):
     path.write_bytes(xlsx_bytes(enterprise_rows(world)))
     call_command("import_master", "enterprises", str(path), "--user", "supervisor", stdout=out)
     assert Enterprise.objects.filter(credit_code=GOOD_CODE).exists()
+
+
+def test_what_the_model_refuses_is_a_problem_per_column_not_a_500(world):
+    contacts = [
+        ["统一社会信用代码", "姓名", "电子邮箱"],
+        [world.enterprise.credit_code, "李经理", "不是邮箱"],
+    ]
+    outcome = run(world, "contacts", csv_bytes(contacts), "c.csv")
+    assert [(p.row, p.column) for p in outcome.problems] == [(2, "电子邮箱")]
+    projects = [
+        ["项目名称", "级别", "类别", "计划年度", "总投资", "年度计划", "开工日期", "计划竣工日期"],
+        ["倒序项目", "区重点", "工业", 2026, 100, 50, "2026-06-01", "2026-01-01"],
+    ]
+    outcome = run(world, "projects", csv_bytes(projects), "p.csv")
+    assert [(p.row, p.column) for p in outcome.problems] == [(2, "计划竣工日期")]
+    units = [["单位名称", "类型"], ["区" + "很" * 120 + "长的局", "区直部门"]]
+    outcome = run(world, "departments", csv_bytes(units), "u.csv")
+    assert [(p.row, p.column) for p in outcome.problems] == [(2, "单位名称")]
+    assert not KeyProject.objects.filter(name="倒序项目").exists()
