@@ -410,7 +410,7 @@ class _Reader:
         self.satisfactions = _choices(Issue.Satisfaction)
         self.progresses = _choices(Issue.Progress)
         self.prefix = settings.LEDGER["NUMBER_PREFIX"]
-        self.ours = re.compile(rf"^{re.escape(self.prefix)}-(\d{{4}})-(\d{{4,}})$")
+        self.ours = re.compile(rf"^{re.escape(self.prefix)}-(\d{{4}})-(\d{{4,6}})$")
         self.default_unit = (
             user.department
             if user.department_id
@@ -660,12 +660,19 @@ class _Reader:
         keyed = self._by_key([v for v in parsed if not v["number"]])
         seen: dict[int, int] = {}  # matched issue -> first row
         fresh: dict[tuple, int] = {}  # key of a new row -> first row
+        numbered: dict[str, int] = {}  # 编号 -> first row
         for values in parsed:
             row: _Row = values["row"]
             number = values["number"]
             issue = None
             if number:
                 issue = by_number.get(number) or external.get(number)
+                if number in numbered:
+                    row.problem(
+                        "number",
+                        _("与第 %(row)s 行的编号相同") % {"row": numbered[number]},
+                    )
+                numbered.setdefault(number, row.number)
             else:
                 candidates = keyed.get(_key(values), [])
                 if len(candidates) > 1:
@@ -797,6 +804,8 @@ class _Reader:
         if rank >= 4:
             fields["closed_at"] = moment(values["closed_on"])
         ours = self.ours.match(number) if number else None
+        if ours and not 1990 <= int(ours[1]) <= self.today.year + 1:
+            ours = None  # not a year of this ledger: the sheet's own number, remembered
         return {
             "row": row.number,
             "issue": None,

@@ -388,3 +388,19 @@ def test_a_repeated_new_row_is_reported_not_imported_twice(lists):
     assert run(world, csv_bytes(rows), "a.csv").to_create == 2
     again = run(world, csv_bytes(rows), "a.csv", dry_run=True)
     assert (again.to_create, again.unchanged) == (0, 2)
+
+
+def test_a_number_used_twice_in_the_file_is_a_problem(lists):
+    world = lists
+    rows = [["编号", "问题描述"], ["ZZ-2025-0042", "路灯不亮"], ["ZZ-2025-0042", "道路积水"]]
+    outcome = run(world, csv_bytes(rows), "a.csv")
+    assert [str(p) for p in outcome.problems] == ["第 3 行 · 编号：与第 2 行的编号相同"]
+    assert Issue.objects.count() == 0
+
+
+def test_an_implausible_own_number_is_kept_as_the_sheets_number(lists):
+    world = lists
+    run(world, csv_bytes([["编号", "问题描述"], ["ZZ-0001-0001", "路灯不亮"]]), "a.csv")
+    issue = Issue.objects.get()
+    assert issue.year == timezone.localdate().year
+    assert issue.import_origin.external_number == "ZZ-0001-0001"
