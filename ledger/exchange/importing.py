@@ -286,6 +286,7 @@ def ledger_import(
         return outcome
     try:
         with transaction.atomic():
+            imports_serialise()
             if not _mappings_save(mappings or {}, user=user, now=now, outcome=outcome):
                 raise _Rollback
             plan = _check(outcome, sheets, user=user, now=now, overrides={})
@@ -295,6 +296,20 @@ def ledger_import(
     except _Rollback:
         return outcome
     return outcome
+
+
+# any constant: the key of the PostgreSQL advisory lock all imports take
+_IMPORT_LOCK_KEY = 0x5A5A_1D0C
+
+
+def imports_serialise() -> None:
+    """Let one import at a time check and write (until the caller's transaction ends), so
+    two files committed at once cannot both create the same new issue. SQLite's connection
+    begins IMMEDIATE (settings), which already takes the database's write lock."""
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_IMPORT_LOCK_KEY])
 
 
 def _mappings_save(mappings: dict, *, user, now, outcome: Outcome) -> bool:

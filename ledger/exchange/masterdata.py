@@ -27,6 +27,7 @@ from ledger.exchange.importing import (
     _choices,
     _mappings_save,
     _Rollback,
+    imports_serialise,
 )
 from ledger.exchange.matching import (
     AMBIGUOUS,
@@ -155,6 +156,7 @@ def master_import(
         return outcome
     try:
         with transaction.atomic():
+            imports_serialise()
             if not _mappings_save(mappings or {}, user=user, now=now, outcome=outcome):
                 raise _Rollback
             changes = _check(outcome, sheets, kind, overrides={})
