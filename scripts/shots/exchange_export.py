@@ -1,10 +1,16 @@
 """Screenshots of the ledger export: the background job's page, and an exported sheet as
 LibreOffice renders it (the real file, downloaded through the ledger's 导出 Excel button).
 
-The job page appears only when the export is over the threshold; to shoot it, run with a
-small one: EXCHANGE_EXPORT_BACKGROUND_ROWS=10 SCREENSHOT_ONLY=exchange_export DEBUG=1 \
-.venv/bin/python scripts/screenshots.py. Rendering needs Debian's libreoffice-calc and
-poppler-utils (pdftoppm).
+The job page appears only when an export is over the threshold; to shoot it, run with one
+between the sheet's rows (41 open issues in the demo) and the whole demo ledger (92):
+
+    EXCHANGE_EXPORT_BACKGROUND_ROWS=45 SCREENSHOT_ONLY=exchange_export DEBUG=1 \
+        .venv/bin/python scripts/screenshots.py           # finished job page
+    TASKS_BACKEND=django_tasks_db.DatabaseBackend EXCHANGE_EXPORT_BACKGROUND_ROWS=45 \
+        SCREENSHOT_ONLY=exchange_export DEBUG=1 .venv/bin/python scripts/screenshots.py
+        # no worker runs: the job page waiting, with its progress bar
+
+Rendering needs Debian's libreoffice-calc and poppler-utils (pdftoppm).
 """
 
 import os
@@ -15,6 +21,8 @@ from pathlib import Path
 
 # the demo ledger's open issues, most pressing first: the sheet offices would ask for
 LEDGER_QUERY = "status=raised&status=assigned&status=in_progress&sort=health"
+# the whole demo ledger: over the threshold the shots are taken with, so it becomes a job
+JOB_QUERY = "sort=-number"
 
 
 def _threshold() -> int:
@@ -65,7 +73,13 @@ def render_sheet(xlsx: Path, out: Path) -> None:
         shutil.copyfile(stem.with_suffix(".png"), out / f"{name}.png")
 
 
+def _ledger_rows(page) -> int:
+    """The row count the ledger page states (共 N 条问题)."""
+    return int(page.get_by_test_id("ledger-summary").inner_text().split("共")[1].split("条")[0])
+
+
 def shoot(browser, *, base, out, login, watch):
+    threshold = _threshold()
     work = Path(tempfile.mkdtemp(prefix="zz-export-shot-"))
     context = browser.new_context(
         viewport={"width": 1366, "height": 900}, device_scale_factor=1, locale="zh-CN"
@@ -73,36 +87,53 @@ def shoot(browser, *, base, out, login, watch):
     page = context.new_page()
     watch(page)
     login(page, "supervisor")
+
+    # 1. the sheet: the ledger's 导出 Excel button, the downloaded file rendered
     page.goto(f"{base}/issues/?{LEDGER_QUERY}")
     page.wait_for_load_state("networkidle")
-    button = page.get_by_role("link", name="导出 Excel")
-    rows = int(page.get_by_test_id("ledger-summary").inner_text().split("共")[1].split("条")[0])
-    if rows > _threshold():
-        # a background job: its page, finished (the development backend runs it at once)
-        button.click()
+    rows = _ledger_rows(page)
+    if rows <= threshold:
+        with page.expect_download() as download:
+            page.get_by_role("link", name="导出 Excel").click()
+    else:  # a background job, finished at once by the development task backend
+        page.get_by_role("link", name="导出 Excel").click()
         page.wait_for_load_state("networkidle")
-        page.screenshot(path=out / "export-job-desktop.png", full_page=True)
+        if not page.get_by_test_id("export-download").count():
+            raise SystemExit(
+                f"the sheet's {rows} rows went to a job that did not finish at once: use the "
+                f"development task backend or EXCHANGE_EXPORT_BACKGROUND_ROWS >= {rows}"
+            )
         with page.expect_download() as download:
             page.get_by_test_id("export-download").click()
-    else:
-        print(f"export job page not shot: {rows} rows ≤ EXCHANGE_EXPORT_BACKGROUND_ROWS")
-        with page.expect_download() as download:
-            button.click()
     xlsx = work / "ledger.xlsx"
     download.value.save_as(xlsx)
     print(f"exported sheet downloaded as {download.value.suggested_filename}")
-    context.close()
     render_sheet(xlsx, out)
 
-    if rows > _threshold():  # the job page on a phone
-        context = browser.new_context(
-            viewport={"width": 375, "height": 812}, device_scale_factor=1, locale="zh-CN"
-        )
-        page = context.new_page()
-        watch(page)
-        login(page, "supervisor")
-        page.goto(f"{base}/issues/export.xlsx?{LEDGER_QUERY}")
-        page.wait_for_load_state("networkidle")
-        page.screenshot(path=out / "export-job-phone.png", full_page=True)
+    # 2. the job page, when the whole ledger is over the threshold: finished with the
+    # development backend (export-job-*), waiting for the worker with the database backend
+    # (export-job-pending-*: the progress bar, polled every 2 s)
+    page.goto(f"{base}/issues/?{JOB_QUERY}")
+    page.wait_for_load_state("networkidle")
+    if _ledger_rows(page) <= threshold:
+        print(f"export job page not shot: the ledger's rows ≤ {threshold}")
         context.close()
+        shutil.rmtree(work, ignore_errors=True)
+        return
+    page.get_by_role("link", name="导出 Excel").click()
+    page.wait_for_load_state("networkidle")
+    job_url = page.url
+    name = "export-job" if page.get_by_test_id("export-download").count() else "export-job-pending"
+    page.screenshot(path=out / f"{name}-desktop.png", full_page=True)
+    context.close()
+    context = browser.new_context(
+        viewport={"width": 375, "height": 812}, device_scale_factor=1, locale="zh-CN"
+    )
+    page = context.new_page()
+    watch(page)
+    login(page, "supervisor")
+    page.goto(job_url)
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=out / f"{name}-phone.png", full_page=True)
+    context.close()
     shutil.rmtree(work, ignore_errors=True)
