@@ -332,3 +332,61 @@ def test_language_switch_changes_the_language(client, world):
     assert response.redirect_chain[-1][0] == reverse("issue_list")
     assert "Problem ledger" in response.content.decode()
     assert 'lang="en"' in response.content.decode()
+
+
+def test_oversight_notification_and_excel_screens_render_in_english(client, ascii_world, settings):
+    """The rooms' screens (dashboard, assessment, pace, reports, bell, import, export jobs)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ledger.models import IssueEvent
+    from ledger.notify.models import Notification
+    from ledger.notify.services import event_notify
+
+    w = ascii_world
+    settings.EXCHANGE = {**settings.EXCHANGE, "EXPORT_BACKGROUND_ROWS": 1}
+    # the test transaction never commits, so the bells are filled as the commit hook would
+    for event_id in IssueEvent.objects.values_list("pk", flat=True):
+        event_notify(event_id)
+    assert Notification.objects.filter(recipient=w.supervisor).count() >= 3
+    # an English ledger sheet with an unknown leader and an impossible date: errors to show
+    sheet = (
+        "No.,Title,Description,Category,Source,Responsible leader,Lead department,Deadline\r\n"
+        "1,Road,Water on the road,Land use,Enterprise visit,Nobody Known,Housing Bureau,"
+        "2026-13-45\r\n"
+    ).encode()
+    pages = 0
+    for user in (w.staff_a, w.supervisor, w.leader.user, w.admin):
+        c = english(client, user)
+        urls = [
+            reverse("oversight_dashboard"),
+            reverse("assessment"),
+            reverse("assessment") + "?by=leader&year=2026&quarter=9",
+            reverse("project_pace") + "?sort=-pace",
+            reverse("report_weekly"),
+            reverse("report_weekly") + "?week=bogus",
+            reverse("report_monthly"),
+            reverse("notification_list"),
+            reverse("notification_list") + "?unread=1",
+            reverse("notification_preferences"),
+            reverse("export_job_list"),
+            reverse("issue_import"),
+            reverse("master_import"),
+            reverse("import_aliases"),
+        ]
+        # the ledger export beyond the (lowered) threshold becomes a background job page
+        urls.append(reverse("issue_export"))
+        if user.sees_everything:
+            response = c.post(
+                reverse("issue_import"),
+                {"file": SimpleUploadedFile("ledger.csv", sheet, content_type="text/csv")},
+            )
+            assert response.status_code == 302, response.content[:500]
+            urls.append(response.url)
+        for url in urls:
+            response = c.get(url, follow=True)
+            assert_english(response, f"{user.username} GET {url}")
+            pages += 1
+        # the bell's badge is a fragment loaded by htmx (no <html lang>): no Chinese either
+        fragment = c.get(reverse("notification_count")).content.decode()
+        assert not CJK.search(fragment), fragment
+    assert pages >= 56
