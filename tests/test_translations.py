@@ -319,8 +319,8 @@ def test_language_switch_names_each_language_in_itself(client, world, language):
     client.force_login(world.staff_a)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     html = client.get(reverse("home")).content.decode()
-    assert '>简体中文</button>' in html
-    assert '>English</button>' in html
+    assert ">简体中文</button>" in html
+    assert ">English</button>" in html
     assert "英语" not in html
 
 
@@ -350,10 +350,10 @@ def test_oversight_notification_and_excel_screens_render_in_english(client, asci
     assert Notification.objects.filter(recipient=w.supervisor).count() >= 3
     # an English ledger sheet with an unknown leader and an impossible date: errors to show
     sheet = (
-        "No.,Title,Description,Category,Source,Responsible leader,Lead department,Deadline\r\n"
-        "1,Road,Water on the road,Land use,Enterprise visit,Nobody Known,Housing Bureau,"
-        "2026-13-45\r\n"
-    ).encode()
+        b"No.,Title,Description,Category,Source,Responsible leader,Lead department,Deadline\r\n"
+        b"1,Road,Water on the road,Land use,Enterprise visit,Nobody Known,Housing Bureau,"
+        b"2026-13-45\r\n"
+    )
     pages = 0
     for user in (w.staff_a, w.supervisor, w.leader.user, w.admin):
         c = english(client, user)
