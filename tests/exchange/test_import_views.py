@@ -218,9 +218,7 @@ def test_master_data_through_the_wizard(client, lists):
     _upload(client, xlsx_bytes(rows), "企业.xlsx", "master_import", kind="enterprises")
     batch = ImportBatch.objects.latest("pk")
     unknown = batch.preview["unknown"]
-    client.post(
-        reverse("import_preview", args=[batch.pk]), {"map-0": f"leader:{lists.leader.pk}"}
-    )
+    client.post(reverse("import_preview", args=[batch.pk]), {"map-0": f"leader:{lists.leader.pk}"})
     assert len(unknown) == 1
     client.post(reverse("import_commit", args=[batch.pk]))
     assert Enterprise.objects.get(credit_code=code).leader == lists.leader
