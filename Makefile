@@ -39,6 +39,7 @@ lint: $(VENV)/.installed-dev
 	$(PYTHON) manage.py check
 	$(PYTHON) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 test: lint
 	$(PYTHON) -m pytest
