@@ -1,7 +1,7 @@
 """The ledger's models, one module per family."""
 
 from .calendar import Holiday
-from .directory import Category, Contact, Enterprise, KeyProject, Source
+from .directory import Category, Contact, Enterprise, KeyProject, ProjectProgress, Source
 from .issues import (
     Attachment,
     EventImmutableError,
@@ -30,6 +30,7 @@ __all__ = [
     "KeyProject",
     "Leader",
     "LedgerCounter",
+    "ProjectProgress",
     "Source",
     "User",
 ]

@@ -51,6 +51,16 @@ class Enterprise(models.Model):
         related_name="enterprises",
     )
     is_active = models.BooleanField(_("存续"), default=True)
+    # an enterprise added by staff while logging is 待核实 until the oversight office confirms it
+    is_verified = models.BooleanField(_("已核实"), default=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("添加人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     history = HistoricalRecords()
 
@@ -258,6 +268,52 @@ class KeyProject(models.Model):
 
     def get_pace_display(self, today=None):
         return self.Pace(self.pace(today)).label
+
+
+class ProjectProgress(models.Model):
+    """投资进度月报: a key project's figures as reported for one month, kept as history.
+
+    The latest report's figures are copied onto the project (completed_this_year, stage) so
+    the 序时进度 pace flag moves with what was really done.
+    """
+
+    project = models.ForeignKey(
+        KeyProject,
+        verbose_name=_("重点项目"),
+        on_delete=models.PROTECT,
+        related_name="progress_reports",
+    )
+    month = models.DateField(_("月份"), help_text=_("该月第一天"))
+    completed_this_year = models.DecimalField(
+        _("本年累计完成投资（万元）"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+    )
+    stage = models.CharField(_("阶段"), max_length=20, choices=KeyProject.Stage.choices)
+    note = models.TextField(_("进展说明"), blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("填报人"), on_delete=models.PROTECT
+    )
+    reported_at = models.DateTimeField(_("填报时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("投资进度月报")
+        verbose_name_plural = _("投资进度月报")
+        ordering = ["project", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "month"], name="progress_one_per_month"),
+            models.CheckConstraint(
+                condition=Q(completed_this_year__gte=0), name="progress_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(stage__in=["preparation", "construction", "completed"]),
+                name="progress_stage_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project} {self.month:%Y-%m}"
 
 
 class _ListEntry(models.Model):

@@ -449,6 +449,8 @@ class IssueEvent(models.Model):
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     digest = models.CharField(_("校验值"), max_length=64, editable=False)
+    # which EVENTS_KEY signed the digest (keys rotate; "" = the unkeyed SHA-256 of old events)
+    key_id = models.CharField(_("密钥编号"), max_length=20, blank=True, editable=False)
 
     objects = EventQuerySet.as_manager()
 
@@ -523,6 +525,8 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT
     )
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    # SHA-256 of the stored content, also written into the event that brought the file
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("附件")
