@@ -132,7 +132,10 @@ class IssueFilter(FilterSet):
         method="filter_text",
         max_length=100,
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": _("编号、标题、描述、企业或项目名称")}
+            attrs={
+                "type": "search",
+                "placeholder": _("编号、标题、描述、企业、项目、领导或单位名称"),
+            }
         ),
     )
     status = MultipleChoiceFilter(
@@ -240,12 +243,24 @@ class IssueFilter(FilterSet):
         value = value.strip()
         if not value:
             return queryset
+        # people and units too: the responsible leader's name, the lead and co-departments
+        # (co-departments through EXISTS, so an issue with two matching ones is one row)
+        co_department = Issue.co_departments.through.objects.filter(
+            Q(department__name__icontains=value) | Q(department__short_name__icontains=value),
+            issue_id=OuterRef("pk"),
+        )
         return queryset.filter(
             Q(number__icontains=value)
             | Q(title__icontains=value)
             | Q(description__icontains=value)
             | Q(enterprise__name__icontains=value)
             | Q(project__name__icontains=value)
+            | Q(leader__user__name__icontains=value)
+            | Q(leader__user__last_name__icontains=value)
+            | Q(leader__user__first_name__icontains=value)
+            | Q(lead_department__name__icontains=value)
+            | Q(lead_department__short_name__icontains=value)
+            | Exists(co_department)
         )
 
     def filter_health(self, queryset, name, value):

@@ -259,6 +259,8 @@ LEDGER = {
     "CALENDAR_CACHE_SECONDS": env_int("LEDGER_CALENDAR_CACHE_SECONDS", 60),
     # ledger page size
     "PAGE_SIZE": env_int("LEDGER_PAGE_SIZE", 25),
+    # the printed ledger (/issues/print/) lists at most this many rows; beyond, the Excel export
+    "PRINT_MAX_ROWS": env_int("LEDGER_PRINT_MAX_ROWS", 2000),
 }
 
 # Excel exchange (ledger.exchange): export and import limits.
