@@ -2,11 +2,15 @@
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
 export DEBUG ?= 1
+# where `make run` serves: `make run PORT=8001 HOST=0.0.0.0` lets a colleague's browser in
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
 
 .PHONY: run test lint serve seed messages clean help
 
 help:
 	@echo "make run   - create .venv, install, migrate, load demo data, serve on http://127.0.0.1:8000"
+	@echo "             (make run PORT=8001 HOST=0.0.0.0 to serve elsewhere)"
 	@echo "make test  - install test tools and run checks and the whole test suite"
 
 # Pick the first Python >= 3.12 on PATH.
@@ -30,10 +34,11 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 	@touch $@
 
 run: $(VENV)/.installed-run
+	@$(PYTHON) scripts/port_free.py $(HOST) $(PORT)
 	$(PYTHON) manage.py migrate --noinput
 	$(PYTHON) manage.py seed_demo
 	@$(PYTHON) manage.py demo_logins
-	$(PYTHON) manage.py runserver 127.0.0.1:8000
+	$(PYTHON) manage.py runserver $(if $(findstring :,$(HOST)),[$(HOST)],$(HOST)):$(PORT)
 
 lint: $(VENV)/.installed-dev
 	$(PYTHON) manage.py check

@@ -664,3 +664,24 @@ def test_re_shown_form_keeps_the_chosen_enterprise_and_its_leader_hint(client, w
     html = response.content.decode()
     assert f'value="{world.enterprise.name}"' in html
     assert f"分包领导：{world.leader}" in html
+
+
+# -- the size message (issue 9, item 8) -------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [21_000_000, 20 * 1024 * 1024 + 1, 20 * 1024 * 1024 + 40_000])
+def test_too_large_file_message_shows_a_size_different_from_the_limit(settings, size):
+    from django.core.exceptions import ValidationError
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ledger.services import attachment_validate
+
+    settings.ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+    file = SimpleUploadedFile("scan.pdf", b"%PDF-1.4")
+    file.size = size
+    with pytest.raises(ValidationError) as refused:
+        attachment_validate(file)
+    message = refused.value.messages[0]
+    shown, limit = re.search(r"过大（(.+?)），超过上限 (.+?)。", message).groups()
+    assert limit == "20.0\xa0MB"
+    assert shown != limit

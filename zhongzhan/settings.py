@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # a NUL in the path is a 404 before any view sends it to the database
+    "ledger.middleware.RefuseNulMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -234,6 +236,10 @@ ATTACHMENT_ALLOWED_EXTENSIONS = env_list(
     "ATTACHMENT_ALLOWED_EXTENSIONS",
     ["pdf", "jpg", "jpeg", "png", "gif", "doc", "docx", "xls", "xlsx", "txt", "zip"],
 )
+# all the files of one request together, files per request, files kept per issue
+ATTACHMENT_MAX_REQUEST_BYTES = env_int("ATTACHMENT_MAX_REQUEST_BYTES", 50 * 1024 * 1024)
+ATTACHMENT_MAX_FILES_PER_REQUEST = env_int("ATTACHMENT_MAX_FILES_PER_REQUEST", 10)
+ATTACHMENT_MAX_FILES_PER_ISSUE = env_int("ATTACHMENT_MAX_FILES_PER_ISSUE", 100)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -259,8 +265,13 @@ LEDGER = {
     "CALENDAR_CACHE_SECONDS": env_int("LEDGER_CALENDAR_CACHE_SECONDS", 60),
     # ledger page size
     "PAGE_SIZE": env_int("LEDGER_PAGE_SIZE", 25),
+    # no deadline (交办, 改派, 延期, 重办) may lie more than this many years after today
+    "DEADLINE_HORIZON_YEARS": env_int("LEDGER_DEADLINE_HORIZON_YEARS", 5),
     # the printed ledger (/issues/print/) lists at most this many rows; beyond, the Excel export
     "PRINT_MAX_ROWS": env_int("LEDGER_PRINT_MAX_ROWS", 2000),
+    # issues a district leader logs (领导包联) are raised for this department (its name or
+    # short name); empty: the first active oversight office (督查机构)
+    "LEADER_RAISING_DEPARTMENT": os.environ.get("LEDGER_LEADER_RAISING_DEPARTMENT", ""),
 }
 
 # Excel exchange (ledger.exchange): export and import limits.
@@ -315,5 +326,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's default config gives the "django" logger its own console handler (DEBUG
+        # only) and mail_admins; with the root's handler every "Not Found: /x" was printed
+        # twice. Naming the logger here drops those handlers: it propagates to the root once.
+        # (ADMINS is not set, so mail_admins sent nothing; django.server keeps its own.)
+        "django": {"level": "INFO"},
+    },
 }
