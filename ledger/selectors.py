@@ -306,10 +306,21 @@ def subject_issues(user, *, enterprise=None, project=None) -> QuerySet:
 
 
 class HomeCard:
-    """One card of the home page: a ledger filter (`params`) and how many rows it gives."""
+    """One card of the home page: a ledger filter (`params`) and how many rows it gives,
+    within a named set of issues (`scope`: 本单位牵头, 本单位配合 …)."""
 
-    def __init__(self, key: str, label, params: list[tuple[str, str]], tone: str, count: int):
+    def __init__(
+        self,
+        key: str,
+        label,
+        params: list[tuple[str, str]],
+        tone: str,
+        count: int,
+        scope: str = "",
+        scope_label="",
+    ):
         self.key, self.label, self.params, self.tone, self.count = key, label, params, tone, count
+        self.scope, self.scope_label = scope, scope_label
 
     @property
     def query(self) -> str:
@@ -322,53 +333,103 @@ class HomeCard:
         return f"<HomeCard {self.key}={self.count} {self.query}>"
 
 
-def _home_card_definitions(user) -> list[tuple[str, object, list[tuple[str, str]], str]]:
-    """(key, label, ledger filter params, tone) of the cards waiting for `user`, by role."""
+def home_scopes(user) -> list[tuple[str, object, list[tuple[str, str]]]]:
+    """(scope, label, ledger filter params) of the sets of issues the home page counts in,
+    by role. Every card belongs to one of them, and so does every row of the urgent list."""
     from django.utils.translation import gettext_lazy as _
-
-    from ledger.filters import OPEN_STATUS_VALUES
 
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     if user.is_superuser or user.role in (User.Role.ADMIN, User.Role.SUPERVISOR):
-        return [
-            ("unassigned", _("待交办"), [("status", Status.RAISED)], "primary"),
-            ("unassigned_late", _("超时未交办"), [("health", "unassigned_late")], "danger"),
-            ("overdue", _("已逾期"), [("health", "red")], "danger"),
-            ("due_soon", _("临期"), [("health", "yellow")], "warning"),
-            ("awaiting_close", _("待销号"), [("status", Status.RESOLVED)], "success"),
-            ("extensions", _("待审批延期"), [("pending_extension", "1")], "info"),
-        ]
+        return [("all", _("全区"), [])]
     if user.role == User.Role.LEADER:
         leader_id = _leader_id(user)
         if leader_id is None:
             return []
-        mine = [("leader", str(leader_id))]
+        return [
+            ("mine", _("本人负责"), [("leader", str(leader_id))]),
+            # what a leader sees: the issues they are responsible for and those of the
+            # enterprises and key projects they 分包 (visible_to)
+            ("subjects", _("本人负责或分包"), []),
+        ]
+    if user.role == User.Role.STAFF and user.department_id:
+        department = str(user.department_id)
+        return [
+            ("lead", _("本单位牵头"), [("lead_department", department)]),
+            ("co", _("本单位配合"), [("co_department", department)]),
+            ("raised", _("本单位登记"), [("raising_department", department)]),
+        ]
+    return []
+
+
+def _home_card_definitions(user) -> list[tuple[str, object, list[tuple[str, str]], str, str]]:
+    """(key, label, ledger filter params, tone, scope) of the cards waiting for `user`."""
+    from django.utils.translation import gettext_lazy as _
+
+    from ledger.filters import OPEN_STATUS_VALUES
+
+    scopes = {scope: params for scope, _label, params in home_scopes(user)}
+    running = [("status", Status.ASSIGNED), ("status", Status.IN_PROGRESS)]
+    overdue, due_soon = [("health", "red")], [("health", "yellow")]
+    if "all" in scopes:
+        return [
+            ("unassigned", _("待交办"), [("status", Status.RAISED)], "primary", "all"),
+            ("unassigned_late", _("超时未交办"), [("health", "unassigned_late")], "danger", "all"),
+            ("overdue", _("已逾期"), overdue, "danger", "all"),
+            ("due_soon", _("临期"), due_soon, "warning", "all"),
+            ("awaiting_close", _("待销号"), [("status", Status.RESOLVED)], "success", "all"),
+            ("extensions", _("待审批延期"), [("pending_extension", "1")], "info", "all"),
+        ]
+    if "mine" in scopes:
+        mine = scopes["mine"]
         return [
             (
                 "my_items",
-                _("我的在办问题"),
+                _("在办问题"),
                 mine + [("status", s) for s in OPEN_STATUS_VALUES],
                 "primary",
+                "mine",
             ),
-            ("to_assign", _("待我交办"), [("status", Status.RAISED)], "secondary"),
-            ("awaiting_close", _("待我销号"), mine + [("status", Status.RESOLVED)], "success"),
-            ("extensions", _("待我审批延期"), mine + [("pending_extension", "1")], "info"),
-            ("overdue", _("我的逾期问题"), mine + [("health", "red")], "danger"),
-        ]
-    if user.role == User.Role.STAFF and user.department_id:
-        ours = [("lead_department", str(user.department_id))]
-        return [
-            ("to_accept", _("待签收"), ours + [("status", Status.ASSIGNED)], "primary"),
-            ("to_progress", _("办理中"), ours + [("status", Status.IN_PROGRESS)], "secondary"),
-            ("due_soon", _("临期"), ours + [("health", "yellow")], "warning"),
-            ("overdue", _("已逾期"), ours + [("health", "red")], "danger"),
+            ("due_soon", _("临期"), mine + due_soon, "warning", "mine"),
+            ("overdue", _("已逾期"), mine + overdue, "danger", "mine"),
             (
-                "raised_by_us",
-                _("本单位登记待交办"),
-                [("raising_department", str(user.department_id)), ("status", Status.RAISED)],
-                "info",
+                "awaiting_close",
+                _("待我销号"),
+                mine + [("status", Status.RESOLVED)],
+                "success",
+                "mine",
             ),
+            ("extensions", _("待我审批延期"), mine + [("pending_extension", "1")], "info", "mine"),
+            ("to_assign", _("待交办"), [("status", Status.RAISED)], "secondary", "subjects"),
+            ("subjects_due_soon", _("临期"), due_soon, "warning", "subjects"),
+            ("subjects_overdue", _("已逾期"), overdue, "danger", "subjects"),
+        ]
+    if "lead" in scopes:
+        lead, co, raised = scopes["lead"], scopes["co"], scopes["raised"]
+        return [
+            ("to_accept", _("待签收"), lead + [("status", Status.ASSIGNED)], "primary", "lead"),
+            (
+                "to_progress",
+                _("办理中"),
+                lead + [("status", Status.IN_PROGRESS)],
+                "secondary",
+                "lead",
+            ),
+            ("due_soon", _("临期"), lead + due_soon, "warning", "lead"),
+            ("overdue", _("已逾期"), lead + overdue, "danger", "lead"),
+            ("co_open", _("在办"), co + running, "secondary", "co"),
+            ("co_due_soon", _("临期"), co + due_soon, "warning", "co"),
+            ("co_overdue", _("已逾期"), co + overdue, "danger", "co"),
+            ("raised_by_us", _("待交办"), raised + [("status", Status.RAISED)], "info", "raised"),
+            (
+                "raised_late",
+                _("超时未交办"),
+                raised + [("health", "unassigned_late")],
+                "danger",
+                "raised",
+            ),
+            ("raised_due_soon", _("临期"), raised + due_soon, "warning", "raised"),
+            ("raised_overdue", _("已逾期"), raised + overdue, "danger", "raised"),
         ]
     return []
 
@@ -380,25 +441,67 @@ def home_cards(user) -> list[HomeCard]:
 
     from ledger.filters import IssueFilter
 
+    labels = {scope: label for scope, label, _params in home_scopes(user)}
     cards = []
-    for key, label, params, tone in _home_card_definitions(user):
-        card = HomeCard(key, label, [(k, str(v)) for k, v in params], tone, 0)
+    for key, label, params, tone, scope in _home_card_definitions(user):
+        card = HomeCard(
+            key, label, [(k, str(v)) for k, v in params], tone, 0, scope, labels.get(scope, "")
+        )
         filterset = IssueFilter(QueryDict(card.query), queryset=ledger_queryset(user))
         card.count = filterset.qs.count()
         cards.append(card)
     return cards
 
 
+def issue_scope_labels(user, issue: Issue) -> list:
+    """Which of the home page's sets (home_scopes) `issue` belongs to, as labels, for a row
+    of the urgent list. Reads only what ledger_queryset() loads (no query)."""
+    labels = {scope: label for scope, label, _params in home_scopes(user)}
+    shown = []
+    if "all" in labels:
+        return [labels["all"]]
+    if "mine" in labels:
+        leader_id = _leader_id(user)
+        if issue.leader_id == leader_id:
+            shown.append(labels["mine"])
+        else:
+            shown.append(labels["subjects"])
+        return shown
+    if "lead" in labels:
+        department_id = user.department_id
+        if issue.lead_department_id == department_id:
+            shown.append(labels["lead"])
+        if any(d.pk == department_id for d in issue.co_departments.all()):
+            shown.append(labels["co"])
+        if issue.raising_department_id == department_id:
+            shown.append(labels["raised"])
+    return shown
+
+
 def issues_most_urgent(user, limit: int = 10) -> QuerySet:
-    """Open issues `user` sees, most pressing first: overdue, due soon, unassigned too long."""
+    """Open issues `user` sees, most pressing first: overdue, due soon, unassigned too long.
+
+    For staff these are the issues of the three home sets (牵头, 配合, 登记 by the unit):
+    visible_to() also lets a user see what they raised themselves in another unit, which
+    no card counts, so it is left out here."""
     from django.db.models import F
 
     from ledger.filters import health_rank
 
+    rows = ledger_queryset(user).open()
+    if getattr(user, "is_authenticated", False) and user.role == User.Role.STAFF:
+        rows = rows.filter(_staff_sets(user))
+    return rows.order_by(health_rank(), F("deadline").asc(nulls_last=True), "-year", "-seq")[:limit]
+
+
+def _staff_sets(user) -> Q:
+    co_handled = Issue.co_departments.through.objects.filter(
+        issue_id=OuterRef("pk"), department_id=user.department_id
+    )
     return (
-        ledger_queryset(user)
-        .open()
-        .order_by(health_rank(), F("deadline").asc(nulls_last=True), "-year", "-seq")[:limit]
+        Q(lead_department_id=user.department_id)
+        | Q(raising_department_id=user.department_id)
+        | Exists(co_handled)
     )
 
 

@@ -1,9 +1,13 @@
 """Home (工作台): each role's cards, and every card's count equals its ledger link's rows."""
 
+from urllib.parse import urlencode
+
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 
-from ledger.selectors import home_cards
+from ledger.filters import IssueFilter
+from ledger.selectors import home_cards, home_scopes, ledger_queryset
 from tests import factories as f
 from tests.test_views_ledger import Ledger, user_of
 
@@ -26,35 +30,59 @@ EXPECTED = {
         "to_progress": 0,
         "due_soon": 0,
         "overdue": 0,
+        "co_open": 0,
+        "co_due_soon": 0,
+        "co_overdue": 0,
         "raised_by_us": 1,
+        "raised_late": 1,
+        "raised_due_soon": 1,
+        "raised_overdue": 0,
     },
     "staff_b": {
         "to_accept": 1,
         "to_progress": 1,
         "due_soon": 1,
         "overdue": 0,
+        "co_open": 0,
+        "co_due_soon": 0,
+        "co_overdue": 0,
         "raised_by_us": 1,
+        "raised_late": 0,
+        "raised_due_soon": 0,
+        "raised_overdue": 0,
     },
     "staff_c": {
         "to_accept": 0,
         "to_progress": 1,
         "due_soon": 0,
         "overdue": 1,
+        "co_open": 1,
+        "co_due_soon": 1,
+        "co_overdue": 0,
         "raised_by_us": 0,
+        "raised_late": 0,
+        "raised_due_soon": 0,
+        "raised_overdue": 1,
     },
     "leader": {
         "my_items": 3,
-        "to_assign": 1,
+        "due_soon": 1,
+        "overdue": 1,
         "awaiting_close": 0,
         "extensions": 0,
-        "overdue": 1,
+        "to_assign": 1,
+        "subjects_due_soon": 1,
+        "subjects_overdue": 1,
     },
     "other_leader": {
         "my_items": 1,
-        "to_assign": 0,
+        "due_soon": 0,
+        "overdue": 0,
         "awaiting_close": 1,
         "extensions": 1,
-        "overdue": 0,
+        "to_assign": 0,
+        "subjects_due_soon": 0,
+        "subjects_overdue": 0,
     },
     "supervisor": {
         "unassigned": 2,
@@ -115,6 +143,60 @@ def test_the_urgent_list_is_the_head_of_the_ledger_it_links_to(client, ledger):
     linked = client.get(f"{reverse('issue_list')}?{response.context['urgent_query']}")
     assert [issue.number for issue in linked.context["issues"]][: len(shown)] == shown
     assert linked.context["page_obj"].paginator.count == 5  # the open issues
+
+
+@pytest.mark.parametrize("who", sorted(EXPECTED))
+def test_every_urgent_row_is_counted_by_a_card_of_its_health(client, ledger, who):
+    """Issue 9 item 2: staff_a saw 临期 0 while a due-soon issue their unit raised headed the
+    list under the cards. Every overdue / due-soon / unassigned-too-long row of the urgent
+    list is now in the ledger of a card of that health, and every row is in a set shown."""
+    user = user_of(ledger.w, who)
+    client.force_login(user)
+    response = client.get("/")
+    cards = response.context["cards"]
+    in_card = {}
+    for card in cards:
+        rows = IssueFilter(QueryDict(card.query), queryset=ledger_queryset(user)).qs
+        in_card[card.key] = set(rows.values_list("number", flat=True))
+    tiles = {"red": "已逾期", "yellow": "临期", "unassigned_late": "超时未交办"}
+    in_scope = {}
+    for scope, _label, params in home_scopes(user):
+        rows = IssueFilter(QueryDict(urlencode(params)), queryset=ledger_queryset(user)).qs
+        in_scope[scope] = set(rows.values_list("number", flat=True))
+    assert response.context["issues"]
+    for issue in response.context["issues"]:
+        assert any(issue.number in numbers for numbers in in_scope.values()), issue
+        if issue.health in tiles:
+            counted = [
+                card.key
+                for card in cards
+                if ("health", issue.health) in card.params and issue.number in in_card[card.key]
+            ]
+            assert counted, (who, issue.number, tiles[issue.health])
+
+
+def test_staff_home_names_the_set_of_each_card_and_row(client, ledger):
+    client.force_login(ledger.w.staff_c)
+    response = client.get("/")
+    html = response.content.decode()
+    for label in ("本单位牵头", "本单位配合", "本单位登记"):
+        assert label in html
+    assert "本单位牵头、配合或登记" in html
+    rows = {issue.number: issue.scope_labels for issue in response.context["issues"]}
+    assert [str(x) for x in rows[ledger.issues["due_soon"].number]] == ["本单位配合"]
+    assert [str(x) for x in rows[ledger.issues["overdue"].number]] == ["本单位牵头", "本单位登记"]
+
+
+def test_staff_urgent_list_leaves_out_what_no_card_counts(client, ledger):
+    """A user who moved units still sees what they raised before (visible_to), but no card of
+    their new unit counts it, so the urgent list under the cards leaves it out."""
+    w = ledger.w
+    w.staff_a.department = w.dept_c
+    w.staff_a.save()
+    client.force_login(w.staff_a)
+    numbers = {issue.number for issue in client.get("/").context["issues"]}
+    assert ledger.issues["raised_late"].number not in numbers
+    assert ledger.issues["overdue"].number in numbers
 
 
 def test_urgent_list_only_holds_issues_the_user_may_see(client, ledger):
