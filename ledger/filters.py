@@ -5,7 +5,10 @@ parameter, and sort keys are looked up in LEDGER_SORTS, never passed on as given
 Invalid values are reported by the form and left out of the query.
 """
 
+import datetime
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 from django_filters import (
@@ -16,6 +19,7 @@ from django_filters import (
     ModelChoiceFilter,
     MultipleChoiceFilter,
 )
+from django_filters.fields import DateRangeField
 
 from ledger.models import (
     Category,
@@ -124,6 +128,32 @@ def ledger_order(queryset: QuerySet, sort: str) -> QuerySet:
     return queryset.order_by(*terms, *TIEBREAKER)
 
 
+# dates a range filter accepts: 0001-01-01 made midnight in Asia/Shanghai lies before the
+# first representable UTC instant (OverflowError), and no ledger date is that far off
+FILTER_DATE_MIN = datetime.date(1900, 1, 1)
+FILTER_DATE_MAX = datetime.date(2999, 12, 31)
+
+
+class BoundedDateRangeField(DateRangeField):
+    """A date range whose ends are plausible dates, refused with a message otherwise."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        message = _("请输入 %(min)s 至 %(max)s 之间的日期。") % {
+            "min": FILTER_DATE_MIN.isoformat(),
+            "max": FILTER_DATE_MAX.isoformat(),
+        }
+        for field in self.fields:
+            field.validators += [
+                MinValueValidator(FILTER_DATE_MIN, message=message),
+                MaxValueValidator(FILTER_DATE_MAX, message=message),
+            ]
+
+
+class BoundedDateRangeFilter(DateFromToRangeFilter):
+    field_class = BoundedDateRangeField
+
+
 class IssueFilter(FilterSet):
     """Filters of the ledger table. The queryset should come from selectors.ledger_queryset."""
 
@@ -184,11 +214,11 @@ class IssueFilter(FilterSet):
     project = ModelChoiceFilter(
         label=_("重点项目"), queryset=KeyProject.objects.all(), widget=forms.HiddenInput
     )
-    raised = DateFromToRangeFilter(
+    raised = BoundedDateRangeFilter(
         label=_("登记日期"),
         field_name="raised_at",
     )
-    deadline = DateFromToRangeFilter(label=_("完成时限"))
+    deadline = BoundedDateRangeFilter(label=_("完成时限"))
     escalated = ChoiceFilter(
         label=_("督办件"), choices=YES_NO, method="filter_escalated", empty_label=_("全部")
     )
@@ -199,10 +229,10 @@ class IssueFilter(FilterSet):
         empty_label=_("全部"),
     )
     # Filters the oversight figures link to (dashboard, assessment, reports); not in the form.
-    assigned = DateFromToRangeFilter(label=_("交办日期"), field_name="assigned_at")
-    resolved = DateFromToRangeFilter(label=_("办结日期"), field_name="resolved_at")
-    closed = DateFromToRangeFilter(label=_("销号日期"), field_name="closed_at")
-    escalated_on = DateFromToRangeFilter(label=_("督办日期"), method="filter_escalated_on")
+    assigned = BoundedDateRangeFilter(label=_("交办日期"), field_name="assigned_at")
+    resolved = BoundedDateRangeFilter(label=_("办结日期"), field_name="resolved_at")
+    closed = BoundedDateRangeFilter(label=_("销号日期"), field_name="closed_at")
+    escalated_on = BoundedDateRangeFilter(label=_("督办日期"), method="filter_escalated_on")
     satisfaction = MultipleChoiceFilter(
         label=_("满意度"), choices=Issue.Satisfaction.choices, distinct=False
     )

@@ -28,9 +28,15 @@ from ledger.models import (
     Leader,
     LedgerCounter,
 )
-from ledger.services import attachment_validate, ledger_number_next
+from ledger.services import (
+    attachment_validate,
+    attachments_validate_batch,
+    ledger_number_next,
+    single_line,
+)
 from ledger.signals import issue_event_committed
 from ledger.states import TRANSITIONS, Action, Status, Transition
+from ledger.uploads import name_shorten
 
 
 class TransitionRefused(Exception):
@@ -98,6 +104,8 @@ EDITABLE_FIELDS = (
     "measures",
     "responsible_person",
 )
+# one-line fields: control characters and line breaks become a space (services.single_line)
+SINGLE_LINE_FIELDS = ("title", "responsible_person")
 
 
 def issue_raise(*, actor, at: datetime.datetime | None = None, files=(), **data) -> Issue:
@@ -128,7 +136,11 @@ def issue_raise(*, actor, at: datetime.datetime | None = None, files=(), **data)
         raise TransitionRefused(_("请填写必填项。"), field_errors=errors)
     for file in files:
         attachment_validate(file)
-    data["title"] = data["title"].strip()
+    attachments_validate_batch(files)
+    # one line: a CR/LF in a title would end up in every e-mail subject about the issue
+    for name in SINGLE_LINE_FIELDS:
+        if name in data:
+            data[name] = single_line(data[name])
     if data.get("leader") is None:
         subject = data.get("enterprise") or data.get("project")
         if subject is not None and subject.leader_id:
@@ -333,6 +345,7 @@ def transition(
     note = (note or "").strip()
     for file in files:
         attachment_validate(file)
+    attachments_validate_batch(files)
     pk = issue.pk if isinstance(issue, Issue) else issue
 
     with transaction.atomic():
@@ -396,6 +409,8 @@ def transition(
             changes=changes,
             at=at,
         )
+        if files:
+            attachments_validate_batch(files, already=locked.attachments.count())
         _attachments_save(locked, event, actor, files, at)
         _notify_on_commit(event)
 
@@ -530,6 +545,29 @@ def _check_deadline(deadline, today: datetime.date, name: str = "deadline") -> N
     if deadline < today:
         message = _("完成时限不能早于今天（%(today)s）。") % {"today": today.isoformat()}
         raise TransitionRefused(message, field_errors={name: message})
+    _check_horizon(deadline, today, name)
+
+
+def deadline_horizon(today: datetime.date) -> datetime.date:
+    """The latest deadline allowed: LEDGER["DEADLINE_HORIZON_YEARS"] years after today.
+
+    A deadline in the year 9999 is a typing slip, and the day after it does not exist
+    (the extension form adds a day to the deadline in force)."""
+    years = settings.LEDGER["DEADLINE_HORIZON_YEARS"]
+    try:
+        return today.replace(year=today.year + years)
+    except ValueError:  # 29 February, in a year that has none
+        return today.replace(year=today.year + years, day=28)
+
+
+def _check_horizon(deadline, today: datetime.date, name: str) -> None:
+    latest = deadline_horizon(today)
+    if deadline > latest:
+        message = _("日期不能晚于 %(latest)s（今天起 %(years)s 年内）。") % {
+            "latest": latest.isoformat(),
+            "years": settings.LEDGER["DEADLINE_HORIZON_YEARS"],
+        }
+        raise TransitionRefused(message, field_errors={name: message})
 
 
 def _deadline_record(issue, *, deadline, previous, reason, actor, at):
@@ -560,6 +598,7 @@ def _apply_edit(change, *, actor, note, today, at, **data):
         raise TransitionRefused(_("无法识别的字段：%(f)s") % {"f": ", ".join(sorted(unknown))})
     # strip first: a title of spaces is as empty as no title (and the database refuses it)
     data = {name: v.strip() if isinstance(v, str) else v for name, v in data.items()}
+    data.update({name: single_line(data[name]) for name in SINGLE_LINE_FIELDS if name in data})
     for name in ("title", "description", "category", "source"):
         if name in data and not data[name]:
             raise TransitionRefused(_("请填写必填项。"), field_errors={name: _("此项为必填项。")})
@@ -588,7 +627,8 @@ def _apply_assign(change, *, actor, note, today, at, reason=IssueDeadline.Reason
     change.set("lead_department", lead)
     for name in ("measures", "responsible_person"):
         if name in data and data[name] is not None:
-            change.set(name, data[name].strip())
+            clean = single_line if name in SINGLE_LINE_FIELDS else str.strip
+            change.set(name, clean(data[name]))
     callbacks = []
     # without a new list the current co-departments stay, less the (new) lead department
     co_departments = data.get("co_departments", issue.co_departments.all())
@@ -662,6 +702,7 @@ def _apply_extension_request(change, *, actor, note, today, at, new_deadline=Non
             _("请填写申请延至的日期。"), field_errors={"new_deadline": _("此项为必填项。")}
         )
     # overdue and already pending are refused in unmet_precondition()
+    _check_horizon(new_deadline, today, "new_deadline")
     if new_deadline <= issue.deadline:
         message = _("申请延至的日期须晚于当前时限（%(deadline)s）。") % {
             "deadline": issue.deadline.isoformat()
@@ -684,6 +725,7 @@ def _apply_extension_approve(change, *, actor, note, today, at, **data):
     issue = change.issue
     pending = change.pending_extension  # unmet_precondition() saw that there is one
     previous = issue.deadline
+    _check_horizon(pending.requested_deadline, today, "granted_deadline")
     change.set("deadline", pending.requested_deadline)
 
     def save():
@@ -842,7 +884,7 @@ def _attachments_save(issue, event, actor, files, at) -> None:
             issue=issue,
             event=event,
             file=file,
-            original_name=file.name[:200],
+            original_name=name_shorten(file.name),
             content_type=getattr(file, "content_type", "") or "",
             size=file.size,
             uploaded_by=actor,

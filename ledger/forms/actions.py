@@ -15,11 +15,19 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ledger import workflow
+from ledger.forms.fields import PkMultipleChoiceField, SingleLineCharField
 from ledger.forms.widgets import AttachmentsField
 from ledger.models import Department, Issue, Leader
+from ledger.services import attachments_validate_batch
 from ledger.states import Action
 
 NOTE_MAX_LENGTH = 5000
+
+
+def _day_after(day: datetime.date) -> datetime.date:
+    """The next day; a deadline stored as 9999-12-31 (before the horizon) has none."""
+    return day if day == datetime.date.max else day + datetime.timedelta(days=1)
 
 
 class DateInput(forms.DateInput):
@@ -90,9 +98,35 @@ class ActionForm(forms.Form):
                     "max": filesizeformat(settings.ATTACHMENT_MAX_BYTES),
                 }
             )
+        self.horizon = workflow.deadline_horizon(self.today)
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField):
+                field.widget.attrs["max"] = self.horizon.isoformat()
 
     def initial_for(self, issue: Issue) -> dict:
         return {"version": issue.version}
+
+    def clean_attachments(self):
+        files = self.cleaned_data.get("attachments") or []
+        if files:
+            attachments_validate_batch(files, already=self.issue.attachments.count())
+        return files
+
+    def clean(self):
+        cleaned = super().clean()
+        # every date an action sets is a deadline: none beyond the horizon (workflow checks too)
+        for name, field in self.fields.items():
+            value = cleaned.get(name)
+            if isinstance(field, forms.DateField) and value and value > self.horizon:
+                self.add_error(
+                    name,
+                    _("日期不能晚于 %(latest)s（今天起 %(years)s 年内）。")
+                    % {
+                        "latest": self.horizon.isoformat(),
+                        "years": settings.LEDGER["DEADLINE_HORIZON_YEARS"],
+                    },
+                )
+        return cleaned
 
     def submitted_version(self) -> int | None:
         """The version the page was built from, read even when the form is not valid."""
@@ -145,7 +179,7 @@ class AssignForm(ActionForm):
         empty_label=_("请选择"),
         error_messages={"required": _("请选择牵头单位。")},
     )
-    co_departments = forms.ModelMultipleChoiceField(
+    co_departments = PkMultipleChoiceField(
         label=_("配合单位"),
         queryset=Department.objects.none(),
         required=False,
@@ -153,7 +187,7 @@ class AssignForm(ActionForm):
         help_text=_("可多选；牵头单位不必再选。"),
     )
     deadline = _date(_("完成时限"))
-    responsible_person = forms.CharField(label=_("责任人"), max_length=50, required=False)
+    responsible_person = SingleLineCharField(label=_("责任人"), max_length=50, required=False)
     measures = _note(_("整改措施"), required=False)
     note = _note(_("交办意见"), required=False, rows=2)
 
@@ -186,8 +220,8 @@ class AssignForm(ActionForm):
         if lead is not None and cleaned.get("co_departments") is not None:
             # the lead department is not also its own co-department
             cleaned["co_departments"] = [d for d in cleaned["co_departments"] if d.pk != lead.pk]
-        for name in ("measures", "responsible_person"):
-            cleaned[name] = (cleaned.get(name) or "").strip()
+        cleaned["measures"] = (cleaned.get("measures") or "").strip()
+        cleaned["responsible_person"] = cleaned.get("responsible_person") or ""
         return cleaned
 
 
@@ -256,7 +290,7 @@ class ExtensionRequestForm(ActionForm):
             }
             self._set_min_date(
                 "new_deadline",
-                max(self.issue.deadline + datetime.timedelta(days=1), self.today),
+                max(_day_after(self.issue.deadline), self.today),
             )
 
     def clean_new_deadline(self):

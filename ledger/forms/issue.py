@@ -14,8 +14,10 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from ledger import selectors
+from ledger.forms.fields import SingleLineCharField
 from ledger.forms.widgets import AttachmentsField, ChooserInput
 from ledger.models import Category, Department, Enterprise, Issue, KeyProject, Leader, Source
+from ledger.services import attachments_validate_batch
 
 # the fields the form sends to the workflow (a subset of workflow.EDITABLE_FIELDS)
 ISSUE_FIELDS = (
@@ -196,7 +198,7 @@ def _required(message):
 class IssueForm(forms.Form):
     """登记问题: the short form staff fill in."""
 
-    title = forms.CharField(
+    title = SingleLineCharField(
         label=_("问题标题"),
         max_length=200,
         error_messages=_required(_("请填写问题标题。")),
@@ -291,6 +293,11 @@ class IssueForm(forms.Form):
                 empty_label=_("请选择"),
                 error_messages=_required(_("请选择登记单位。")),
             )
+
+    def clean_attachments(self):
+        files = self.cleaned_data.get("attachments") or []
+        attachments_validate_batch(files)
+        return files
 
     def workflow_fields(self) -> dict:
         """The cleaned values in the shape workflow.issue_raise() takes."""

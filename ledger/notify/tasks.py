@@ -22,6 +22,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from ledger.services import single_line
+
 from .models import Notification
 
 logger = logging.getLogger(__name__)
@@ -52,7 +54,9 @@ def _email_build(notification: Notification) -> EmailMessage:
             _("不想收到此类邮件，可在通知设置中关闭：%(link)s") % {"link": preferences},
         ]
     return EmailMessage(
-        subject=subject.replace("\n", " ")[:200],
+        # one line whatever the title holds: a CR, LF or other control character in a header
+        # is refused by the mailer (BadHeaderError) on every attempt
+        subject=single_line(subject)[:200],
         body="\n".join(lines),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],
