@@ -39,7 +39,7 @@ class BatchForm(forms.Form):
             (Action.ASSIGN.value, Action.ASSIGN.label),
         ],
         error_messages={"required": gettext_lazy("请选择要执行的操作（催办或交办）。")},
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     leader = forms.ModelChoiceField(
         label=gettext_lazy("责任领导"),
