@@ -374,3 +374,15 @@ def test_batch_refusal_in_one_issue_leaves_the_others_committed(client, world, m
     assert events(a, "urge") == 1
     assert events(b, "urge") == 0  # rolled back with its own transaction
     assert Issue.objects.get(pk=b.pk).urge_count == 0
+
+
+def test_batch_page_query_count_does_not_grow_with_the_issues_chosen(client, world):
+    client.force_login(world.supervisor)
+    few = [world.assigned_issue().number for _ in range(2)]
+    with CaptureQueriesContext(connection) as small:
+        client.get("/issues/batch/", {"numbers": few, "action": "urge"})
+    many = few + [world.assigned_issue().number for _ in range(8)]
+    with CaptureQueriesContext(connection) as large:
+        response = client.get("/issues/batch/", {"numbers": many, "action": "urge"})
+    assert len(response.context["issues"]) == 10
+    assert len(large) == len(small)
