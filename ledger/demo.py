@@ -123,6 +123,19 @@ USERS = [
     },
 ]
 
+USERNAMES = frozenset(row["username"] for row in USERS)
+
+
+def demo_email(username: str) -> str:
+    """The address seed_demo gives each account it creates: also its mark of authorship.
+
+    `.invalid` can never be a real mailbox (RFC 2606), so a real account never carries
+    it by accident; an account with a demo user name but another address was not made
+    by seed_demo, and seed_demo leaves it alone.
+    """
+    return f"{username}@{EMAIL_DOMAIN}"
+
+
 # -- enterprises --------------------------------------------------------------------
 
 

@@ -13,11 +13,11 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.utils import timezone
 
-from ledger import demo
+from ledger import demo, workflow
 from ledger.models import (
     Category,
     Contact,
@@ -396,3 +396,81 @@ def test_demo_dates_are_relative_to_today(seeded):
     assert today - datetime.timedelta(days=130) < oldest
     assert oldest < today - datetime.timedelta(days=12 * 7)
     assert newest < today
+
+
+# -- safety: never on a real database ---------------------------------------------------
+
+
+def test_seed_demo_refuses_without_debug_unless_told_it_is_not_production(seeded, settings):
+    settings.SEED_DEMO_ALLOWED = False
+    settings.DEBUG = False
+    before = _snapshot()
+    with pytest.raises(CommandError, match="i-know-this-is-not-production"):
+        call_command("seed_demo", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("seed_demo", "--i-know-this-is-not-production", stdout=out)
+    assert "unchanged" in out.getvalue()
+    assert _snapshot() == before
+
+
+def test_seed_demo_never_touches_an_account_it_did_not_create(seeded):
+    # accounts with demo user names that seed_demo did not create (no demo address): a
+    # real administrator, disabled and without superuser rights, and a real clerk
+    from django.contrib.auth.hashers import make_password
+
+    User.objects.filter(username="admin").update(
+        email="it@jiaozuo.example",
+        is_superuser=False,
+        is_active=False,
+        password=make_password("real-secret"),
+    )
+    User.objects.filter(username="staff").update(
+        email="li@jiaozuo.example", password=make_password("real-secret")
+    )
+    real_admin = User.objects.get(username="admin")
+    real_staff = User.objects.get(username="staff")
+    password = real_admin.password
+    counts = {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+    with pytest.raises(CommandError) as refused:
+        call_command("seed_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
+    assert "admin" in str(refused.value) and "staff" in str(refused.value)
+    real_admin.refresh_from_db()
+    assert real_admin.password == password
+    assert not real_admin.is_superuser and not real_admin.is_active
+    assert not real_admin.check_password(demo.PASSWORD)
+    real_staff.refresh_from_db()
+    assert not real_staff.check_password(demo.PASSWORD)
+    after = {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+    assert after == counts  # nothing at all was written
+
+
+def test_seed_demo_refuses_on_a_database_with_issues_it_did_not_create(seeded):
+    from tests import factories as f
+
+    clerk = f.StaffFactory(username="wang", email="wang@jiaozuo.example")
+    issue = workflow.issue_raise(
+        actor=clerk,
+        title=sorted(demo.DEMO_TITLES)[0],  # even with a demo title: raised by a real account
+        description="真实问题",
+        category=Category.objects.first(),
+        source=Source.objects.first(),
+    )
+    before = _snapshot()
+    with pytest.raises(CommandError, match=issue.number):
+        call_command("seed_demo", "--i-know-this-is-not-production", stdout=io.StringIO())
+    assert _snapshot() == before
+
+
+def test_issues_raised_with_the_demo_accounts_do_not_stop_a_reseed(seeded):
+    # people trying the demo raise issues as `staff`; `make run` seeds again each time
+    staff = User.objects.get(username="staff")
+    workflow.issue_raise(
+        actor=staff,
+        title="试用时登记的问题",
+        description="试用",
+        category=Category.objects.first(),
+        source=Source.objects.first(),
+    )
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "unchanged" in out.getvalue()

@@ -4,6 +4,7 @@ Every threshold the offices may want to change is a setting with a documented
 default (see docs/operations.md); nothing is buried in code.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -81,6 +82,8 @@ INSTALLED_APPS = [
     "ledger.notify",
     "ledger.oversight",
     "ledger.exchange",
+    "ledger.security",
+    "axes",  # after the apps whose login views it watches
 ]
 
 MIDDLEWARE = [
@@ -93,11 +96,16 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # the password-reset form's per-address and per-e-mail limits (after CSRF: forged
+    # requests are refused before they are counted)
+    "ledger.security.throttle.PasswordResetThrottleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # a NUL in the path is a 404 before any view sends it to the database
     "ledger.middleware.RefuseNulMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # last: turns a lockout during authenticate() into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "zhongzhan.urls"
@@ -142,6 +150,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 AUTHENTICATION_BACKENDS = [
+    # first: refuses every sign-in of a locked-out user name + address (django-axes's
+    # AxesStandaloneBackend; also refuses a call without the request, which has no address)
+    "ledger.security.backends.LockoutBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -229,6 +240,72 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS (docs/operations.md): on by default when DEBUG is off. Behind a reverse proxy that
+# ends TLS, set SECURE_PROXY_SSL_HEADER to the header it sets, e.g. "HTTP_X_FORWARDED_PROTO"
+# (value "https"; another value after a comma), and make sure the proxy overwrites it.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's probe may speak plain HTTP
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+_proxy_ssl_header = env_list("SECURE_PROXY_SSL_HEADER", [])
+SECURE_PROXY_SSL_HEADER = (
+    (_proxy_ssl_header[0], _proxy_ssl_header[1] if len(_proxy_ssl_header) > 1 else "https")
+    if _proxy_ssl_header
+    else None
+)
+
+# Sessions end after SESSION_IDLE_SECONDS without a request (every request renews the
+# cookie), and optionally when the browser closes.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 8 * 3600)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
+
+# Passwords: Argon2 for new and re-hashed passwords; older hashes still verify and are
+# upgraded at the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+# The client's address (lockout, throttles): REMOTE_ADDR unless CLIENT_IP_HEADER names the
+# header the reverse proxy sets, e.g. HTTP_X_FORWARDED_FOR or HTTP_X_REAL_IP; for lists the
+# address CLIENT_IP_PROXY_COUNT entries from the right (one per trusted proxy) is used.
+# Never set it without a proxy that overwrites the header: clients could forge it.
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
+CLIENT_IP_PROXY_COUNT = env_int("CLIENT_IP_PROXY_COUNT", 1)
+
+# Login lockout (django-axes, ledger.security): LOGIN_FAILURE_LIMIT wrong passwords for one
+# user name from one address lock that pair out for LOGIN_COOLOFF_MINUTES (a further wrong
+# password restarts the wait); administrators see and lift lockouts in the admin
+# (登录与安全 → 登录失败与锁定) or with `manage.py axes_reset_username USERNAME`.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "ledger.security.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "ledger.security.views.lockout_response"
+AXES_ENABLE_ADMIN = False  # ledger.security registers the same tables in Chinese
+AXES_VERBOSE = False
+
+# Password-reset requests: at most PER_ADDRESS per client address and PER_EMAIL per e-mail
+# address entered within WINDOW_MINUTES; more get a 429 page.
+PASSWORD_RESET_THROTTLE = {
+    "PER_ADDRESS": env_int("PASSWORD_RESET_PER_ADDRESS", 10),
+    "PER_EMAIL": env_int("PASSWORD_RESET_PER_EMAIL", 3),
+    "WINDOW_MINUTES": env_int("PASSWORD_RESET_WINDOW_MINUTES", 60),
+}
+
+# /healthz calls the worker "stale" when a task has waited longer than this to run.
+HEALTHZ_WORKER_STALE_SECONDS = env_int("HEALTHZ_WORKER_STALE_SECONDS", 600)
+
+# seed_demo runs only when the process started with DEBUG on (pytest-django switches
+# settings.DEBUG off during tests, so the start-up value is kept here), or with
+# --i-know-this-is-not-production.
+SEED_DEMO_ALLOWED = DEBUG
 
 # Upload limits for attachments.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)

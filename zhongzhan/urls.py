@@ -16,6 +16,8 @@ urlpatterns = [
         "favicon.ico",
         RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"), permanent=True),
     ),
+    # /healthz for the load balancer and monitoring: no login, no details
+    path("", include("ledger.security.urls")),
     # the rooms first: /issues/import/ must not be read as a ledger number
     path("", include("ledger.exchange.urls")),
     path("", include("ledger.notify.urls")),

@@ -13,6 +13,14 @@ either every demo issue exists or none does.
 Issues are raised and moved only through ledger.workflow, with `at=` backdating
 each step, so every demo issue has a believable timeline and valid event chain.
 Notifications are switched off while seeding (no flood of e-mails).
+
+Safety: it creates accounts with a published password, so it never runs by accident
+on a real database. It refuses to run unless the process started in DEBUG
+(settings.SEED_DEMO_ALLOWED) or is given --i-know-this-is-not-production; it refuses,
+changing nothing, when an account with a demo user name exists that it did not create
+(it marks its own with demo.demo_email), and when the database holds issues raised by
+anyone but its own accounts — a real ledger. Issues people raise with the demo
+accounts while trying the demo do not stop it.
 """
 
 import datetime
@@ -23,7 +31,7 @@ from decimal import Decimal
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
@@ -52,7 +60,25 @@ _DEMO_SALT = "zhongzhanDemoSalt2014ab"
 class Command(BaseCommand):
     help = "载入演示数据（幂等）。 / Load the demo data (idempotent)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--i-know-this-is-not-production",
+            action="store_true",
+            dest="not_production",
+            help="DEBUG 关闭时也运行（仅限演示或测试库） / run with DEBUG off"
+            " (demo or test databases only)",
+        )
+
+    def handle(self, *args, not_production=False, **options):
+        if not (settings.SEED_DEMO_ALLOWED or settings.DEBUG or not_production):
+            raise CommandError(
+                "DEBUG 未开启：seed_demo 会创建密码公开的演示账号，不得在正式环境运行。"
+                "如确认这是演示或测试数据库，请加 --i-know-this-is-not-production。"
+                " / DEBUG is off: seed_demo creates accounts with a published password and"
+                " must not run in production. If this is a demo or test database, add"
+                " --i-know-this-is-not-production."
+            )
+        demo_database_check()
         today = timezone.localdate()
         with override_settings(LEDGER={**settings.LEDGER, "NOTIFY": False}):
             result = demo_seed(today=today)
@@ -75,6 +101,52 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("演示数据就绪。 / Demo data ready."))
 
 
+def demo_accounts_foreign() -> list[User]:
+    """Accounts with a demo user name that seed_demo did not create (see demo.demo_email)."""
+    return [
+        user
+        for user in User.objects.filter(username__in=demo.USERNAMES).order_by("username")
+        if user.email != demo.demo_email(user.username)
+    ]
+
+
+def demo_accounts_own():
+    """The accounts seed_demo created: a demo user name with its demo address."""
+    pks = [
+        pk
+        for pk, username, email in User.objects.filter(username__in=demo.USERNAMES).values_list(
+            "pk", "username", "email"
+        )
+        if email == demo.demo_email(username)
+    ]
+    return User.objects.filter(pk__in=pks)
+
+
+def demo_database_check() -> None:
+    """Refuse (CommandError, nothing written) unless this database is a demo one."""
+    foreign = demo_accounts_foreign()
+    if foreign:
+        names = "、".join(user.username for user in foreign)
+        raise CommandError(
+            f"以下账号使用了演示用户名，但不是 seed_demo 创建的，未作任何改动：{names}。"
+            "这不像演示数据库，seed_demo 拒绝运行。"
+            f" / These accounts have demo user names but were not created by seed_demo;"
+            f" nothing was changed: {', '.join(u.username for u in foreign)}. This does not"
+            " look like a demo database, so seed_demo refuses to run."
+        )
+    real = Issue.objects.exclude(raised_by__in=demo_accounts_own())
+    count = real.count()
+    if count:
+        numbers = ", ".join(real.order_by("year", "seq").values_list("number", flat=True)[:5])
+        raise CommandError(
+            f"数据库中有 {count} 个不是演示账号登记的问题（如 {numbers}），"
+            "这不像演示数据库，seed_demo 拒绝运行，未作任何改动。"
+            f" / The database holds {count} issues not raised by the demo accounts"
+            f" (e.g. {numbers}): this does not look like a demo database, so seed_demo"
+            " refuses to run; nothing was changed."
+        )
+
+
 def demo_seed(*, today: datetime.date) -> dict:
     """Create or refresh the demo data; returns a summary."""
     with transaction.atomic():
@@ -88,7 +160,8 @@ def demo_seed(*, today: datetime.date) -> dict:
         enterprises = _enterprises_seed(departments, leaders)
         projects = _projects_seed(today, departments, leaders, enterprises)
         created = 0
-        if not Issue.objects.filter(title__in=demo.DEMO_TITLES).exists():
+        own = Issue.objects.filter(title__in=demo.DEMO_TITLES, raised_by__in=demo_accounts_own())
+        if not own.exists():
             created = _Ledger(
                 today=today,
                 departments=departments,
@@ -167,7 +240,7 @@ def _users_seed(departments) -> dict[str, User]:
             {"username": row["username"]},
             {
                 "name": row["name"],
-                "email": f"{row['username']}@{demo.EMAIL_DOMAIN}",
+                "email": demo.demo_email(row["username"]),
                 "role": row["role"],
                 "department": departments[row["department"]] if row["department"] else None,
                 "is_staff": row.get("is_staff", False),

@@ -1,0 +1,14 @@
+"""Sign-in protection and operations: login lockout (django-axes), the password-reset
+throttle, /healthz and the `backup` command.
+
+Imports the core; the core never imports it.
+"""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SecurityConfig(AppConfig):
+    name = "ledger.security"
+    label = "security"
+    verbose_name = _("登录与安全")
