@@ -94,7 +94,8 @@ can_view_issue = (
     | owns_as_leader
     | (is_staff_member & (in_raising_department | in_lead_department | in_co_department))
 )
-can_raise_issue = is_admin | is_supervisor | is_staff_member
+# leaders log what they hear on visits (领导包联); the form keeps them to what they 分包
+can_raise_issue = is_admin | is_supervisor | is_staff_member | is_leader
 can_edit_issue = oversees | (is_staff_member & in_raising_department)
 can_assign_issue = oversees | owns_as_leader
 can_handle_issue = is_admin | (is_staff_member & in_lead_department)
@@ -113,3 +114,44 @@ rules.add_perm("ledger.comment_issue", can_comment_issue)
 
 # directories: everyone signed in may read them; oversight sees all of them
 rules.add_perm("ledger.view_directory", rules.is_authenticated & rules.is_active)
+
+
+# -- keeping the directories (enterprises, key projects, progress reports) -----------
+
+
+@rules.predicate
+def is_subdistrict_staff(user):
+    return bool(
+        is_staff_member(user)
+        and user.department.kind == "subdistrict"
+        and user.department.is_active
+    )
+
+
+@rules.predicate
+def in_enterprise_subdistrict(user, enterprise):
+    if enterprise is None:
+        return False
+    return bool(enterprise.subdistrict_id and enterprise.subdistrict_id == user.department_id)
+
+
+@rules.predicate
+def in_project_lead_department(user, project):
+    if project is None:
+        return False
+    return bool(project.lead_department_id and project.lead_department_id == user.department_id)
+
+
+# the oversight office keeps the directories; a sub-district office (办事处) keeps the
+# enterprises of its own sub-district; what staff add is 待核实 until the office confirms it
+rules.add_perm("ledger.add_enterprise", oversees | is_subdistrict_staff)
+rules.add_perm(
+    "ledger.change_enterprise", oversees | (is_subdistrict_staff & in_enterprise_subdistrict)
+)
+rules.add_perm("ledger.verify_enterprise", oversees)
+# while logging, an enterprise not in the directory is added (name and credit code, 待核实)
+rules.add_perm("ledger.add_enterprise_inline", is_admin | is_supervisor | is_staff_member)
+rules.add_perm("ledger.add_project", oversees)
+rules.add_perm("ledger.change_project", oversees)
+# 投资进度月报: the oversight office and the project's lead department
+rules.add_perm("ledger.report_progress", oversees | (is_staff_member & in_project_lead_department))

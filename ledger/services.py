@@ -8,7 +8,7 @@ import re
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.template.defaultfilters import filesizeformat
@@ -134,3 +134,207 @@ def single_line(value):
     if not isinstance(value, str):
         return value
     return _LINE_BREAKERS.sub(" ", value).strip()
+
+
+# -- the directories: enterprises, key projects, monthly progress reports -----------------
+
+ENTERPRISE_FIELDS = (
+    "name",
+    "credit_code",
+    "industry",
+    "scale",
+    "address",
+    "subdistrict",
+    "leader",
+    "is_active",
+)
+CONTACT_FIELDS = ("name", "position", "mobile", "office_phone", "email", "is_primary")
+PROJECT_FIELDS = (
+    "name",
+    "level",
+    "nature",
+    "sector",
+    "year",
+    "total_investment",
+    "annual_plan",
+    "completed_this_year",
+    "stage",
+    "leader",
+    "lead_department",
+    "owner",
+    "start_date",
+    "expected_completion",
+)
+
+
+def leader_raising_department():
+    """The department a district leader's own issues (领导包联) are raised for.
+
+    A leader belongs to no department; settings.LEDGER["LEADER_RAISING_DEPARTMENT"] names
+    one (name or short name), else the first active oversight office (督查机构), which
+    assigns them anyway. None when neither exists.
+    """
+    from django.db.models import Q
+
+    from ledger.models import Department
+
+    active = Department.objects.filter(is_active=True)
+    name = settings.LEDGER.get("LEADER_RAISING_DEPARTMENT", "").strip()
+    if name:
+        return active.filter(Q(name=name) | Q(short_name=name)).order_by("pk").first()
+    return active.filter(kind=Department.Kind.OVERSIGHT).order_by("order", "pk").first()
+
+
+def _contacts_save(enterprise, contacts) -> None:
+    """Contacts as the form gives them: [{"id": pk or None, "delete": bool, **fields}].
+
+    Demotions are written before a new primary contact: the database allows one primary
+    per enterprise at every statement, not only at the end.
+    """
+    from ledger.models import Contact
+
+    existing = {contact.pk: contact for contact in enterprise.contacts.all()}
+    keep = []
+    for item in contacts:
+        contact = existing.get(item.get("id"))
+        if item.get("delete"):
+            if contact is not None:
+                contact.delete()
+            continue
+        if contact is None:
+            contact = Contact(enterprise=enterprise)
+        for name in CONTACT_FIELDS:
+            setattr(contact, name, item.get(name) or ("" if name != "is_primary" else False))
+        keep.append(contact)
+    for contact in sorted(keep, key=lambda c: c.is_primary):
+        contact.full_clean()
+        contact.save()
+
+
+def enterprise_create(*, actor, data: dict, contacts=(), verified: bool | None = None):
+    """Add an enterprise to the directory (and its contacts).
+
+    What the oversight office adds is verified; what others add (a sub-district office, staff
+    while logging) is 待核实 until the office confirms it (enterprise_verify).
+    """
+    from ledger.models import Enterprise
+
+    inline = verified is False
+    if not (
+        actor.has_perm("ledger.add_enterprise")
+        or (inline and actor.has_perm("ledger.add_enterprise_inline"))
+    ):
+        raise PermissionDenied
+    enterprise = Enterprise(added_by=actor)
+    for name in ENTERPRISE_FIELDS:
+        if name in data:
+            setattr(enterprise, name, data[name])
+    enterprise.is_verified = actor.sees_everything and not inline
+    enterprise.full_clean()
+    with transaction.atomic():
+        enterprise.save()
+        _contacts_save(enterprise, contacts)
+    return enterprise
+
+
+def enterprise_update(*, actor, enterprise, data: dict, contacts=()):
+    """Change an enterprise's fields and contacts."""
+    if not actor.has_perm("ledger.change_enterprise", enterprise):
+        raise PermissionDenied
+    for name in ENTERPRISE_FIELDS:
+        if name in data:
+            setattr(enterprise, name, data[name])
+    enterprise.full_clean()
+    with transaction.atomic():
+        enterprise.save()
+        _contacts_save(enterprise, contacts)
+    return enterprise
+
+
+def enterprise_verify(*, actor, enterprise):
+    """核实: the oversight office confirms an enterprise added by staff."""
+    if not actor.has_perm("ledger.verify_enterprise"):
+        raise PermissionDenied
+    if not enterprise.is_verified:
+        enterprise.is_verified = True
+        enterprise.save(update_fields=["is_verified"])
+    return enterprise
+
+
+def project_create(*, actor, data: dict):
+    from ledger.models import KeyProject
+
+    if not actor.has_perm("ledger.add_project"):
+        raise PermissionDenied
+    project = KeyProject(**{name: data[name] for name in PROJECT_FIELDS if name in data})
+    project.full_clean()
+    project.save()
+    return project
+
+
+def project_update(*, actor, project, data: dict):
+    if not actor.has_perm("ledger.change_project", project):
+        raise PermissionDenied
+    for name in PROJECT_FIELDS:
+        if name in data:
+            setattr(project, name, data[name])
+    project.full_clean()
+    project.save()
+    return project
+
+
+def project_progress_report(*, actor, project, month, completed_this_year, stage, note="", at=None):
+    """投资进度月报: record (or correct) one month's figures, kept as history.
+
+    The latest month's figures become the project's completed_this_year and stage, so its
+    序时进度 pace flag moves with what was really done. A cumulative figure may not be
+    smaller than an earlier month's nor larger than a later month's.
+    """
+    import datetime
+
+    from django.utils import timezone
+
+    from ledger.models import ProjectProgress
+
+    if not actor.has_perm("ledger.report_progress", project):
+        raise PermissionDenied
+    at = at or timezone.now()
+    month = datetime.date(month.year, month.month, 1)
+    today = timezone.localdate(at)
+    errors = {}
+    if month.year != project.year:
+        errors["month"] = _("月份应在项目的计划年度 %(year)s 年内。") % {"year": project.year}
+    elif month > today.replace(day=1):
+        errors["month"] = _("不能填报尚未到来的月份。")
+    with transaction.atomic():
+        # one report at a time per project: the figures are compared with the neighbours
+        project = type(project).objects.select_for_update().get(pk=project.pk)
+        reports = ProjectProgress.objects.filter(project=project)
+        before = reports.filter(month__lt=month).order_by("-month").first()
+        after = reports.filter(month__gt=month).order_by("month").first()
+        if before is not None and completed_this_year < before.completed_this_year:
+            errors["completed_this_year"] = _(
+                "本年累计完成投资不能少于 %(month)s 已填报的 %(amount)s 万元。"
+            ) % {"month": f"{before.month:%Y-%m}", "amount": before.completed_this_year}
+        elif after is not None and completed_this_year > after.completed_this_year:
+            errors["completed_this_year"] = _(
+                "本年累计完成投资不能多于 %(month)s 已填报的 %(amount)s 万元。"
+            ) % {"month": f"{after.month:%Y-%m}", "amount": after.completed_this_year}
+        if errors:
+            raise ValidationError(errors)
+        report, _created = ProjectProgress.objects.update_or_create(
+            project=project,
+            month=month,
+            defaults={
+                "completed_this_year": completed_this_year,
+                "stage": stage,
+                "note": note,
+                "reported_by": actor,
+                "reported_at": at,
+            },
+        )
+        if after is None:
+            project.completed_this_year = completed_this_year
+            project.stage = stage
+            project.save(update_fields=["completed_this_year", "stage"])
+    return report

@@ -35,11 +35,15 @@ EXPECTED: dict[str, tuple[set, set]] = {
     "co_staff": (STAFF_NO_ISSUE, {VIEW, ADD, COMMENT}),
     "unrelated_staff": (STAFF_NO_ISSUE, STAFF_NO_ISSUE),
     "staff_without_department": (set(), set()),
-    # leaders: issue.leader; the 分包 leader of its enterprise; of its key project
-    "responsible_leader": ({VIEW, ASSIGN, DIRECT, COMMENT}, {VIEW, ASSIGN, DIRECT, COMMENT}),
-    "enterprise_leader": ({VIEW, ASSIGN, COMMENT}, {VIEW, ASSIGN, COMMENT}),
-    "project_leader": ({VIEW, ASSIGN, COMMENT}, {VIEW, ASSIGN, COMMENT}),
-    "unrelated_leader": (set(), set()),
+    # leaders: issue.leader; the 分包 leader of its enterprise; of its key project. Leaders
+    # log issues (领导包联) for what they 分包: the form keeps them to it (ADD)
+    "responsible_leader": (
+        {VIEW, ADD, ASSIGN, DIRECT, COMMENT},
+        {VIEW, ADD, ASSIGN, DIRECT, COMMENT},
+    ),
+    "enterprise_leader": ({VIEW, ADD, ASSIGN, COMMENT}, {VIEW, ADD, ASSIGN, COMMENT}),
+    "project_leader": ({VIEW, ADD, ASSIGN, COMMENT}, {VIEW, ADD, ASSIGN, COMMENT}),
+    "unrelated_leader": ({ADD}, {ADD}),
     "leader_role_without_profile": (set(), set()),
     # oversight and administration
     "supervisor": (

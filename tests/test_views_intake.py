@@ -79,11 +79,71 @@ def test_staff_and_supervisor_log_an_issue_and_land_on_its_page(client, world, r
     assert any(issue.number in str(m) for m in response.context["messages"])
 
 
-def test_leader_may_not_log_issues(client, world):
+# -- leaders log what they hear on visits (issue 9, item 13) ---------------------------
+
+
+def test_leader_logs_an_issue_for_an_enterprise_they_take_charge_of(client, world):
+    visit = f.SourceFactory(name="领导包联")
     login(client, world.leader.user)
-    assert client.get(CREATE).status_code == 403
-    assert client.post(CREATE, form_data(world)).status_code == 403
+    page = client.get(CREATE)
+    assert page.status_code == 200
+    assert page.context["form"]["source"].value() == visit.pk
+    assert "raising_department" not in page.context["form"].fields
+    response = client.post(CREATE, form_data(world, source=visit.pk))
+    issue = Issue.objects.get()
+    assert response.status_code == 302 and response["Location"] == issue.get_absolute_url()
+    assert issue.raised_by == world.leader.user
+    # a leader has no department: the oversight office's (LEDGER_LEADER_RAISING_DEPARTMENT)
+    assert issue.raising_department == world.oversight
+    assert issue.leader == world.leader and issue.source == visit
+    assert client.get(issue.get_absolute_url()).status_code == 200
+
+
+def test_leader_may_not_log_for_an_enterprise_of_another_leader(client, world):
+    other = f.EnterpriseFactory(leader=world.other_leader)
+    login(client, world.leader.user)
+    response = client.post(
+        CREATE, form_data(world, enterprise=other.pk, enterprise_text=other.name)
+    )
+    assert response.status_code == 200
+    assert "不在您的分包范围内" in errors_of(response, "enterprise")[0]
+    response = client.post(CREATE, form_data(world, enterprise="", enterprise_text=""))
+    assert "请选择您分包的企业或重点项目" in errors_of(response, "enterprise")[0]
     assert not Issue.objects.exists()
+
+
+def test_leader_logs_for_their_project(client, world):
+    login(client, world.leader.user)
+    data = form_data(
+        world,
+        enterprise="",
+        enterprise_text="",
+        project=world.project.pk,
+        project_text=world.project.name,
+    )
+    assert client.post(CREATE, data).status_code == 302
+    assert Issue.objects.get().project == world.project
+
+
+def test_leader_raising_department_is_a_setting(client, world, settings):
+    settings.LEDGER = {**settings.LEDGER, "LEADER_RAISING_DEPARTMENT": "发改委"}
+    login(client, world.leader.user).post(CREATE, form_data(world))
+    assert Issue.objects.get().raising_department == world.dept_a
+
+
+def test_without_a_raising_department_for_leaders_the_form_says_so(client, world, settings):
+    settings.LEDGER = {**settings.LEDGER, "LEADER_RAISING_DEPARTMENT": "不存在的单位"}
+    response = login(client, world.leader.user).post(CREATE, form_data(world))
+    assert response.status_code == 200
+    assert "尚未设置区级领导登记问题的登记单位" in response.content.decode()
+    assert not Issue.objects.exists()
+
+
+def test_leader_log_page_works_on_a_phone_layout(client, world):
+    html = login(client, world.leader.user).get(CREATE).content.decode()
+    assert 'name="viewport"' in html and 'data-testid="leader-note"' in html
+    assert "new_enterprise_name" not in html  # leaders log for their own directory entries
+    assert no_inline_script_or_style(html)
 
 
 def test_anonymous_is_sent_to_sign_in(client, world):
@@ -119,6 +179,116 @@ def test_a_directory_link_prefills_the_enterprise(client, world):
     html = html.content.decode()
     assert f'value="{world.enterprise.name}"' in html
     assert f'value="{world.enterprise.pk}"' in html
+
+
+def selected_leader(html: str) -> str | None:
+    select = re.search(r'<select name="leader".*?</select>', html, re.S).group(0)
+    chosen = re.search(r'<option value="(\d+)"[^>]*selected', select)
+    return chosen.group(1) if chosen else None
+
+
+def test_a_directory_link_proposes_the_enterprise_leader_as_choosing_it_does(client, world):
+    """Issue 9, item 10: the link filled the enterprise but not the proposed leader."""
+    html = login(client, world.staff_a).get(f"{CREATE}?enterprise={world.enterprise.pk}")
+    html = html.content.decode()
+    assert selected_leader(html) == str(world.leader.pk)
+    assert f'data-proposed="{world.leader.pk}"' in html  # another choice may replace it
+
+
+def test_a_project_link_proposes_its_leader_and_its_owner_enterprise(client, world):
+    owner = f.EnterpriseFactory(leader=world.other_leader)
+    project = f.KeyProjectFactory(leader=world.leader, owner=owner)
+    response = login(client, world.staff_a).get(f"{CREATE}?project={project.pk}")
+    html = response.content.decode()
+    assert f'name="enterprise_text" id="id_enterprise" value="{owner.name}"' in html
+    assert f'name="enterprise" id="id_enterprise_pk" value="{owner.pk}"' in html
+    assert f'value="{project.name}"' in html
+    assert selected_leader(html) == str(world.leader.pk)
+
+
+def test_project_lookup_names_the_owner_the_chooser_proposes(client, world):
+    owner = f.EnterpriseFactory()
+    project = f.KeyProjectFactory(owner=owner, name="绿色涂料特色产业园")
+    data = login(client, world.staff_a).get(reverse("project_lookup"), {"q": "绿色涂料"}).json()
+    row = next(r for r in data["results"] if r["id"] == project.pk)
+    assert row["owner_id"] == owner.pk and row["owner"] == owner.name
+    html = client.get(CREATE).content.decode()
+    assert 'data-owner-field="id_enterprise"' in html
+
+
+# -- an enterprise not in the directory, added while logging (issue 9, item 12) ----------
+
+
+def test_staff_adds_a_missing_enterprise_while_logging_and_it_is_unverified(client, world):
+    from ledger.models import Enterprise
+
+    code = f.valid_credit_code(9001)
+    data = form_data(
+        world,
+        enterprise="",
+        enterprise_text="不在名录的新企业",
+        new_enterprise_name="  中站区新开 科技有限公司 ",
+        new_enterprise_credit_code=code.lower(),
+    )
+    response = login(client, world.staff_a).post(CREATE, data)
+    assert response.status_code == 302
+    enterprise = Enterprise.objects.get(credit_code=code)
+    assert enterprise.name == "中站区新开 科技有限公司"
+    assert not enterprise.is_verified and enterprise.added_by == world.staff_a
+    assert Issue.objects.get().enterprise == enterprise
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "field", "message"),
+    [
+        ("", "VALID", "new_enterprise_name", "请填写新企业的名称。"),
+        ("新企业", "", "new_enterprise_credit_code", "请填写新企业的统一社会信用代码。"),
+        ("新企业", "91410803MA0000000X", "new_enterprise_credit_code", "校验位错误"),
+        ("新企业", "1234", "new_enterprise_credit_code", "应为 18 位"),
+        ("EXISTING", "VALID", "new_enterprise_name", "请在上方“企业”中直接选择"),
+        ("新企业", "EXISTING", "new_enterprise_credit_code", "已有使用该统一社会信用代码"),
+    ],
+)
+def test_a_bad_new_enterprise_is_explained_and_nothing_is_saved(
+    client, world, name, code, field, message
+):
+    from ledger.models import Enterprise
+
+    name = world.enterprise.name if name == "EXISTING" else name
+    code = {"VALID": f.valid_credit_code(9002), "EXISTING": world.enterprise.credit_code}.get(
+        code, code
+    )
+    before = Enterprise.objects.count()
+    data = form_data(
+        world,
+        enterprise="",
+        enterprise_text="",
+        new_enterprise_name=name,
+        new_enterprise_credit_code=code,
+    )
+    response = login(client, world.staff_a).post(CREATE, data)
+    assert response.status_code == 200
+    assert any(message in error for error in errors_of(response, field))
+    assert Enterprise.objects.count() == before and not Issue.objects.exists()
+
+
+def test_a_refused_issue_leaves_no_new_enterprise_behind(client, world, monkeypatch):
+    from ledger.models import Enterprise
+
+    def refuse(**kwargs):
+        raise workflow.TransitionRefused("登记被拒绝。")
+
+    monkeypatch.setattr(workflow, "issue_raise", refuse)
+    data = form_data(
+        world,
+        enterprise="",
+        enterprise_text="",
+        new_enterprise_name="新企业",
+        new_enterprise_credit_code=f.valid_credit_code(9003),
+    )
+    response = login(client, world.staff_a).post(CREATE, data)
+    assert response.status_code == 200
+    assert not Enterprise.objects.filter(name="新企业").exists()
 
 
 @pytest.mark.parametrize(

@@ -955,12 +955,24 @@ def test_raising_requires_its_fields(cast, field):
     assert not IssueEvent.objects.exists()
 
 
-@pytest.mark.parametrize("who", ["leader", "anonymous", "inactive_staff"])
-def test_only_staff_and_the_office_may_raise(cast, who):
+def test_a_leader_raises_for_the_department_given_and_needs_one(cast):
+    """Leaders log issues (领导包联); having no department, they name one (the form gives
+    services.leader_raising_department(), the oversight office by default)."""
+    world = cast.world
+    with pytest.raises(TransitionRefused) as refused:
+        world.raise_issue(actor=world.leader.user, enterprise=world.enterprise)
+    assert "raising_department" in refused.value.field_errors
+    issue = world.raise_issue(
+        actor=world.leader.user, enterprise=world.enterprise, raising_department=world.oversight
+    )
+    assert issue.raised_by == world.leader.user and issue.raising_department == world.oversight
+
+
+@pytest.mark.parametrize("who", ["anonymous", "inactive_staff"])
+def test_only_staff_the_office_and_leaders_may_raise(cast, who):
     from django.contrib.auth.models import AnonymousUser
 
     actor = {
-        "leader": cast.world.leader.user,
         "anonymous": AnonymousUser(),
         "inactive_staff": cast.users["inactive_lead_staff"],
     }[who]

@@ -238,6 +238,13 @@ class IssueForm(forms.Form):
         queryset=KeyProject.objects.none(),
         lookup_url=reverse_lazy("project_lookup"),
         placeholder=_("输入项目名称"),
+        # choosing a project proposes its owner enterprise there (static/js/chooser.js)
+        widget=ChooserInput(
+            lookup_url=reverse_lazy("project_lookup"),
+            leader_field_id="id_leader",
+            placeholder=_("输入项目名称"),
+            attrs={"data-owner-field": "id_enterprise"},
+        ),
     )
     leader = forms.ModelChoiceField(
         label=_("建议责任领导"),
@@ -285,7 +292,39 @@ class IssueForm(forms.Form):
                 "types": ", ".join(settings.ATTACHMENT_ALLOWED_EXTENSIONS),
                 "max": filesizeformat(settings.ATTACHMENT_MAX_BYTES),
             }
-        if issue is None and not getattr(user, "department_id", None):
+        self.leader_profile = None
+        if issue is None and getattr(user, "role", "") == "leader":
+            # a leader on a site visit (领导包联): for the enterprises and projects they 分包;
+            # raised for services.leader_raising_department(), not a department of their own
+            self.leader_profile = getattr(user, "leader_profile", None)
+            self.fields["source"].initial = (
+                Source.objects.filter(name="领导包联", is_active=True).values_list("pk", flat=True)
+            ).first()
+            self.fields["leader"].initial = self.leader_profile.pk if self.leader_profile else None
+        elif issue is None and user.has_perm("ledger.add_enterprise_inline"):
+            self.fields["new_enterprise_name"] = forms.CharField(
+                label=_("新企业名称"),
+                max_length=200,
+                required=False,
+                help_text=_("名录中找不到该企业时填写；保存后显示为“待核实”，由督查室核实。"),
+            )
+            self.fields["new_enterprise_credit_code"] = forms.CharField(
+                label=_("新企业统一社会信用代码"),
+                max_length=40,
+                required=False,
+                widget=forms.TextInput(attrs={"autocomplete": "off"}),
+            )
+        proposed = self.initial.get("leader") or self.fields["leader"].initial
+        if issue is None and proposed is not None:
+            # a proposal (as chooser.js marks one): choosing another subject may replace it
+            self.fields["leader"].widget.attrs["data-proposed"] = str(
+                getattr(proposed, "pk", proposed)
+            )
+        if (
+            issue is None
+            and self.leader_profile is None
+            and not getattr(user, "department_id", None)
+        ):
             # people without a department (e.g. the system administrator) say for whom they log
             self.fields["raising_department"] = forms.ModelChoiceField(
                 label=_("登记单位"),
@@ -299,12 +338,88 @@ class IssueForm(forms.Form):
         attachments_validate_batch(files)
         return files
 
+    def clean(self):
+        data = super().clean()
+        if self.new_enterprise_requested():
+            self._clean_new_enterprise(data)
+        if self.leader_profile is not None:
+            from ledger.services import leader_raising_department
+
+            if "enterprise" not in self.errors and "project" not in self.errors:
+                self._clean_leader_subject(data)
+            self.leader_department = leader_raising_department()
+            if self.leader_department is None:
+                self.add_error(
+                    None,
+                    _("尚未设置区级领导登记问题的登记单位（督查室），请联系系统管理员。"),
+                )
+        return data
+
+    def new_enterprise_requested(self) -> bool:
+        return "new_enterprise_name" in self.fields and bool(
+            str(self.data.get(self.add_prefix("new_enterprise_name"), "")).strip()
+            or str(self.data.get(self.add_prefix("new_enterprise_credit_code"), "")).strip()
+        )
+
+    def _clean_new_enterprise(self, data):
+        """名录中没有的企业: name and credit code, validated; the typed search text yields."""
+        from ledger.validators import credit_code_normalize, validate_credit_code
+
+        # what was typed in the search box found nothing: the new enterprise replaces it
+        self.errors.pop("enterprise", None)
+        data["enterprise"] = None
+        name = " ".join(str(data.get("new_enterprise_name") or "").split())
+        code = credit_code_normalize(data.get("new_enterprise_credit_code") or "")
+        if not name:
+            self.add_error("new_enterprise_name", _("请填写新企业的名称。"))
+        elif Enterprise.objects.filter(name=name).exists():
+            self.add_error(
+                "new_enterprise_name",
+                _("名录中已有“%(name)s”，请在上方“企业”中直接选择。") % {"name": name},
+            )
+        if not code:
+            self.add_error("new_enterprise_credit_code", _("请填写新企业的统一社会信用代码。"))
+        else:
+            try:
+                validate_credit_code(code)
+            except forms.ValidationError as error:
+                self.add_error("new_enterprise_credit_code", error)
+            else:
+                if Enterprise.objects.filter(credit_code=code).exists():
+                    self.add_error(
+                        "new_enterprise_credit_code",
+                        _("名录中已有使用该统一社会信用代码的企业，请在上方“企业”中直接选择。"),
+                    )
+        data["new_enterprise"] = {"name": name, "credit_code": code}
+
+    def _clean_leader_subject(self, data):
+        """A leader logs for the enterprises and key projects they 分包."""
+        mine = self.leader_profile.pk
+        enterprise, project = data.get("enterprise"), data.get("project")
+        if enterprise is None and project is None:
+            self.add_error("enterprise", _("请选择您分包的企业或重点项目，问题将登记在其名下。"))
+            return
+        for subject in (enterprise, project):
+            if subject is not None and subject.leader_id == mine:
+                return
+        field = "enterprise" if enterprise is not None else "project"
+        self.add_error(
+            field,
+            _(
+                "区级领导可为本人分包的企业或重点项目登记问题；“%(name)s”不在您的分包范围内。"
+                "其他问题请转交督查室登记。"
+            )
+            % {"name": (enterprise or project).name},
+        )
+
     def workflow_fields(self) -> dict:
         """The cleaned values in the shape workflow.issue_raise() takes."""
         data = {name: self.cleaned_data.get(name) for name in ISSUE_FIELDS}
         data["measures"] = (data["measures"] or "").strip()
         if "raising_department" in self.fields:
             data["raising_department"] = self.cleaned_data.get("raising_department")
+        if self.leader_profile is not None:
+            data["raising_department"] = self.leader_department
         return data
 
 

@@ -1,23 +1,32 @@
-"""Views: the enterprise directory and the key-project ledger, each with its issue history.
+"""Views: the enterprise directory and the key-project ledger, each with its issue history,
+and the screens that keep them (add/edit enterprises with contacts, key projects, 核实, the
+monthly investment progress report).
 
 Every signed-in user may read them (rule `ledger.view_directory`); the issue
-history and open-issue counts only ever include issues the user may see.
+history and open-issue counts only ever include issues the user may see. Who may write is
+rules.py (`ledger.add_enterprise`, `change_enterprise`, `verify_enterprise`, `add_project`,
+`change_project`, `report_progress`); services.py writes.
 """
 
 from decimal import Decimal
 
 import django_filters
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-from ledger import selectors
+from ledger import selectors, services
+from ledger.forms.directory import ContactFormSet, EnterpriseForm, KeyProjectForm, ProgressForm
 from ledger.models import Department, Enterprise, KeyProject, Leader
 from ledger.validators import credit_code_normalize
 
@@ -58,10 +67,19 @@ class EnterpriseFilter(django_filters.FilterSet):
     leader = django_filters.ModelChoiceFilter(
         label=_("分包领导"), queryset=_leaders(), empty_label=_("全部")
     )
+    verified = django_filters.ChoiceFilter(
+        label=_("核实"),
+        choices=[("no", _("待核实")), ("yes", _("已核实"))],
+        empty_label=_("全部"),
+        method="filter_verified",
+    )
 
     class Meta:
         model = Enterprise
-        fields = ["q", "scale", "subdistrict", "leader"]
+        fields = ["q", "scale", "subdistrict", "leader", "verified"]
+
+    def filter_verified(self, queryset, name, value):
+        return queryset.filter(is_verified=value == "yes")
 
     def filter_q(self, queryset, name, value):
         text = selectors.lookup_text(value)
@@ -130,7 +148,7 @@ def enterprise_list(request):
 def enterprise_detail(request, pk):
     _require_directory(request.user)
     enterprise = get_object_or_404(
-        Enterprise.objects.select_related("leader__user", "subdistrict"), pk=pk
+        Enterprise.objects.select_related("leader__user", "subdistrict", "added_by"), pk=pk
     )
     issues = selectors.subject_issues(request.user, enterprise=enterprise)
     page = Paginator(issues, settings.LEDGER["PAGE_SIZE"]).get_page(request.GET.get("page"))
@@ -215,13 +233,207 @@ def project_detail(request, pk):
     return render(
         request,
         "ledger/project_detail.html",
-        {"project": project, "row": ProjectRow(project, today), "today": today, "page": page},
+        {
+            "project": project,
+            "row": ProjectRow(project, today),
+            "today": today,
+            "page": page,
+            "reports": project.progress_reports.select_related("reported_by").order_by("-month"),
+        },
+    )
+
+
+# -- keeping the directories ------------------------------------------------------------
+
+
+def _to_form(form, error: ValidationError) -> None:
+    """A model/service refusal next to the fields it names (others above the form)."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enterprise_create(request):
+    if not request.user.has_perm("ledger.add_enterprise"):
+        raise PermissionDenied
+    return _enterprise_form(request, Enterprise())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enterprise_edit(request, pk):
+    enterprise = get_object_or_404(Enterprise, pk=pk)
+    if not request.user.has_perm("ledger.change_enterprise", enterprise):
+        raise PermissionDenied
+    return _enterprise_form(request, enterprise)
+
+
+def _enterprise_form(request, enterprise):
+    user = request.user
+    adding = enterprise.pk is None
+    if request.method == "POST":
+        form = EnterpriseForm(request.POST, instance=enterprise, user=user)
+        contacts = ContactFormSet(request.POST, instance=enterprise, prefix="contacts")
+        if form.is_valid() and contacts.is_valid():
+            try:
+                with transaction.atomic():
+                    if adding:
+                        enterprise = services.enterprise_create(
+                            actor=user, data=form.directory_fields(), contacts=contacts.contacts()
+                        )
+                    else:
+                        enterprise = services.enterprise_update(
+                            actor=user,
+                            enterprise=enterprise,
+                            data=form.directory_fields(),
+                            contacts=contacts.contacts(),
+                        )
+            except ValidationError as error:
+                _to_form(form, error)
+            else:
+                if adding and not enterprise.is_verified:
+                    text = gettext("已添加企业“%(name)s”，待督查室核实。")
+                elif adding:
+                    text = gettext("已添加企业“%(name)s”。")
+                else:
+                    text = gettext("已保存企业“%(name)s”的修改。")
+                messages.success(request, text % {"name": enterprise.name})
+                return redirect("enterprise_detail", pk=enterprise.pk)
+    else:
+        form = EnterpriseForm(instance=enterprise, user=user)
+        contacts = ContactFormSet(instance=enterprise, prefix="contacts")
+    return render(
+        request,
+        "ledger/enterprise_form.html",
+        {"form": form, "contacts": contacts, "enterprise": enterprise, "adding": adding},
+    )
+
+
+@login_required
+@require_POST
+def enterprise_verify(request, pk):
+    enterprise = get_object_or_404(Enterprise, pk=pk)
+    if not request.user.has_perm("ledger.verify_enterprise"):
+        raise PermissionDenied
+    services.enterprise_verify(actor=request.user, enterprise=enterprise)
+    messages.success(request, gettext("已核实企业“%(name)s”。") % {"name": enterprise.name})
+    return redirect("enterprise_detail", pk=enterprise.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_create(request):
+    if not request.user.has_perm("ledger.add_project"):
+        raise PermissionDenied
+    return _project_form(request, KeyProject())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_edit(request, pk):
+    project = get_object_or_404(KeyProject, pk=pk)
+    if not request.user.has_perm("ledger.change_project", project):
+        raise PermissionDenied
+    return _project_form(request, project)
+
+
+def _project_form(request, project):
+    adding = project.pk is None
+    if request.method == "POST":
+        form = KeyProjectForm(request.POST, instance=project)
+        if form.is_valid():
+            try:
+                if adding:
+                    project = services.project_create(
+                        actor=request.user, data=form.directory_fields()
+                    )
+                else:
+                    project = services.project_update(
+                        actor=request.user, project=project, data=form.directory_fields()
+                    )
+            except ValidationError as error:
+                _to_form(form, error)
+            else:
+                text = (
+                    gettext("已添加重点项目“%(name)s”。")
+                    if adding
+                    else gettext("已保存重点项目“%(name)s”的修改。")
+                )
+                messages.success(request, text % {"name": project.name})
+                return redirect("project_detail", pk=project.pk)
+    else:
+        form = KeyProjectForm(instance=project)
+    return render(
+        request,
+        "ledger/project_form.html",
+        {"form": form, "project": project, "adding": adding},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_progress(request, pk):
+    """投资进度月报: the form, and the project's reports so far below it."""
+    project = get_object_or_404(KeyProject.objects.select_related("owner"), pk=pk)
+    if not request.user.has_perm("ledger.report_progress", project):
+        raise PermissionDenied
+    today = timezone.localdate()
+    if request.method == "POST":
+        form = ProgressForm(request.POST, project=project)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.project_progress_report(
+                    actor=request.user,
+                    project=project,
+                    month=data["month"],
+                    completed_this_year=data["completed_this_year"],
+                    stage=data["stage"],
+                    note=(data.get("note") or "").strip(),
+                )
+            except ValidationError as error:
+                _to_form(form, error)
+            else:
+                messages.success(
+                    request,
+                    gettext("已填报“%(name)s” %(month)s 的投资进度。")
+                    % {"name": project.name, "month": f"{data['month']:%Y-%m}"},
+                )
+                return redirect("project_detail", pk=project.pk)
+    else:
+        form = ProgressForm(
+            project=project,
+            initial={
+                "month": today.replace(day=1),
+                "completed_this_year": project.completed_this_year,
+                "stage": project.stage,
+            },
+        )
+    return render(
+        request,
+        "ledger/project_progress_form.html",
+        {
+            "form": form,
+            "project": project,
+            "row": ProjectRow(project, today),
+            "reports": project.progress_reports.select_related("reported_by").order_by("-month"),
+        },
     )
 
 
 urlpatterns = [
     path("enterprises/", enterprise_list, name="enterprise_list"),
+    path("enterprises/new/", enterprise_create, name="enterprise_create"),
     path("enterprises/<int:pk>/", enterprise_detail, name="enterprise_detail"),
+    path("enterprises/<int:pk>/edit/", enterprise_edit, name="enterprise_edit"),
+    path("enterprises/<int:pk>/verify/", enterprise_verify, name="enterprise_verify"),
     path("projects/", project_list, name="project_list"),
+    path("projects/new/", project_create, name="project_create"),
     path("projects/<int:pk>/", project_detail, name="project_detail"),
+    path("projects/<int:pk>/edit/", project_edit, name="project_edit"),
+    path("projects/<int:pk>/progress/", project_progress, name="project_progress"),
 ]

@@ -4,13 +4,14 @@ search-as-you-type lookups and likely-duplicate list the form uses."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ledger import selectors, workflow
+from ledger import selectors, services, workflow
 from ledger.forms.issue import IssueEditForm, IssueForm
 from ledger.models import Enterprise, Issue, KeyProject
 from ledger.states import Action
@@ -62,15 +63,43 @@ def _duplicates_for(form, user, exclude_pk=None) -> list:
 
 
 def _initial_subject(request) -> dict:
-    """`?enterprise=<id>` / `?project=<id>` from a directory page prefill the chooser."""
+    """`?enterprise=<id>` / `?project=<id>` from a directory page fill the form exactly as
+    choosing them in the chooser does: the subject, its 分包 leader as the proposed leader,
+    and for a key project its owner enterprise (static/js/chooser.js does the same)."""
     initial = {}
     enterprise = _pk(request.GET.get("enterprise"))
     if enterprise is not None:
-        initial["enterprise"] = Enterprise.objects.filter(pk=enterprise, is_active=True).first()
+        initial["enterprise"] = (
+            Enterprise.objects.filter(pk=enterprise, is_active=True)
+            .select_related("leader")
+            .first()
+        )
     project = _pk(request.GET.get("project"))
     if project is not None:
-        initial["project"] = KeyProject.objects.filter(pk=project).first()
-    return {name: value for name, value in initial.items() if value is not None}
+        initial["project"] = (
+            KeyProject.objects.filter(pk=project).select_related("leader", "owner").first()
+        )
+    initial = {name: value for name, value in initial.items() if value is not None}
+    owner = getattr(initial.get("project"), "owner", None)
+    if "enterprise" not in initial and owner is not None and owner.is_active:
+        initial["enterprise"] = owner
+    for subject in (initial.get("project"), initial.get("enterprise")):
+        # the chooser proposes the leader of what was chosen last: the project when both are
+        if subject is not None and subject.leader_id and subject.leader.is_active:
+            initial["leader"] = subject.leader
+            break
+    return initial
+
+
+def _raise(form, user):
+    """Log the issue; an enterprise added inline (待核实) is created in the same transaction,
+    so a refused issue leaves no enterprise behind."""
+    data = form.workflow_fields()
+    with transaction.atomic():
+        new = form.cleaned_data.get("new_enterprise")
+        if new:
+            data["enterprise"] = services.enterprise_create(actor=user, data=new, verified=False)
+        return workflow.issue_raise(actor=user, files=form.cleaned_data["attachments"], **data)
 
 
 @login_required
@@ -94,11 +123,7 @@ def issue_create(request):
                 )
             else:
                 try:
-                    issue = workflow.issue_raise(
-                        actor=request.user,
-                        files=form.cleaned_data["attachments"],
-                        **form.workflow_fields(),
-                    )
+                    issue = _raise(form, request.user)
                 except workflow.TransitionRefused as refusal:
                     _refusal_to_form(form, refusal)
                 except ValidationError as error:  # an attachment the workflow refused
@@ -210,6 +235,9 @@ def project_lookup(request):
             "detail": " · ".join(
                 str(part) for part in (project.get_level_display(), project.owner) if part
             ),
+            # the chooser proposes the owner in an empty enterprise field
+            "owner_id": project.owner_id if project.owner and project.owner.is_active else None,
+            "owner": project.owner.name if project.owner and project.owner.is_active else "",
             **_leader_json(project),
         }
         for project in rows[:limit]

@@ -64,11 +64,23 @@
       select.dispatchEvent(new Event("change", { bubbles: true }));
     }
 
+    // a key project proposes its owner enterprise in an empty enterprise chooser, as the
+    // "为该项目登记问题" link does on the server
+    function proposeOwner(item) {
+      const ownerText = text.dataset.ownerField && document.getElementById(text.dataset.ownerField);
+      const ownerHidden = ownerText && document.getElementById(ownerText.id + "_pk");
+      if (!ownerHidden || !item.owner_id || ownerText.value.trim()) { return; }
+      ownerText.value = item.owner;
+      ownerHidden.value = String(item.owner_id);
+      ownerHidden.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+
     function choose(item) {
       text.value = item.name;
       hidden.value = String(item.id);
       if (hint) { hint.textContent = item.leader ? root.dataset.leaderLabel + item.leader : ""; }
       close();
+      proposeOwner(item);
       proposeLeader(item);
       changed();
     }
@@ -118,9 +130,10 @@
       active = -1;
     }
 
-    const search = debounce(function () {
+    let pending = false; // a lookup is waiting or under way: its list is about to open
+    const lookup = debounce(function () {
       const q = text.value.trim();
-      if (!q) { close(); return; }
+      if (!q) { pending = false; close(); return; }
       if (controller) { controller.abort(); }
       controller = new AbortController();
       fetch(url + "?q=" + encodeURIComponent(q), {
@@ -129,9 +142,17 @@
         signal: controller.signal,
       })
         .then(function (response) { return response.ok ? response.json() : null; })
-        .then(function (data) { if (data && text.value.trim() === q) { render(data); } })
-        .catch(function () { /* aborted or offline: the server resolves the text on submit */ });
+        .then(function (data) {
+          if (text.value.trim() !== q) { return; }
+          pending = false;
+          if (data && document.activeElement === text) { render(data); }
+        })
+        .catch(function (error) {
+          // offline: the server resolves the text on submit; aborted: a newer lookup is under way
+          if (error.name !== "AbortError") { pending = false; }
+        });
     }, 200);
+    function search() { pending = true; lookup(); }
 
     text.addEventListener("input", function () {
       if (hidden.value) {
@@ -152,14 +173,56 @@
       } else if (event.key === "ArrowUp") {
         if (open) { event.preventDefault(); highlight(Math.max(active - 1, 0)); }
       } else if (event.key === "Enter") {
+        // never submit the form from an open (or opening) list: pick the highlighted row, the
+        // only row, or nothing (the count announced says to use the arrow keys)
         if (open && active >= 0) { event.preventDefault(); choose(results[active]); }
+        else if (open && results.length === 1) { event.preventDefault(); choose(results[0]); }
+        else if (!list.hidden || pending) { event.preventDefault(); }
+      } else if (event.key === "Tab") {
+        // leave for the next field with the list closed first: a scrolling list box would
+        // otherwise take the focus and lose it to the page when it closes. A highlighted row
+        // is taken, as Enter would.
+        if (open && active >= 0) { choose(results[active]); } else { close(); }
       } else if (event.key === "Escape") {
         if (!list.hidden) { event.preventDefault(); close(); }
       }
     });
 
-    text.addEventListener("blur", function () { setTimeout(close, 150); });
+    text.addEventListener("blur", function () {
+      pending = false;
+      setTimeout(function () { if (document.activeElement !== text) { close(); } }, 150);
+    });
   }
 
   document.querySelectorAll("[data-chooser]").forEach(setup);
+
+  // The likely-duplicates panel (templates/ledger/_duplicates.html) is redrawn by htmx while the
+  // person types or picks. Keep the keyboard focus in it, and a ticked 仍然登记 while the same
+  // issues are listed, across a redraw.
+  function duplicatesKept(panel) {
+    const box = panel.querySelector("#id_confirm_duplicates");
+    return {
+      numbers: Array.from(panel.querySelectorAll(".duplicates-list a"), function (a) { return a.textContent; }).join(),
+      checked: Boolean(box && box.checked),
+      focus: document.activeElement && panel.contains(document.activeElement)
+        ? document.activeElement.id || document.activeElement.getAttribute("href") : null,
+    };
+  }
+  let kept = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    kept = event.detail.target.id === "duplicates" ? duplicatesKept(event.detail.target) : null;
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const panel = event.detail.target;
+    if (!kept || panel.id !== "duplicates") { return; }
+    const now = duplicatesKept(panel);
+    const box = panel.querySelector("#id_confirm_duplicates");
+    if (box && kept.checked && now.numbers === kept.numbers) { box.checked = true; }
+    if (kept.focus && (document.activeElement === document.body || !document.activeElement)) {
+      const target = document.getElementById(kept.focus) ||
+        Array.from(panel.querySelectorAll("a[href]")).find(function (a) { return a.getAttribute("href") === kept.focus; });
+      if (target) { target.focus(); }
+    }
+    kept = null;
+  });
 })();
