@@ -386,3 +386,18 @@ def test_batch_page_query_count_does_not_grow_with_the_issues_chosen(client, wor
         response = client.get("/issues/batch/", {"numbers": many, "action": "urge"})
     assert len(response.context["issues"]) == 10
     assert len(large) == len(small)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_print_notice_and_batch_pages_render_in_both_languages(client, world, language):
+    issue = world.in_progress_issue()
+    workflow.transition(issue, actor=world.supervisor, action="escalate", note="督办")
+    client.force_login(world.supervisor)
+    for url in (
+        "/issues/print/",
+        reverse("issue_notice_assign", args=[issue.number]),
+        reverse("issue_notice_escalate", args=[issue.number]),
+        f"/issues/batch/?numbers={issue.number}&action=assign",
+    ):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200, url
