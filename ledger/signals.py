@@ -5,3 +5,8 @@ from django.dispatch import Signal
 
 # sent with `event_id` (an IssueEvent pk) once the event's transaction has committed
 issue_event_committed = Signal()
+
+# sent with `events` (a list of IssueEvent, each with its `issue` instance as just saved)
+# INSIDE the transaction that wrote them, synchronously: a receiver's writes (ledger.integrity
+# keeps each issue's signed head) commit or roll back with the events
+issue_event_written = Signal()

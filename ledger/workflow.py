@@ -8,10 +8,12 @@ Refusals are TransitionRefused with a message in the user's language.
 """
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -34,7 +36,7 @@ from ledger.services import (
     ledger_number_next,
     single_line,
 )
-from ledger.signals import issue_event_committed
+from ledger.signals import issue_event_committed, issue_event_written
 from ledger.states import TRANSITIONS, Action, Status, Transition
 from ledger.uploads import name_shorten
 
@@ -166,6 +168,7 @@ def issue_raise(*, actor, at: datetime.datetime | None = None, files=(), **data)
             note="",
             changes={},
             at=at,
+            files=files,
         )
         _attachments_save(issue, event, actor, files, at)
         _notify_on_commit(event)
@@ -248,7 +251,7 @@ def issues_import(*, actor, at: datetime.datetime, file_name: str, items: list[d
                 changes={},
                 created_at=at,
             )
-            event.digest = event.compute_digest("")  # the first link of the issue's chain
+            _event_sign(event, "", number=issue.number)  # the first link of the issue's chain
             events.append(event)
             if issue.deadline:
                 deadlines.append(
@@ -266,6 +269,7 @@ def issues_import(*, actor, at: datetime.datetime, file_name: str, items: list[d
                 if unit.pk != issue.lead_department_id
             ]
         IssueEvent.objects.bulk_create(events, batch_size=500)
+        issue_event_written.send(sender=IssueEvent, events=events)
         IssueDeadline.objects.bulk_create(deadlines, batch_size=500)
         through.objects.bulk_create(links, batch_size=500)
 
@@ -408,6 +412,7 @@ def transition(
             note=note,
             changes=changes,
             at=at,
+            files=files,
         )
         if files:
             attachments_validate_batch(files, already=locked.attachments.count())
@@ -857,8 +862,14 @@ assert set(_APPLY) == set(TRANSITIONS), "every action in the table needs its app
 # -- events, attachments, notifications ---------------------------------------
 
 
-def _event_write(issue, *, actor, action, from_status, to_status, note, changes, at) -> IssueEvent:
-    """Append an event to the issue's hash chain. The caller holds the issue row lock."""
+def _event_write(
+    issue, *, actor, action, from_status, to_status, note, changes, at, files=()
+) -> IssueEvent:
+    """Append an event to the issue's chain, signed with the current EVENTS_KEY (the SHA-256
+    of each file it brings is signed with it). The caller holds the issue row lock.
+
+    `issue_event_written` is sent in the same transaction (ledger.integrity writes the
+    issue's head: one small upsert)."""
     previous = issue.events.order_by("-seq").values_list("seq", "digest").first()
     seq, prev_digest = previous if previous else (0, "")
     event = IssueEvent(
@@ -873,22 +884,45 @@ def _event_write(issue, *, actor, action, from_status, to_status, note, changes,
         changes=changes,
         created_at=at,
     )
-    event.digest = event.compute_digest(prev_digest)
+    event.file_records = [_file_record(file) for file in files]
+    _event_sign(event, prev_digest, number=issue.number)
     event.save()
+    issue_event_written.send(sender=IssueEvent, events=[event])
     return event
 
 
+def _event_sign(event: IssueEvent, prev_digest: str, *, number: str) -> None:
+    if not settings.EVENTS_KEY:
+        raise ImproperlyConfigured("EVENTS_KEY is not set: events cannot be signed.")
+    event.key_id = settings.EVENTS_KEY_ID
+    event.digest = event.compute_digest(
+        prev_digest, files=getattr(event, "file_records", ()), number=number
+    )
+
+
+def _file_record(file) -> tuple[str, str, int]:
+    """[stored name, SHA-256 of the content, size] of an upload, as its event signs it."""
+    digest = hashlib.sha256()
+    file.seek(0)
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    return name_shorten(file.name), digest.hexdigest(), file.size
+
+
 def _attachments_save(issue, event, actor, files, at) -> None:
-    for file in files:
+    records = getattr(event, "file_records", None) or [_file_record(file) for file in files]
+    for file, (name, sha256, size) in zip(files, records, strict=True):
         Attachment.objects.create(
             issue=issue,
             event=event,
             file=file,
-            original_name=name_shorten(file.name),
+            original_name=name,
             content_type=getattr(file, "content_type", "") or "",
-            size=file.size,
+            size=size,
             uploaded_by=actor,
             uploaded_at=at,
+            sha256=sha256,
         )
 
 

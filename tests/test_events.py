@@ -1,19 +1,25 @@
-"""办理记录 are append-only and hash-chained; `manage.py events_verify` proves none was touched."""
+"""办理记录 are append-only and HMAC-chained; `manage.py events_verify` proves none was touched.
+
+The tampering cases of issue 10 (heads, checkpoints, issue fields, files, keys) are in
+tests/integrity/."""
 
 import datetime
 import io
 import json
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.db.models.deletion import ProtectedError
+from django.test import override_settings
 from django.utils import timezone, translation
 
 from ledger import workflow
 from ledger.models import EventImmutableError, Issue, IssueEvent
 from tests import factories as f
+from tests.integrity.tampering import raw
 
 TABLE = IssueEvent._meta.db_table
 
@@ -34,11 +40,6 @@ def closed_issue(world):
     workflow.transition(issue, actor=world.supervisor, action="close", satisfaction="satisfied")
     assert issue.events.count() == 7
     return issue
-
-
-def raw(sql, params=()):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def event_of(issue, seq) -> IssueEvent:
@@ -154,7 +155,20 @@ def test_each_event_chains_to_the_previous_event_of_its_issue(world):
 
 @pytest.mark.parametrize(
     "field",
-    ["note", "action", "to_status", "from_status", "actor", "changes", "created_at", "seq"],
+    [
+        "note",
+        "action",
+        "to_status",
+        "from_status",
+        "actor",
+        "changes",
+        "created_at",
+        "seq",
+        "actor_department",
+        "key_id",
+        "number",
+        "issue",
+    ],
 )
 def test_the_digest_covers_every_recorded_fact(world, field):
     issue = closed_issue(world)
@@ -177,7 +191,16 @@ def test_the_digest_covers_every_recorded_fact(world, field):
         event.created_at += datetime.timedelta(microseconds=1)
     elif field == "seq":
         event.seq = 5
-    assert event.compute_digest(previous) != event.digest
+    elif field == "actor_department":
+        event.actor_department = world.dept_c
+    elif field == "key_id":
+        event.key_id = "old"
+    elif field == "number":
+        event.issue.number = "ZZ-2026-9999"
+    elif field == "issue":
+        event.issue_id = world.raise_issue().pk
+    with override_settings(EVENTS_KEYS={**settings.EVENTS_KEYS, "old": "another secret"}):
+        assert event.compute_digest(previous) != event.digest
     assert event_of(issue, 4).compute_digest("") != event.digest  # the previous digest counts
 
 

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "ledger.notify",
     "ledger.oversight",
     "ledger.exchange",
+    "ledger.integrity",
     "ledger.security",
     "axes",  # after the apps whose login views it watches
 ]
@@ -319,6 +320,28 @@ ATTACHMENT_MAX_FILES_PER_REQUEST = env_int("ATTACHMENT_MAX_FILES_PER_REQUEST", 1
 ATTACHMENT_MAX_FILES_PER_ISSUE = env_int("ATTACHMENT_MAX_FILES_PER_ISSUE", 100)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Event history integrity (ledger.integrity, docs/architecture.md): events, heads and
+# checkpoints are signed with HMAC-SHA-256 under EVENTS_KEY, separate from SECRET_KEY so that
+# rotating one never breaks the other. EVENTS_KEY_ID (default "1") is stored with every event;
+# retired keys stay in EVENTS_OLD_KEYS ("id:secret,id:secret") so older events still verify.
+# A development key only when DEBUG is on; without one, writing an event is refused.
+EVENTS_KEY = os.environ.get("EVENTS_KEY", "") or (
+    "development-only-zhongzhan-events-key" if DEBUG else ""
+)
+EVENTS_KEY_ID = os.environ.get("EVENTS_KEY_ID", "") or (
+    "1" if os.environ.get("EVENTS_KEY") else "dev"
+)
+EVENTS_KEYS = {}
+for _pair in env_list("EVENTS_OLD_KEYS", []):
+    _old_id, _sep, _old_secret = _pair.partition(":")
+    if not (_sep and _old_id.strip() and _old_secret):
+        raise ImproperlyConfigured("EVENTS_OLD_KEYS must read id:secret,id:secret")
+    EVENTS_KEYS[_old_id.strip()] = _old_secret
+if EVENTS_KEY:
+    EVENTS_KEYS[EVENTS_KEY_ID] = EVENTS_KEY  # the current key signs; all of them verify
+if any(len(key_id) > 20 or key_id == "" for key_id in EVENTS_KEYS):
+    raise ImproperlyConfigured("an events key id has 1 to 20 characters")
 
 # Ledger thresholds (DOMAIN.md): each is a setting with this default.
 LEDGER = {

@@ -1,0 +1,45 @@
+"""The integrity room: listens to the core's issue_event_written to keep each issue's head."""
+
+from django.apps import AppConfig
+from django.core import checks
+from django.utils.translation import gettext_lazy as _
+
+
+class IntegrityConfig(AppConfig):
+    name = "ledger.integrity"
+    label = "integrity"
+    verbose_name = _("完整性校验")
+
+    def ready(self):
+        from ledger.models import IssueEvent
+        from ledger.signals import issue_event_written
+
+        from .services import heads_write
+
+        issue_event_written.connect(
+            heads_write, sender=IssueEvent, dispatch_uid="integrity_heads_write"
+        )
+        checks.register(events_key_check, checks.Tags.security, deploy=True)
+
+
+def events_key_check(app_configs=None, **kwargs):
+    from django.conf import settings
+
+    errors = []
+    if not settings.EVENTS_KEY:
+        errors.append(
+            checks.Error(
+                "EVENTS_KEY is not set: workflow events cannot be signed.",
+                hint="Set EVENTS_KEY (a long random secret, not SECRET_KEY) and EVENTS_KEY_ID.",
+                id="integrity.E001",
+            )
+        )
+    elif settings.EVENTS_KEY == settings.SECRET_KEY:
+        errors.append(
+            checks.Warning(
+                "EVENTS_KEY equals SECRET_KEY.",
+                hint="Use a separate secret so that rotating one does not break the other.",
+                id="integrity.W001",
+            )
+        )
+    return errors
