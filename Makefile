@@ -6,12 +6,13 @@ export DEBUG ?= 1
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test lint serve seed messages clean help
+.PHONY: run test e2e lint serve seed messages clean help
 
 help:
 	@echo "make run   - create .venv, install, migrate, load demo data, serve on http://127.0.0.1:8000"
 	@echo "             (make run PORT=8001 HOST=0.0.0.0 to serve elsewhere)"
 	@echo "make test  - install test tools and run checks and the whole test suite"
+	@echo "make e2e   - browser tests (accessibility, keyboard) in /usr/bin/chromium"
 
 # Pick the first Python >= 3.12 on PATH.
 $(PYTHON):
@@ -48,6 +49,18 @@ lint: $(VENV)/.installed-dev
 
 test: lint
 	$(PYTHON) -m pytest
+
+# Browser tests (tests/e2e): axe-core accessibility checks and keyboard journeys in Debian's
+# chromium against a demo server on a temporary SQLite database. Never skipped: without the
+# browser this fails and says what to install.
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+e2e: $(VENV)/.installed-dev
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  echo "make e2e: $(CHROMIUM) is missing. The browser tests need Debian's chromium: apt-get install chromium fonts-noto-cjk" >&2; \
+	  exit 1; \
+	fi
+	$(PYTHON) -m pytest -m e2e -p no:cacheprovider tests/e2e
 
 # Re-extract and compile the translation catalogs (needs GNU gettext; the compiled
 # .mo files are committed so `make run` needs no extra tools). zh_Hans is filled

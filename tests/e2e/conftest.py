@@ -1,0 +1,203 @@
+"""Browser tests (`make e2e`): the demo data served by runserver on a temporary SQLite
+database, driven by Playwright with Debian's chromium (/usr/bin/chromium; no browser is
+downloaded). One server and one browser for the whole run keep it fast.
+
+These tests never skip: without chromium they fail with a message saying what to install.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "zz-demo-2014"  # the demo logins' password (manage.py demo_logins)
+WIDTHS = {"desktop": (1366, 900), "phone": (375, 812)}
+
+# Enough enterprises sharing a name that the chooser's list is long and scrolls (the lookup
+# returns 20), and an open issue of one of them that a new one with the same title duplicates.
+KEYBOARD_PREFIX = "键盘测试企业"
+KEYBOARD_DUPLICATE = "键盘测试企业15有限公司"
+KEYBOARD_TITLE = "厂区东侧道路路灯损坏"
+EXTRA_DATA = f"""
+from django.contrib.auth import get_user_model
+from ledger import workflow
+from ledger.models import Category, Enterprise, Leader, Source
+from ledger.validators import credit_code_check_char
+
+leader = Leader.objects.get(user__username="leader")
+for n in range(1, 31):
+    first17 = f"91410803{{900000000 + n:09d}}"
+    Enterprise.objects.get_or_create(
+        name=f"{KEYBOARD_PREFIX}{{n:02d}}有限公司",
+        defaults={{"credit_code": first17 + credit_code_check_char(first17), "leader": leader}},
+    )
+workflow.issue_raise(
+    actor=get_user_model().objects.get(username="staff"),
+    title="{KEYBOARD_TITLE}",
+    description="夜间道路无照明。",
+    category=Category.objects.order_by("pk").first(),
+    source=Source.objects.order_by("pk").first(),
+    enterprise=Enterprise.objects.get(name="{KEYBOARD_DUPLICATE}"),
+)
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _manage(*args, env):
+    subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+
+
+@pytest.fixture(scope="session")
+def base_url(tmp_path_factory):
+    """A demo server on its own port and its own temporary database."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
+            "(apt-get install chromium).",
+            pytrace=False,
+        )
+    tmp = tmp_path_factory.mktemp("e2e")
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{tmp}/e2e.sqlite3",
+        "MEDIA_ROOT": str(tmp / "media"),
+    }
+    env.pop("EXPECT_DB_VENDOR", None)
+    _manage("migrate", "--noinput", "-v0", env=env)
+    _manage("seed_demo", env=env)
+    _manage("shell", "-c", EXTRA_DATA, env=env)
+    port = _free_port()
+    log = (tmp / "server.log").open("wb")
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{base}/accounts/login/", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                if server.poll() is not None:
+                    break
+                time.sleep(0.2)
+        else:
+            pytest.fail("the test server did not start", pytrace=False)
+        if server.poll() is not None:
+            pytest.fail(
+                "the test server stopped:\n" + (tmp / "server.log").read_text(), pytrace=False
+            )
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(base_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Session:
+    """A browser context at one width, with console errors (e.g. CSP refusals) recorded."""
+
+    def __init__(self, browser, base_url, width="desktop", storage_state=None):
+        w, h = WIDTHS[width]
+        self.base = base_url
+        self.context = browser.new_context(
+            viewport={"width": w, "height": h},
+            device_scale_factor=1,
+            locale="zh-CN",
+            storage_state=storage_state,
+        )
+        self.context.set_default_timeout(10_000)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on(
+            "console",
+            lambda msg: msg.type == "error" and self.errors.append(f"{self.page.url}: {msg.text}"),
+        )
+        self.page.on("pageerror", lambda exc: self.errors.append(f"{self.page.url}: {exc}"))
+
+    def goto(self, path):
+        response = self.page.goto(self.base + path)
+        self.page.wait_for_load_state("networkidle")
+        return response
+
+    def login(self, username):
+        self.context.clear_cookies()
+        self.goto("/accounts/login/")
+        self.page.locator("#id_username").fill(username)
+        self.page.locator("#id_password").fill(PASSWORD)
+        with self.page.expect_navigation():
+            self.page.locator("#id_password").press("Enter")
+        assert "/accounts/login/" not in self.page.url, f"{username} could not sign in"
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture(scope="session")
+def signed_in(browser, base_url):
+    """Each demo user's cookies, signed in once per run: storage_state for new contexts."""
+    states = {}
+
+    def state(username):
+        if username not in states:
+            session = Session(browser, base_url)
+            session.login(username)
+            states[username] = session.context.storage_state()
+            session.close()
+        return states[username]
+
+    return state
+
+
+@pytest.fixture
+def session_factory(browser, base_url, signed_in):
+    """make(width, user=None): a fresh browser context, signed in as `user` if given."""
+    opened = []
+
+    def make(width="desktop", user=None):
+        session = Session(browser, base_url, width, signed_in(user) if user else None)
+        opened.append(session)
+        return session
+
+    yield make
+    for session in opened:
+        session.close()
