@@ -193,9 +193,32 @@ def test_enterprise_detail_lists_only_issues_the_user_may_see(client, world):
     assert mine.number in html and theirs.number in html
 
 
-def test_leader_sees_no_log_button_on_a_directory_page(client, world):
-    html = html_of(login(client, world.leader.user).get(enterprise_url(world.enterprise)))
-    assert f"?enterprise={world.enterprise.pk}" not in html
+def test_leader_sees_the_log_button_only_for_what_they_take_charge_of(client, world):
+    login(client, world.leader.user)
+    html = html_of(client.get(enterprise_url(world.enterprise)))
+    assert f"?enterprise={world.enterprise.pk}" in html
+    other = f.EnterpriseFactory(leader=world.other_leader)
+    assert f"?enterprise={other.pk}" not in html_of(client.get(enterprise_url(other)))
+    html = html_of(client.get(reverse("project_detail", args=[world.project.pk])))
+    assert f"?project={world.project.pk}" in html
+
+
+@pytest.mark.parametrize("url", [ENTERPRISES, PROJECTS])
+def test_every_directory_cell_says_what_it_is_for_the_phone_cards(client, world, url):
+    """Issue 9, item 7: below 576 px each row is a card whose lines are labelled."""
+    world.project.owner = world.enterprise
+    world.project.save()
+    html = html_of(login(client, world.staff_a).get(url))
+    assert "css/directory.css" in html and "directory-cards" in html
+    body = re.search(r"<tbody>(.*?)</tbody>", html, re.S).group(1)
+    cells = re.findall(r"<td([^>]*)>", body)
+    assert cells
+    for attrs in cells:
+        # the name is the card's title; every other line carries its label
+        assert "directory-name" in attrs or 'data-label="' in attrs
+    head = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', html)
+    labels = re.findall(r'data-label="([^"]+)"', body)
+    assert set(labels) == set(head[1:])
 
 
 def test_directory_pages_need_sign_in_and_unknown_ids_are_404(client, world):

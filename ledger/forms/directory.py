@@ -68,6 +68,9 @@ class EnterpriseForm(forms.ModelForm):
 
 
 class ContactForm(forms.ModelForm):
+    # longer than the 11 stored digits: "139 1234 5678" and "+86 …" are normalised first
+    mobile = forms.CharField(label=_("手机"), max_length=30, required=False)
+
     class Meta:
         model = Contact
         fields = ["name", "position", "mobile", "office_phone", "email", "is_primary"]
@@ -75,6 +78,11 @@ class ContactForm(forms.ModelForm):
 
     def clean_mobile(self):
         return mobile_normalize(self.cleaned_data.get("mobile") or "")
+
+    def validate_constraints(self):
+        # "one primary contact" is checked across the formset (BaseContactFormSet.clean): here
+        # it would compare with the stored contacts, which the same post may demote or delete
+        pass
 
 
 class BaseContactFormSet(forms.BaseInlineFormSet):
@@ -199,7 +207,3 @@ class ProgressForm(forms.ModelForm):
         self.fields["completed_this_year"].help_text = _(
             "截至该月底，本年累计完成的投资，不是当月完成额。"
         )
-
-    def validate_unique(self):
-        # a second report of the same month corrects the first (services.project_progress_report)
-        pass

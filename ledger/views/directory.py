@@ -45,6 +45,16 @@ def wan(value) -> str:
     return f"{Decimal(value):,.2f}"
 
 
+def _may_log_for(user, subject) -> bool:
+    """The "为该企业/项目登记问题" button: who may log, and a leader only for what they 分包."""
+    if not user.has_perm("ledger.add_issue"):
+        return False
+    if user.role == "leader" and not user.sees_everything:
+        leader = getattr(user, "leader_profile", None)
+        return leader is not None and subject.leader_id == leader.pk
+    return True
+
+
 def _leaders():
     return Leader.objects.select_related("user").order_by("order", "id")
 
@@ -157,6 +167,7 @@ def enterprise_detail(request, pk):
         "ledger/enterprise_detail.html",
         {
             "enterprise": enterprise,
+            "can_log": enterprise.is_active and _may_log_for(request.user, enterprise),
             "contacts": enterprise.contacts.all(),
             "projects": enterprise.projects.select_related("leader__user").order_by("name"),
             "page": page,
@@ -235,6 +246,7 @@ def project_detail(request, pk):
         "ledger/project_detail.html",
         {
             "project": project,
+            "can_log": _may_log_for(request.user, project),
             "row": ProjectRow(project, today),
             "today": today,
             "page": page,
