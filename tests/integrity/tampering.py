@@ -5,6 +5,8 @@ owns the database can drop or disable that trigger, and so do these helpers firs
 transaction rolls the trigger back in afterwards.
 """
 
+from contextlib import contextmanager
+
 from django.db import connection
 
 from ledger.models import Issue, IssueEvent
@@ -12,27 +14,34 @@ from ledger.models import Issue, IssueEvent
 EVENTS = IssueEvent._meta.db_table
 
 
-def triggers_off() -> None:
+@contextmanager
+def triggers_off():
+    """PostgreSQL: a superuser's session_replication_role = replica (what pg_restore uses)
+    skips the trigger (ALTER TABLE … DISABLE TRIGGER would wait for the test transaction's
+    deferred foreign-key checks); SQLite: the triggers are dropped until the test rolls back."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {EVENTS} DISABLE TRIGGER integrity_events_append_only")
+            cursor.execute("SET session_replication_role = replica")
+            try:
+                yield cursor
+            finally:
+                cursor.execute("SET session_replication_role = DEFAULT")
         else:
             cursor.execute("DROP TRIGGER IF EXISTS integrity_events_no_update")
             cursor.execute("DROP TRIGGER IF EXISTS integrity_events_no_delete")
+            yield cursor
 
 
 def raw(sql, params=()) -> None:
     """Run `sql` with the events table's triggers off."""
-    triggers_off()
-    with connection.cursor() as cursor:
+    with triggers_off() as cursor:
         cursor.execute(sql, params)
 
 
 def issue_delete(issue) -> None:
     """Remove an issue and every row that points at it or at its events, as a DBA would."""
-    triggers_off()
     events = list(IssueEvent.objects.filter(issue=issue).values_list("pk", flat=True))
-    with connection.cursor() as cursor:
+    with triggers_off() as cursor:
         for model, column, ids in [
             *[
                 (rel.related_model, rel.field.column, events)
