@@ -84,6 +84,15 @@ def in_co_department(user, issue):
     return any(d.pk == user.department_id for d in issue.co_departments.all())
 
 
+@rules.predicate
+def is_still_raised(user, issue):
+    """The issue has not been assigned yet (待交办). Used only where the right itself depends
+    on the status: the raising department may take back its own issue until it is assigned."""
+    if issue is None:
+        return False
+    return issue.status == "raised"
+
+
 # -- the role table ----------------------------------------------------------
 
 oversees = is_admin | is_supervisor
@@ -101,6 +110,8 @@ can_assign_issue = oversees | owns_as_leader
 can_handle_issue = is_admin | (is_staff_member & in_lead_department)
 can_direct_issue = oversees | (is_leader & is_responsible_leader)
 can_oversee_issue = oversees
+# 撤销: the oversight office; the raising department its own issue while still 待交办
+can_withdraw_issue = oversees | (is_staff_member & in_raising_department & is_still_raised)
 can_comment_issue = can_view_issue
 
 rules.add_perm("ledger.view_issue", can_view_issue)
@@ -110,6 +121,7 @@ rules.add_perm("ledger.assign_issue", can_assign_issue)
 rules.add_perm("ledger.handle_issue", can_handle_issue)
 rules.add_perm("ledger.direct_issue", can_direct_issue)
 rules.add_perm("ledger.oversee_issue", can_oversee_issue)
+rules.add_perm("ledger.withdraw_issue", can_withdraw_issue)
 rules.add_perm("ledger.comment_issue", can_comment_issue)
 
 # directories: everyone signed in may read them; oversight sees all of them

@@ -5,10 +5,20 @@ exports, dashboard, notifications, admin). It must agree with the
 `ledger.view_issue` rule in rules.py; tests/test_permissions.py proves it.
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
 
-from ledger.models import Department, Issue, User
-from ledger.states import Status
+from ledger.models import Department, ExtensionRequest, Issue, IssueEvent, User
+from ledger.states import Action, Status
 
 
 def _leader_id(user) -> int | None:
@@ -66,11 +76,38 @@ def issue_for_user(user, number: str) -> Issue:
     )
 
 
+def returned_reason() -> Case:
+    """For an issue back at 待交办 after a 退回: the reason of its last return (else NULL).
+
+    RETURN is the only way back to 待交办, so its last return event explains it."""
+    last_return = IssueEvent.objects.filter(issue_id=OuterRef("pk"), action=Action.RETURN)
+    return Case(
+        When(
+            status=Status.RAISED,
+            then=Subquery(last_return.order_by("-seq").values("note")[:1]),
+        ),
+        default=Value(None),
+        output_field=TextField(),
+    )
+
+
+def pending_extension_fields() -> dict:
+    """The pending extension request's date asked for and reason (NULL when none)."""
+    pending = ExtensionRequest.objects.filter(
+        issue_id=OuterRef("pk"), state=ExtensionRequest.State.PENDING
+    )
+    return {
+        "pending_extension_to": Subquery(pending.values("requested_deadline")[:1]),
+        "pending_extension_reason": Subquery(pending.values("reason")[:1]),
+    }
+
+
 def ledger_queryset(user) -> QuerySet:
     """The ledger table's rows with everything a row shows, in a fixed number of queries."""
     return (
         visible_to(user)
         .with_health()
+        .annotate(returned_reason=returned_reason(), **pending_extension_fields())
         .select_related(
             "category",
             "source",

@@ -107,9 +107,10 @@ TRANSITIONS: dict[Action, Transition] = {
         Transition(
             Action.REOPEN, frozenset({RESOLVED, CLOSED}), IN_PROGRESS, "ledger.direct_issue", True
         ),
-        # 撤销: duplicates or invalid entries, by the oversight office
+        # 撤销: duplicates or invalid entries, by the oversight office; the raising
+        # department may withdraw its own issue while it is still 待交办 (rules.py)
         Transition(
-            Action.WITHDRAW, frozenset({RAISED, ASSIGNED}), WITHDRAWN, "ledger.oversee_issue", True
+            Action.WITHDRAW, frozenset({RAISED, ASSIGNED}), WITHDRAWN, "ledger.withdraw_issue", True
         ),
         Transition(Action.URGE, frozenset({ASSIGNED, IN_PROGRESS}), None, "ledger.oversee_issue"),
         Transition(

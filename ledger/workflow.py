@@ -369,11 +369,9 @@ def transition(
             raise TransitionRefused(
                 _("您没有权限对该问题执行“%(action)s”。") % {"action": action.label}
             )
-        if (
-            expected_version is not None
-            and expected_version != locked.version
-            and action not in (Action.COMMENT, Action.URGE)
-        ):
+        # every form is single-use: a resubmitted page (Back button) or a second click of the
+        # same form carries a version that has moved on, comments and urges included
+        if expected_version is not None and expected_version != locked.version:
             raise TransitionRefused(_changed_message(locked))
         pending = None
         if action in PENDING_EXTENSION_MATTERS:
@@ -726,12 +724,27 @@ def _apply_extension_request(change, *, actor, note, today, at, new_deadline=Non
     ]
 
 
-def _apply_extension_approve(change, *, actor, note, today, at, **data):
+def _apply_extension_approve(change, *, actor, note, today, at, granted_deadline=None, **data):
+    """批准延期: to the requested date, or to `granted_deadline` when the approver grants
+    another one (not before today, later than the deadline in force); the event records
+    the date asked for next to the one granted."""
     issue = change.issue
     pending = change.pending_extension  # unmet_precondition() saw that there is one
     previous = issue.deadline
-    _check_horizon(pending.requested_deadline, today, "granted_deadline")
-    change.set("deadline", pending.requested_deadline)
+    granted = granted_deadline or pending.requested_deadline
+    _check_horizon(granted, today, "granted_deadline")
+    if granted != pending.requested_deadline:
+        _check_deadline(granted, today, "granted_deadline")
+        if previous is not None and granted <= previous:
+            message = _("批准的日期须晚于当前时限（%(deadline)s）。") % {
+                "deadline": previous.isoformat()
+            }
+            raise TransitionRefused(message, field_errors={"granted_deadline": message})
+        change.fields["extension_granted"] = [
+            pending.requested_deadline.isoformat(),
+            granted.isoformat(),
+        ]
+    change.set("deadline", granted)
 
     def save():
         pending.state = ExtensionRequest.State.APPROVED
@@ -739,7 +752,7 @@ def _apply_extension_approve(change, *, actor, note, today, at, **data):
         pending.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
         IssueDeadline.objects.create(
             issue=issue,
-            deadline=pending.requested_deadline,
+            deadline=granted,
             previous=previous,
             reason=IssueDeadline.Reason.EXTENDED,
             set_by=actor,
@@ -792,6 +805,10 @@ def _apply_close(change, *, actor, note, today, at, satisfaction=None, **data):
             _("销号须记录企业（群众）满意度。"),
             field_errors={"satisfaction": _("请选择满意度。")},
         )
+    if satisfaction == Issue.Satisfaction.DISSATISFIED and not note:
+        # closing over the enterprise's dissatisfaction is allowed, but never silently
+        message = _("企业（群众）不满意时销号，须说明原因；也可以改为重办。")
+        raise TransitionRefused(message, field_errors={"note": _("请说明企业不满意的原因。")})
     change.set("satisfaction", satisfaction)
     change.set("satisfaction_note", note)
     change.set("closed_at", at)
@@ -807,7 +824,11 @@ def _apply_reopen(change, *, actor, note, today, at, deadline=None, **data):
     change.set("closed_at", None)
     change.set("satisfaction", "")
     change.set("satisfaction_note", "")
+    # the last resolution and progress are history now (the event's changes keep them, the
+    # issue page shows them as 上次办结); the issue reads as being handled again
+    change.set("resolution", "")
     change.set("progress", "")
+    change.set("progress_note", "")
     return [
         _deadline_record(
             issue,

@@ -222,3 +222,31 @@ def test_issues_raised_at_once_get_distinct_consecutive_numbers(world):
     assert IssueEvent.objects.filter(action="raise").count() == len(raisers)
     for issue in results:
         assert list(issue.events.values_list("seq", flat=True)) == [1]
+
+
+@pytest.mark.parametrize(
+    ("action", "actor", "note"),
+    [("urge", "supervisor", "请加快办理。"), ("comment", "staff_b", "已联系企业。")],
+)
+def test_the_same_urge_or_comment_posted_twice_at_once_counts_once(
+    world, slow_writes, action, actor, note
+):
+    """A double click: two identical posts built from one page (one version) race."""
+    issue = world.in_progress_issue()
+    user = getattr(world, actor)
+    version = issue.version
+    results = race(
+        *[
+            lambda: workflow.transition(
+                issue.pk, actor=user, action=action, note=note, expected_version=version
+            )
+        ]
+        * 2
+    )
+    event, refusal = one_winner(results)
+    assert event.action == action
+    assert "已保留" in refusal.message  # the form's text is kept for the person
+    issue.refresh_from_db()
+    assert issue.events.filter(action=action).count() == 1
+    assert issue.urge_count == (1 if action == "urge" else 0)
+    assert issue.version == version + 1

@@ -18,18 +18,22 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-PERMS = ("view", "add", "edit", "assign", "handle", "direct", "oversee", "comment")
+PERMS = ("view", "add", "edit", "assign", "handle", "direct", "oversee", "comment", "withdraw")
 
-VIEW, ADD, EDIT, ASSIGN, HANDLE, DIRECT, OVERSEE, COMMENT = PERMS
+VIEW, ADD, EDIT, ASSIGN, HANDLE, DIRECT, OVERSEE, COMMENT, WITHDRAW = PERMS
 STAFF_NO_ISSUE = {ADD}  # may log issues, has nothing to do with this one
 
 # -- the expected table ------------------------------------------------------------------------
 # case: (permissions on the raised issue, permissions on the assigned issue)
 
 EXPECTED: dict[str, tuple[set, set]] = {
-    # staff; the raiser has since moved to another department
-    "raiser_moved_department": ({VIEW, ADD, EDIT, COMMENT}, {VIEW, ADD, EDIT, COMMENT}),
-    "raising_colleague": ({VIEW, ADD, EDIT, COMMENT}, {VIEW, ADD, EDIT, COMMENT}),
+    # staff; the raiser has since moved to another department. The raising department may
+    # withdraw its own issue only while it is still 待交办.
+    "raiser_moved_department": (
+        {VIEW, ADD, EDIT, COMMENT, WITHDRAW},
+        {VIEW, ADD, EDIT, COMMENT},
+    ),
+    "raising_colleague": ({VIEW, ADD, EDIT, COMMENT, WITHDRAW}, {VIEW, ADD, EDIT, COMMENT}),
     # before 交办 there is no lead or co-handling department
     "lead_staff": (STAFF_NO_ISSUE, {VIEW, ADD, HANDLE, COMMENT}),
     "co_staff": (STAFF_NO_ISSUE, {VIEW, ADD, COMMENT}),
@@ -47,8 +51,8 @@ EXPECTED: dict[str, tuple[set, set]] = {
     "leader_role_without_profile": (set(), set()),
     # oversight and administration
     "supervisor": (
-        {VIEW, ADD, EDIT, ASSIGN, DIRECT, OVERSEE, COMMENT},
-        {VIEW, ADD, EDIT, ASSIGN, DIRECT, OVERSEE, COMMENT},
+        {VIEW, ADD, EDIT, ASSIGN, DIRECT, OVERSEE, COMMENT, WITHDRAW},
+        {VIEW, ADD, EDIT, ASSIGN, DIRECT, OVERSEE, COMMENT, WITHDRAW},
     ),
     "admin_role_not_superuser": (set(PERMS), set(PERMS)),
     "superuser_with_staff_role": (set(PERMS), set(PERMS)),

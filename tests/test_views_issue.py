@@ -577,7 +577,7 @@ SUCCESS = [
         "staff_b",
         lambda w, i: {
             "resolution": "已完成排水改造。",
-            "attachments": [jpeg("验收单.pdf", b"%PDF")],
+            "attachments": [jpeg("验收单.pdf", b"%PDF-1.4\n")],
         },
         lambda w, i: i.status == "resolved" and i.attachments.get().original_name == "验收单.pdf",
     ),
@@ -681,14 +681,14 @@ REFUSED = [
     ("assign", "raised", "supervisor", {"deadline": iso(-1)}, "deadline", "不能早于今天"),
     ("assign", "raised", "supervisor", {"deadline": "2026-13-45"}, "deadline", "有效的日期"),
     ("assign", "raised", "supervisor", {"lead_department": ""}, "lead_department", "牵头单位"),
-    ("return", "assigned", "staff_b", {"note": "   "}, "note", "必填"),
+    ("return", "assigned", "staff_b", {"note": "   "}, "note", "请说明退回理由"),
     ("progress", "in_progress", "staff_b", {"note": "有进展"}, "progress", "进展情况"),
-    ("progress", "in_progress", "staff_b", {"progress": "slow", "note": ""}, "note", "必填"),
+    ("progress", "in_progress", "staff_b", {"progress": "slow", "note": ""}, "note", "进展说明"),
     ("resolve", "in_progress", "staff_b", {"resolution": ""}, "resolution", "办结情况"),
     ("close", "resolved", "leader", {"note": "回访"}, "satisfaction", "满意度"),
     ("close", "resolved", "leader", {"satisfaction": "great"}, "satisfaction", ""),
-    ("reopen", "resolved", "supervisor", {"note": "仍有积水"}, "deadline", "日期"),
-    ("reopen", "resolved", "supervisor", {"deadline": iso(3), "note": ""}, "note", "必填"),
+    ("reopen", "resolved", "supervisor", {"note": "仍有积水"}, "deadline", "重办后的完成时限"),
+    ("reopen", "resolved", "supervisor", {"deadline": iso(3), "note": ""}, "note", "重办理由"),
     (
         "extension_request",
         "in_progress",
@@ -697,11 +697,11 @@ REFUSED = [
         "new_deadline",
         "须晚于当前时限",
     ),
-    ("extension_request", "in_progress", "staff_b", {"new_deadline": iso(30)}, "note", "必填"),
-    ("extension_reject", "pending_extension", "leader", {"note": ""}, "note", "必填"),
-    ("withdraw", "raised", "supervisor", {"note": ""}, "note", "必填"),
-    ("escalate", "in_progress", "supervisor", {"note": ""}, "note", "必填"),
-    ("comment", "raised", "staff_a", {"note": ""}, "note", "必填"),
+    ("extension_request", "in_progress", "staff_b", {"new_deadline": iso(30)}, "note", "延期理由"),
+    ("extension_reject", "pending_extension", "leader", {"note": ""}, "note", "驳回理由"),
+    ("withdraw", "raised", "supervisor", {"note": ""}, "note", "撤销理由"),
+    ("escalate", "in_progress", "supervisor", {"note": ""}, "note", "督办理由"),
+    ("comment", "raised", "staff_a", {"note": ""}, "note", "备注内容"),
     (
         "comment",
         "raised",
@@ -954,7 +954,8 @@ def test_attachment_downloads_for_a_viewer_with_its_original_name(client, world)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == content
     disposition = response["Content-Disposition"]
-    assert disposition.startswith("attachment;")
+    # an image opens in the browser (issue 9 item 19); other types download
+    assert disposition.startswith("inline;")
     assert f"filename*=utf-8''{quote('现场照片.jpg')}" in disposition
     assert response["X-Content-Type-Options"] == "nosniff"
 

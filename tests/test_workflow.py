@@ -55,7 +55,8 @@ ALLOWED: dict[str, dict[str, frozenset]] = {
         "subject_leader": frozenset({"assign", "comment"}),
         "unrelated_leader": NONE,
         "lead_staff": NONE,  # no lead department yet: not theirs to see
-        "raising_staff": frozenset({"edit", "comment"}),
+        # the raising department may withdraw its own issue while it is still 待交办
+        "raising_staff": frozenset({"edit", "withdraw", "comment"}),
         "co_staff": NONE,  # no co-handling departments yet
         "unrelated_staff": NONE,
         "inactive_admin": NONE,
@@ -196,9 +197,17 @@ CHANGES = {
     "extension_reject": {"extension_rejected"},
     "resolve": {"resolution", "resolved_at", "resolved_on_time", "progress"},
     "close": {"satisfaction", "satisfaction_note", "closed_at"},
-    ("reopen", "resolved"): {"deadline", "resolved_at", "resolved_on_time", "progress"},
+    # the last resolution becomes history (kept in this event's changes)
+    ("reopen", "resolved"): {
+        "deadline",
+        "resolution",
+        "resolved_at",
+        "resolved_on_time",
+        "progress",
+    },
     ("reopen", "closed"): {
         "deadline",
+        "resolution",
         "resolved_at",
         "resolved_on_time",
         "progress",

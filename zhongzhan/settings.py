@@ -160,12 +160,15 @@ AUTHENTICATION_BACKENDS = [
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+# the login page says "您已安全退出" after signing out (templates/registration/login.html)
+LOGOUT_REDIRECT_URL = "/accounts/login/?signed_out=1"
 
 # Language and time: Chinese by default, English available.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# one date format in every language (2026-11-30): zhongzhan/formats/<locale>/formats.py
+FORMAT_MODULE_PATH = ["zhongzhan.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

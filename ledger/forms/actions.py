@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from ledger import workflow
 from ledger.forms.fields import PkMultipleChoiceField, SingleLineCharField
 from ledger.forms.widgets import AttachmentsField
-from ledger.models import Department, Issue, Leader
+from ledger.models import Department, ExtensionRequest, Issue, Leader
 from ledger.services import attachments_validate_batch
 from ledger.states import Action
 
@@ -39,25 +39,28 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-def _note(label, *, required: bool, help_text="", rows: int = 3) -> forms.CharField:
+def _note(
+    label, *, required: bool, help_text="", rows: int = 3, required_message=None
+) -> forms.CharField:
+    """A reason or note; `required_message` says what is missing ("请说明退回理由。")."""
     return forms.CharField(
         label=label,
         required=required,
         max_length=NOTE_MAX_LENGTH,
         help_text=help_text,
         widget=forms.Textarea(attrs={"rows": rows}),
-        error_messages={"required": _("此项为必填项。")},
+        error_messages={"required": required_message or _("此项为必填项。")},
     )
 
 
-def _date(label, *, required: bool = True, help_text="") -> forms.DateField:
+def _date(label, *, required: bool = True, help_text="", required_message=None) -> forms.DateField:
     return forms.DateField(
         label=label,
         required=required,
         help_text=help_text,
         widget=DateInput(),
         error_messages={
-            "required": _("请填写日期。"),
+            "required": required_message or _("请填写日期。"),
             "invalid": _("请输入有效的日期，例如 2026-11-30。"),
         },
     )
@@ -245,7 +248,10 @@ class ReturnForm(ActionForm):
     action = Action.RETURN
     submit_label = Action.RETURN.label
     note = _note(
-        _("退回理由"), required=True, help_text=_("例如：不属于本单位职责，建议交由某单位办理。")
+        _("退回理由"),
+        required=True,
+        help_text=_("例如：不属于本单位职责，建议交由某单位办理。"),
+        required_message=_("请说明退回理由。"),
     )
 
 
@@ -265,7 +271,7 @@ class ProgressForm(ActionForm):
         widget=forms.RadioSelect,
         error_messages={"required": _("请选择进展情况。")},
     )
-    note = _note(_("进展说明"), required=True)
+    note = _note(_("进展说明"), required=True, required_message=_("请填写进展说明。"))
 
     def initial_for(self, issue):
         initial = super().initial_for(issue)
@@ -279,8 +285,8 @@ class ExtensionRequestForm(ActionForm):
     submit_label = _("提交延期申请")
     data_fields = ("new_deadline",)
 
-    new_deadline = _date(_("申请延至"))
-    note = _note(_("延期理由"), required=True)
+    new_deadline = _date(_("申请延至"), required_message=_("请填写申请延至的日期。"))
+    note = _note(_("延期理由"), required=True, required_message=_("请说明延期理由。"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -305,15 +311,49 @@ class ExtensionRequestForm(ActionForm):
 
 
 class ExtensionApproveForm(ActionForm):
+    """批准延期: to the requested date, or to another one the approver grants."""
+
     action = Action.EXTENSION_APPROVE
     submit_label = _("批准延期")
+    data_fields = ("granted_deadline",)
+
+    granted_deadline = _date(
+        _("批准延至"),
+        required=False,
+        help_text=_("默认为申请的日期；可改为其他日期（不早于今天，须晚于当前时限）。"),
+    )
     note = _note(_("审批意见"), required=False, rows=2, help_text=_("选填。"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pending = self.issue.extensions.filter(state=ExtensionRequest.State.PENDING).first()
+        minimum = self.today
+        if self.issue.deadline:
+            minimum = max(minimum, _day_after(self.issue.deadline))
+        self._set_min_date("granted_deadline", minimum)
+        if self.pending is not None and not self.is_bound:
+            self.initial["granted_deadline"] = self.pending.requested_deadline
+
+    def clean_granted_deadline(self):
+        value = self.cleaned_data["granted_deadline"]
+        if value is None or self.pending is not None and value == self.pending.requested_deadline:
+            return value  # what was asked for, checked when it was asked
+        if value < self.today:
+            raise ValidationError(
+                _("批准的日期不能早于今天（%(today)s）。") % {"today": self.today.isoformat()}
+            )
+        current = self.issue.deadline
+        if current is not None and value <= current:
+            raise ValidationError(
+                _("批准的日期须晚于当前时限（%(deadline)s）。") % {"deadline": current.isoformat()}
+            )
+        return value
 
 
 class ExtensionRejectForm(ActionForm):
     action = Action.EXTENSION_REJECT
     submit_label = _("驳回延期")
-    note = _note(_("驳回理由"), required=True)
+    note = _note(_("驳回理由"), required=True, required_message=_("请说明驳回理由。"))
 
 
 class ResolveForm(ActionForm):
@@ -343,7 +383,23 @@ class CloseForm(ActionForm):
         help_text=_("企业（群众）对办理结果的评价。"),
         error_messages={"required": _("请选择满意度。")},
     )
-    note = _note(_("满意度说明"), required=False, rows=2, help_text=_("选填，例如回访情况。"))
+    note = _note(
+        _("满意度说明"),
+        required=False,
+        rows=2,
+        help_text=_("例如回访情况。选择“不满意”时必填，写明企业不满意之处。"),
+    )
+    # the page warns that an unsatisfied enterprise normally means 重办, and links to it
+    offers_reopen = True
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("satisfaction") == Issue.Satisfaction.DISSATISFIED
+            and not (cleaned.get("note") or "").strip()
+        ):
+            self.add_error("note", _("选择“不满意”时须说明原因；如需继续办理，请改为“重办”。"))
+        return cleaned
 
 
 class ReopenForm(ActionForm):
@@ -351,8 +407,8 @@ class ReopenForm(ActionForm):
     submit_label = Action.REOPEN.label
     data_fields = ("deadline",)
 
-    deadline = _date(_("新的完成时限"))
-    note = _note(_("重办理由"), required=True)
+    deadline = _date(_("新的完成时限"), required_message=_("请填写重办后的完成时限。"))
+    note = _note(_("重办理由"), required=True, required_message=_("请说明重办理由。"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -367,7 +423,12 @@ class ReopenForm(ActionForm):
 class WithdrawForm(ActionForm):
     action = Action.WITHDRAW
     submit_label = Action.WITHDRAW.label
-    note = _note(_("撤销理由"), required=True, help_text=_("例如：与某编号问题重复。"))
+    note = _note(
+        _("撤销理由"),
+        required=True,
+        help_text=_("例如：与某编号问题重复。"),
+        required_message=_("请说明撤销理由。"),
+    )
 
 
 class UrgeForm(ActionForm):
@@ -379,14 +440,14 @@ class UrgeForm(ActionForm):
 class EscalateForm(ActionForm):
     action = Action.ESCALATE
     submit_label = _("列为督办件")
-    note = _note(_("督办理由"), required=True)
+    note = _note(_("督办理由"), required=True, required_message=_("请说明督办理由。"))
 
 
 class CommentForm(ActionForm):
     action = Action.COMMENT
     accepts_files = True
     submit_label = _("添加备注")
-    note = _note(_("备注内容"), required=True)
+    note = _note(_("备注内容"), required=True, required_message=_("请填写备注内容。"))
 
 
 # every action of states.TRANSITIONS except `edit`, which has its own screen

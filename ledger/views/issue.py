@@ -7,7 +7,9 @@ workflow.available_actions(); each action's form posts to workflow.transition().
 
 import datetime
 from collections import defaultdict
+from pathlib import PurePath
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -52,6 +54,18 @@ DEFAULT_STYLE = "btn-outline-secondary"
 CHANGE_LABELS = {
     "extension_requested": gettext_lazy("申请延期至"),
     "extension_rejected": gettext_lazy("驳回的延期日期"),
+    "extension_granted": gettext_lazy("申请的日期 → 批准的日期"),
+}
+
+# attachments a browser may show inline: stored extension -> the Content-Type sent. Only
+# these (never SVG or HTML, which can carry script); anything else is downloaded.
+INLINE_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
 }
 
 
@@ -164,11 +178,15 @@ def issue_detail(request, number):
     by_event = defaultdict(list)
     for attachment in attachments:
         by_event[attachment.event_id].append(attachment)
+    for attachment in attachments:
+        attachment.inline = attachment_inline_type(attachment) is not None
     events = list(issue.events.all())
     for event in events:
         event.change_rows = change_rows(event.changes)
         event.files = by_event.get(event.pk, [])
+    deadlines = list(issue.deadlines.all())
     extensions = list(issue.extensions.all())
+    _granted_deadlines(extensions, deadlines)
     days_left = issue.days_to_deadline
     return render(
         request,
@@ -177,8 +195,10 @@ def issue_detail(request, number):
             "issue": issue,
             "events": events,
             "attachments": attachments,
-            "deadlines": list(issue.deadlines.all()),
+            "deadlines": deadlines,
             "extensions": extensions,
+            "previous_resolution": previous_resolution(events),
+            "shows_resolution": issue.status in (Status.RESOLVED, Status.CLOSED),
             "pending_extension": next(
                 (e for e in extensions if e.state == ExtensionRequest.State.PENDING), None
             ),
@@ -188,6 +208,49 @@ def issue_detail(request, number):
             "overdue_days": -days_left if days_left is not None and days_left < 0 else 0,
         },
     )
+
+
+def previous_resolution(events) -> dict | None:
+    """上次办结: what the issue's last 重办 set aside, read from the events (oldest first).
+
+    The resolution, when and by whom it was resolved, the satisfaction recorded at 销号 (if
+    it had been closed), and the 重办 itself (who, when, why). None if never reopened."""
+    reopen_at = next(
+        (i for i in range(len(events) - 1, -1, -1) if events[i].action == Action.REOPEN), None
+    )
+    if reopen_at is None:
+        return None
+    before = events[:reopen_at]
+    resolve = next((e for e in reversed(before) if e.action == Action.RESOLVE), None)
+    close = next((e for e in reversed(before) if e.action == Action.CLOSE), None)
+    if close is not None and resolve is not None and close.seq < resolve.seq:
+        close = None  # a close of an earlier round
+    resolution = ""
+    if resolve is not None:
+        resolution = (resolve.changes or {}).get("resolution", ["", ""])[-1]
+    satisfaction = ""
+    if close is not None:
+        raw = (close.changes or {}).get("satisfaction", ["", ""])[-1]
+        satisfaction = dict(Issue.Satisfaction.choices).get(raw, raw)
+    return {
+        "resolution": resolution,
+        "resolve": resolve,
+        "close": close,
+        "satisfaction": satisfaction,
+        "reopen": events[reopen_at],
+    }
+
+
+def _granted_deadlines(extensions, deadlines) -> None:
+    """Each approved request gets `granted`: the deadline its decision set (it may differ
+    from the date asked for); read from the deadline history, no query."""
+    extended = {
+        row.set_at: row.deadline for row in deadlines if row.reason == IssueDeadline.Reason.EXTENDED
+    }
+    for ext in extensions:
+        ext.granted = None
+        if ext.state == ExtensionRequest.State.APPROVED:
+            ext.granted = extended.get(ext.decided_at)
 
 
 # -- one action ----------------------------------------------------------------------------
@@ -272,6 +335,14 @@ def _render_action(request, issue, action, form, *, status=200, can_submit=True,
         "buttons": (
             _buttons(issue, workflow.available_actions(request.user, issue)) if forbidden else []
         ),
+        # 销号 offers 重办 instead, for an enterprise that is not satisfied
+        "reopen_url": (
+            reverse("issue_action", kwargs={"number": issue.number, "action": Action.REOPEN})
+            if action == Action.CLOSE
+            and not forbidden
+            and Action.REOPEN in workflow.available_actions(request.user, issue)
+            else ""
+        ),
     }
     return render(request, "ledger/issue_action.html", context, status=status)
 
@@ -342,6 +413,24 @@ def issue_action(request, number, action):
     return redirect(issue)
 
 
+def _repeated_submission(user, issue, action, form, submitted) -> str:
+    """A message if the event written right after the submitted version is this very form's:
+    same person, same action, same text. Empty otherwise (someone else changed the issue)."""
+    event = issue.events.order_by("-seq").first()
+    if event is None or issue.version != submitted + 1:
+        return ""
+    note = (form.cleaned_data.get("note") or "").strip()
+    if event.actor_id != user.pk or event.action != action or event.note != note:
+        return ""
+    return _(
+        "这份“%(action)s”已于%(time)s提交并记录，本次是重复提交（例如按了浏览器的后退键"
+        "或连续点击），未再记录。"
+    ) % {
+        "action": action.label,
+        "time": timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M"),
+    }
+
+
 def _after_refusal(request, number, issue, action, form, refusal):
     """Show the workflow's refusal with the person's input kept; nothing was written."""
     submitted = form.cleaned_data["version"]
@@ -355,6 +444,11 @@ def _after_refusal(request, number, issue, action, form, refusal):
     if not stale:
         _refusal_to_form(form, refusal)
         return _render_action(request, current, action, form)
+    repeated = _repeated_submission(request.user, current, action, form, submitted)
+    if repeated:
+        # the same form sent again (Back button, double click): recorded once, not twice
+        form.add_error(None, repeated)
+        return _render_action(request, current, action, form, status=409, can_submit=False)
     can_submit = action in workflow.available_actions(request.user, current)
     if can_submit:
         # the next submit applies the same input to the version now shown
@@ -380,9 +474,32 @@ def attachment_download(request, number, attachment_id):
         handle = attachment.file.open("rb")
     except (FileNotFoundError, ValueError):
         raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name)
+    inline_type = attachment_inline_type(attachment)
+    response = FileResponse(
+        handle, as_attachment=inline_type is None, filename=attachment.original_name
+    )
+    if inline_type is None:
+        # never let a browser guess: everything else is a download of opaque bytes
+        response["Content-Type"] = "application/octet-stream"
+    else:
+        response["Content-Type"] = inline_type
+        if inline_type.startswith("image/"):
+            # an image shown on its own: nothing else may load, no script may run
+            response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+        # a PDF keeps the site's own policy (a sandbox would stop the browser's PDF viewer)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def attachment_inline_type(attachment) -> str | None:
+    """The Content-Type to show `attachment` inline with, or None: download it.
+
+    Decided from the stored file's extension, which the upload checked against
+    ATTACHMENT_ALLOWED_EXTENSIONS, never from the type the uploading browser claimed."""
+    suffix = PurePath(attachment.file.name or "").suffix.lower().lstrip(".")
+    if suffix not in {s.lower() for s in settings.ATTACHMENT_ALLOWED_EXTENSIONS}:
+        return None
+    return INLINE_TYPES.get(suffix)
 
 
 urlpatterns = [
