@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import FieldDoesNotExist
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -110,6 +111,18 @@ class Verifier:
     # -- the pass -----------------------------------------------------------------------
 
     def run(self) -> Result:
+        """Read everything from one snapshot, so that events committed meanwhile never look
+        like a missing or unexplained change: on PostgreSQL a REPEATABLE READ transaction
+        (writers go on); on SQLite a transaction, which holds writers back until done."""
+        if connection.in_atomic_block:
+            return self._run()
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            return self._run()
+
+    def _run(self) -> Result:
         checkpoint = self.checkpoints_check()
         self.result.checkpoint = checkpoint
         issues = Issue.objects.order_by("pk")

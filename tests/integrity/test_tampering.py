@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 
 from ledger import workflow
 from ledger.integrity.models import Checkpoint, IssueHead
@@ -362,3 +363,53 @@ def test_head_signature_uses_the_events_key(world, full):
     ).encode()
     key = settings.EVENTS_KEYS[head.key_id].encode()
     assert head.mac == hmac.new(key, blob, hashlib.sha256).hexdigest()
+
+
+# -- imported history ----------------------------------------------------------------------
+
+
+def test_imported_issues_are_signed_anchored_and_checked(world):
+    now = timezone.now()
+    fields = {
+        "title": "导入的问题",
+        "description": "从旧台账导入。",
+        "category": world.category,
+        "source": world.source,
+        "raising_department": world.dept_a,
+        "raised_at": now - datetime.timedelta(days=30),
+        "status": "assigned",
+        "leader": world.leader,
+        "lead_department": world.dept_b,
+        "deadline": datetime.date(2026, 12, 31),
+        "assigned_at": now - datetime.timedelta(days=29),
+    }
+    rows = workflow.issues_import(
+        actor=world.admin,
+        at=now,
+        file_name="旧台账.xlsx",
+        items=[
+            {"row": 3, "fields": fields, "co_departments": [], "number": None, "note": "第 3 行"}
+        ],
+    )
+    issue = Issue.objects.get(pk=rows[3])
+    event = issue.events.get()
+    assert event.key_id == settings.EVENTS_KEY_ID
+    assert IssueHead.objects.get(issue_id=issue.pk).digest == event.digest
+    verify()
+    # a later import moves the deadline: an edit event records it
+    workflow.issues_import(
+        actor=world.admin,
+        at=now,
+        file_name="旧台账.xlsx",
+        items=[
+            {
+                "row": 3,
+                "issue": issue.pk,
+                "fields": {"deadline": datetime.date(2027, 1, 15)},
+                "note": "第 3 行",
+            }
+        ],
+    )
+    verify()
+    raw(f"UPDATE {ISSUES} SET deadline = %s WHERE id = %s", ["2027-06-30", issue.pk])
+    assert f"{issue.number}：“完成时限”现为“2027-06-30”，办理记录最后记为“2027-01-15”" in findings()

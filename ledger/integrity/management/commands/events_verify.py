@@ -14,6 +14,7 @@ stderr and exit status 1.
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ledger.integrity.verify import Verifier
@@ -67,7 +68,9 @@ class Command(BaseCommand):
         if result.checkpoint is not None:
             anchor = _("检查点 #%(n)d（%(at)s）") % {
                 "n": result.checkpoint.number,
-                "at": result.checkpoint.created_at.isoformat(timespec="seconds"),
+                "at": timezone.localtime(result.checkpoint.created_at).isoformat(
+                    timespec="seconds"
+                ),
             }
         else:
             anchor = _("尚无检查点（请定期运行 events_checkpoint）")
