@@ -292,9 +292,11 @@ def test_a_message_the_mailer_refuses_is_logged_and_retried(
         raise ValueError("Header values can't contain newlines")
 
     monkeypatch.setattr(notify_tasks, "_email_build", refuse)
-    with caplog.at_level(logging.WARNING, logger="ledger.notify.tasks"):
-        with django_capture_on_commit_callbacks(execute=True):
-            workflow.transition(issue, actor=world.supervisor, action="urge", note="请抓紧")
+    with (
+        caplog.at_level(logging.WARNING, logger="ledger.notify.tasks"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        workflow.transition(issue, actor=world.supervisor, action="urge", note="请抓紧")
     notification = Notification.objects.filter(issue=issue, kind="urge").first()
     assert notification is not None
     # the immediate backend retries at once: every attempt is counted, none is lost silently
@@ -302,3 +304,28 @@ def test_a_message_the_mailer_refuses_is_logged_and_retried(
     assert notification.email_attempts >= 2
     assert "newlines" in notification.email_error
     assert "newlines" in caplog.text
+
+
+# -- formsets --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("total", [HUGE, "100000", "51"])
+def test_a_crafted_contact_count_is_a_quick_form_error(client, world, total):
+    import time
+
+    client.force_login(world.supervisor)
+    url = reverse("enterprise_edit", args=[world.enterprise.pk])
+    started = time.monotonic()
+    response = client.post(
+        url,
+        {
+            "name": world.enterprise.name,
+            "credit_code": world.enterprise.credit_code,
+            "contacts-TOTAL_FORMS": total,
+            "contacts-INITIAL_FORMS": "0",
+        },
+    )
+    # the hostile probe: contacts-TOTAL_FORMS=99999999999999999999999 built 2,000 forms (30 s)
+    assert time.monotonic() - started < 3
+    assert response.status_code == 200
+    assert response.context["contacts"].non_form_errors()
