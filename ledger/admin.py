@@ -44,9 +44,12 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 from simple_history.admin import SimpleHistoryAdmin
 
 from ledger import workflow
@@ -65,6 +68,7 @@ from ledger.models import (
     KeyProject,
     Leader,
     LedgerCounter,
+    ProjectProgress,
     Source,
     User,
 )
@@ -127,6 +131,7 @@ class EnterpriseAdminForm(forms.ModelForm):
             "subdistrict",
             "leader",
             "is_active",
+            "is_verified",
         )
 
     def __init__(self, *args, **kwargs):
@@ -373,8 +378,9 @@ class EnterpriseAdmin(SimpleHistoryAdmin):
         "subdistrict",
         "leader",
         "is_active",
+        "is_verified",
     )
-    list_filter = ("scale", "is_active", "subdistrict", "leader")
+    list_filter = ("scale", "is_active", "is_verified", "subdistrict", "leader")
     list_select_related = ("subdistrict", "leader__user")
     search_fields = ("name", "credit_code")
     autocomplete_fields = ("subdistrict", "leader")
@@ -459,10 +465,24 @@ class IssueEventInline(ReadOnlyInline):
         "actor",
         "actor_department",
         "note",
-        "changes",
+        "changes_shown",
     )
     readonly_fields = fields
     verbose_name_plural = _("办理记录（只读）")
+
+    @admin.display(description=_("变更内容"))
+    def changes_shown(self, obj):
+        # field names and codes in words, as on the issue page (not the stored JSON)
+        from ledger.views.issue import change_rows
+
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}：{} → {}",
+            (
+                (row["label"], row["old"] or "—", row["new"] or "—")
+                for row in change_rows(obj.changes)
+            ),
+        )
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("issue", "actor", "actor_department")
@@ -525,7 +545,9 @@ class AttachmentInline(ReadOnlyInline):
 
 class IssueAdminForm(forms.ModelForm):
     # the version the page was built from: the workflow refuses a save over someone's change
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_version = forms.IntegerField(
+        label=_("页面版本"), widget=forms.HiddenInput, required=False
+    )
 
     class Meta:
         model = Issue
@@ -842,8 +864,18 @@ class AttachmentAdmin(OfVisibleIssuesMixin, ReadOnlyAdmin):
 class LedgerCounterAdmin(ReadOnlyAdmin):
     """Numbers are handed out by services.ledger_number_next(); never edited by hand."""
 
-    list_display = ("year", "last")
+    list_display = ("year_shown", "last_shown")
+    fields = readonly_fields = ("year_shown", "last_shown")
     ordering = ("-year",)
+
+    # the model's fields have no verbose names (and the core takes no new migration)
+    @admin.display(description=_("年度"), ordering="year")
+    def year_shown(self, obj):
+        return str(obj.year)
+
+    @admin.display(description=_("已用到的最大序号"), ordering="last")
+    def last_shown(self, obj):
+        return obj.last
 
 
 @admin.register(Holiday)
@@ -860,3 +892,58 @@ class HolidayAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.from_package = False  # edited by hand: the package sync leaves it alone
         super().save_model(request, obj, form, change)
+
+
+@admin.register(ProjectProgress)
+class ProjectProgressAdmin(ReadOnlyAdmin):
+    """投资进度月报: reported in the app (services.project_progress_report), which also moves
+    the project's figures; here they are only looked up."""
+
+    list_display = ("project", "month_shown", "completed_this_year", "stage", "reported_by")
+    list_filter = ("stage",)
+    list_select_related = ("project", "reported_by")
+    search_fields = ("project__name",)
+    date_hierarchy = "month"
+    ordering = ("-month", "project__name")
+
+    @admin.display(description=_("月份"), ordering="month")
+    def month_shown(self, obj):
+        return f"{obj.month:%Y-%m}"
+
+
+# django-tasks-db's admin labels two columns with plain English strings no catalog reaches
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskResultAdmin(DBTaskResultAdmin):
+    list_display = (
+        "id_shown",
+        "task_name_shown",
+        "status",
+        "enqueued_at",
+        "started_at",
+        "finished_at",
+        "priority",
+        "queue_name",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return ["id_shown" if name == "id" else name for name in fields]
+
+    @admin.display(description=_("任务编号"), ordering="id")
+    def id_shown(self, obj):
+        return obj.id
+
+    @admin.display(description=_("任务"))
+    def task_name_shown(self, obj):
+        return obj.task_name
+
+    @admin.display(description=_("错误追踪"))
+    def formatted_traceback(self, obj):
+        return super().formatted_traceback(obj)
+
+    @admin.display(description=_("最早执行时间"))
+    def display_run_after(self, obj):
+        return super().display_run_after(obj)

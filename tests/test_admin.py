@@ -30,6 +30,7 @@ from ledger.models import (
     KeyProject,
     Leader,
     LedgerCounter,
+    ProjectProgress,
     Source,
     User,
 )
@@ -71,6 +72,13 @@ def full_world(world):
         files=[SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff jpeg", content_type="image/jpeg")],
     )
     world.group = Group.objects.create(name="值班")
+    world.progress = ProjectProgress.objects.create(
+        project=world.project,
+        month=datetime.date(world.project.year, 1, 1),
+        completed_this_year=1,
+        stage="construction",
+        reported_by=world.supervisor,
+    )
     return world
 
 

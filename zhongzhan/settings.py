@@ -76,7 +76,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "django_htmx",
-    "django_tasks_db",
+    # django-tasks-db under a Chinese name in the admin (same app, same label)
+    "ledger.task_results.TaskResultsConfig",
     "ledger",
     # capabilities in their own rooms: each imports the core, the core never imports them
     "ledger.notify",
