@@ -133,6 +133,23 @@ def browser(base_url):
         browser.close()
 
 
+BLOCKING = {"serious", "critical"}
+
+
+def axe_violations(page, where, context=None) -> list[str]:
+    """Serious and critical axe-core violations on the page (or the part `context` selects)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = []
+    for rule in Axe().run(page, context=context).response["violations"]:
+        if rule.get("impact") not in BLOCKING:
+            continue
+        for node in rule["nodes"]:
+            summary = node.get("failureSummary", "").splitlines()[-1:]
+            found.append(f"{where}: {rule['id']} ({rule['impact']}) {node['target']} {summary}")
+    return found
+
+
 class Session:
     """A browser context at one width, with console errors (e.g. CSP refusals) recorded."""
 
@@ -156,7 +173,10 @@ class Session:
 
     def goto(self, path):
         response = self.page.goto(self.base + path)
-        self.page.wait_for_load_state("networkidle")
+        # htmx loads the bell's unread count after the page: wait for it, and for nothing else
+        # (networkidle would cost half a second a page)
+        if self.page.locator("[data-testid=bell]").count():
+            self.page.locator("[data-testid=bell-count]").wait_for(state="attached")
         return response
 
     def login(self, username):

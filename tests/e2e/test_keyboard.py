@@ -8,7 +8,12 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import KEYBOARD_DUPLICATE, KEYBOARD_PREFIX, KEYBOARD_TITLE
+from tests.e2e.conftest import (
+    KEYBOARD_DUPLICATE,
+    KEYBOARD_PREFIX,
+    KEYBOARD_TITLE,
+    axe_violations,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -117,6 +122,8 @@ def test_log_an_issue_with_the_keyboard_only(session_factory, width):
         page.keyboard.press("ArrowDown")
     state = list_state(page, "id_enterprise_list")
     assert state["active"].startswith(KEYBOARD_DUPLICATE) and state["activeInView"], state
+    # the open list, a row highlighted, passes axe too
+    assert not axe_violations(page, "chooser list", context=".chooser")
     page.keyboard.press("Enter")
     assert page.locator("#id_enterprise").input_value() == KEYBOARD_DUPLICATE
     assert page.locator("#id_enterprise_pk").input_value()
@@ -128,6 +135,7 @@ def test_log_an_issue_with_the_keyboard_only(session_factory, width):
     # the duplicates panel: its link and the 仍然登记 checkbox are reached and operated by Tab/Space
     # (the other width's run may have logged one more)
     page.get_by_test_id("duplicates").get_by_text(KEYBOARD_TITLE).first.wait_for()
+    assert not axe_violations(page, "duplicates panel", context="[data-testid=duplicates]")
     assert tab(page)["id"] == "id_project"
     info = tab_until(page, lambda i: i["inDuplicates"])
     assert info["tag"] == "a" and re.match(r"ZZ-", info["text"]), info
