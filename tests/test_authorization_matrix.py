@@ -121,14 +121,47 @@ attachment_download            P                 GET    302  200  200 200   404 
 attachment_download            R                 GET    302  404  404 200   404   200   200   404  200 200
 attachment_download            P-with-hidden     GET    302  404  404 404   404   404   404   404  404 404
 attachment_download            hidden            GET    302  404  404 404   200   404   404   404  200 200
-# -- leaders' own screen; directories (every signed-in user; issue counts are their own) --
+# -- printing, 交办单/督办单 (only what the role sees), batch actions (the office) ----------
+issue_print                    -                 GET    302  200  200 200   200   200   200   200  200 200
+issue_notice_assign            A                 GET    302  200  200 200   404   200   200   404  200 200
+issue_notice_assign            R                 GET    302  404  404 302   404   302   302   404  302 302
+issue_notice_assign            W                 GET    302  302  302 302   404   302   302   404  302 302
+issue_notice_assign            hidden-o          GET    302  404  404 404   200   404   404   200  200 200
+issue_notice_escalate          hidden-o          GET    302  404  404 404   200   404   404   200  200 200
+issue_notice_escalate          A                 GET    302  302  302 302   404   302   302   404  302 302
+issue_batch                    -                 GET    302  403  403 403   403   403   403   403  200 200
+issue_batch                    -                 POST   302  403  403 403   403   403   403   403  302 302
+issue_batch                    hidden-o          POST   302  403  403 403   403   403   403   403  302 302
+issue_batch_result             -                 GET    302  403  403 403   403   403   403   403  302 302
+healthz                        -                 GET    200  200  200 200   200   200   200   200  200 200
+# -- leaders' own screen; directories: every signed-in user reads them (issue counts are
+#    their own); the office keeps them, a 办事处 (co) its sub-district's enterprises, the
+#    project's lead department (lead) reports its monthly progress --------------------------
 leader_me                      -                 GET    302  403  403 403   403   200   200   200  403 403
 enterprise_list                -                 GET    302  200  200 200   200   200   200   200  200 200
 enterprise_detail              E                 GET    302  200  200 200   200   200   200   200  200 200
 enterprise_detail              missing           GET    302  404  404 404   404   404   404   404  404 404
+enterprise_create              -                 GET    302  403  200 403   403   403   403   403  200 200
+enterprise_create              -                 POST   302  403  302 403   403   403   403   403  302 302
+enterprise_edit                E                 GET    302  403  200 403   403   403   403   403  200 200
+enterprise_edit                E                 POST   302  403  302 403   403   403   403   403  302 302
+enterprise_edit                other             GET    302  403  403 403   403   403   403   403  200 200
+enterprise_edit                other             POST   302  403  403 403   403   403   403   403  302 302
+enterprise_edit                missing           GET    302  404  404 404   404   404   404   404  404 404
+enterprise_verify              E                 GET    302  405  405 405   405   405   405   405  405 405
+enterprise_verify              E                 POST   302  403  403 403   403   403   403   403  302 302
 project_list                   -                 GET    302  200  200 200   200   200   200   200  200 200
 project_detail                 PJ                GET    302  200  200 200   200   200   200   200  200 200
 project_detail                 missing           GET    302  404  404 404   404   404   404   404  404 404
+project_create                 -                 GET    302  403  403 403   403   403   403   403  200 200
+project_create                 -                 POST   302  403  403 403   403   403   403   403  302 302
+project_edit                   PJ                GET    302  403  403 403   403   403   403   403  200 200
+project_edit                   PJ                POST   302  403  403 403   403   403   403   403  302 302
+project_edit                   missing           GET    302  404  404 404   404   404   404   404  404 404
+project_progress               PJ                GET    302  200  403 403   403   403   403   403  200 200
+project_progress               PJ                POST   302  302  403 403   403   403   403   403  302 302
+project_progress               other             GET    302  403  403 403   403   403   403   403  200 200
+project_progress               other             POST   302  403  403 403   403   403   403   403  302 302
 # -- accounts, language, favicon ----------------------------------------------------------
 login                          -                 GET    200  200  200 200   200   200   200   200  200 200
 login                          wrong-password    POST   200  200  200 200   200   200   200   200  200 200
@@ -441,6 +474,12 @@ def _action_kwargs(mx, obj):
     return {"number": mx.issues[key].number, "action": action}
 
 
+def _issue_or_hidden_kwargs(mx, obj):
+    if obj == "hidden-o":
+        return {"number": mx.hidden_o.number}
+    return _issue_kwargs(mx, obj)
+
+
 def _attachment_kwargs(mx, obj):
     if obj == "P-with-hidden":  # a visible issue's number with another issue's file
         return {"number": mx.issues["P"].number, "attachment_id": mx.attachment_hidden.pk}
@@ -478,6 +517,16 @@ KWARGS = {
     "project_detail": lambda mx, obj: {"pk": mx.project.pk if obj == "PJ" else 99999},
     "password_reset_confirm": lambda mx, obj: {"uidb64": "MTIzNDU", "token": "set-password"},
     "admin:ledger_issue_change": lambda mx, obj: {"object_id": mx.issues[obj].pk},
+    "issue_notice_assign": _issue_or_hidden_kwargs,
+    "issue_notice_escalate": _issue_or_hidden_kwargs,
+    "enterprise_edit": lambda mx, obj: {
+        "pk": {"E": mx.enterprise.pk, "other": mx.other_enterprise.pk}.get(obj, 99999)
+    },
+    "enterprise_verify": lambda mx, obj: {"pk": mx.enterprise.pk},
+    "project_edit": lambda mx, obj: {"pk": mx.project.pk if obj == "PJ" else 99999},
+    "project_progress": lambda mx, obj: {
+        "pk": {"PJ": mx.project.pk, "other": mx.other_project.pk}.get(obj, 99999)
+    },
 }
 # query strings that make a GET show something (search terms, a title to compare)
 QUERIES = {
@@ -489,6 +538,11 @@ QUERIES = {
     "project_lookup": lambda mx: {"q": "矩阵"},
     "issue_list": lambda mx: {"q": "矩阵"},
     "issue_export": lambda mx: {"q": "矩阵"},
+    "issue_print": lambda mx: {"q": "矩阵"},
+    "issue_batch": lambda mx: {
+        "numbers": [mx.issues["A"].number, mx.hidden_o.number],
+        "action": "urge",
+    },
     # this week and month (the default is the last complete one, before the world was made)
     "report_weekly": lambda mx: this_period(mx, "report_weekly"),
     "report_weekly_export": lambda mx: this_period(mx, "report_weekly"),
@@ -574,7 +628,58 @@ def _issue_form_data(mx, obj=None):
     return data
 
 
+def _enterprise_data(mx, obj):
+    from tests.factories import valid_credit_code
+
+    enterprise = {"E": mx.enterprise, "other": mx.other_enterprise}.get(obj)
+    return {
+        "name": enterprise.name if enterprise else "矩阵新增企业有限公司",
+        "credit_code": enterprise.credit_code if enterprise else valid_credit_code(990001),
+        "industry": "化工",
+        "scale": "above",
+        "address": "中站区矩阵路 1 号",
+        "subdistrict": mx.dept_co.pk,
+        "is_active": "on",
+        "contacts-TOTAL_FORMS": "0",
+        "contacts-INITIAL_FORMS": "0",
+        "contacts-MIN_NUM_FORMS": "0",
+        "contacts-MAX_NUM_FORMS": "50",
+    }
+
+
+def _project_data(mx, obj):
+    return {
+        "name": mx.project.name if obj == "PJ" else "矩阵新增项目",
+        "level": "district",
+        "nature": "new",
+        "sector": "industry",
+        "year": mx.today.year,
+        "total_investment": "10000",
+        "annual_plan": "5000",
+        "completed_this_year": "100",
+        "stage": "construction",
+        "lead_department": mx.dept_lead.pk,
+    }
+
+
 POST_DATA = {
+    "enterprise_create": _enterprise_data,
+    "enterprise_edit": _enterprise_data,
+    "project_create": _project_data,
+    "project_edit": _project_data,
+    "project_progress": lambda mx, obj: {
+        "month": mx.today.strftime("%Y-%m"),
+        "completed_this_year": "1200",
+        "stage": "construction",
+        "note": "主体施工。",
+    },
+    "issue_batch": lambda mx, obj: {
+        "numbers": [mx.issues["A"].number]
+        if obj == "-"
+        else [mx.hidden_o.number, mx.issues["R"].number],
+        "action": "urge",
+        "note": "请抓紧办理。",
+    },
     "issue_action": _action_data,
     "issue_create": lambda mx, obj: {
         **_issue_form_data(mx),
@@ -641,12 +746,14 @@ def fingerprint():
     from ledger.models import (
         Attachment,
         Category,
+        Contact,
         Enterprise,
         ExtensionRequest,
         Issue,
         IssueDeadline,
         IssueEvent,
         KeyProject,
+        ProjectProgress,
     )
     from ledger.notify.models import Notification, Preference
 
@@ -663,8 +770,10 @@ def fingerprint():
         NameAlias.objects.count(),
         list(get_user_model().objects.order_by("pk").values_list("pk", "password", "is_active")),
         Category.objects.count(),
-        Enterprise.objects.count(),
-        KeyProject.objects.count(),
+        list(Enterprise.objects.order_by("pk").values_list("pk", "name", "is_verified")),
+        list(Contact.objects.order_by("pk").values_list("pk", "name", "mobile")),
+        list(KeyProject.objects.order_by("pk").values_list("pk", "name", "completed_this_year")),
+        ProjectProgress.objects.count(),
     ]
 
 
@@ -975,7 +1084,8 @@ def test_notifications_jobs_and_batches_are_only_ones_own(db, mx, role):
 @pytest.mark.parametrize("role", SIGNED_IN)
 def test_choosers_offer_only_what_the_role_may_see(db, mx, role):
     enterprises = _get(mx, role, "enterprise_lookup", {"q": "矩阵"}).json()["results"]
-    assert [e["id"] for e in enterprises] == [mx.enterprise.pk]  # not the one out of business
+    # every active enterprise (the directory is everyone's), not the one out of business
+    assert {e["id"] for e in enterprises} == {mx.enterprise.pk, mx.other_enterprise.pk}
     projects = _get(mx, role, "project_lookup", {"q": "矩阵"}).json()["results"]
     assert {p["id"] for p in projects} == {mx.project.pk, mx.other_project.pk}
     # likely duplicates while logging: open issues of the same subject, only visible ones

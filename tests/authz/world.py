@@ -67,7 +67,11 @@ class MatrixWorld:
         self.today = today
         self.dept_raise = f.DepartmentFactory(name="区发改委", short_name="发改委")
         self.dept_lead = f.DepartmentFactory(name="区住建局", short_name="住建局")
-        self.dept_co = f.DepartmentFactory(name="区环保局", short_name="环保局")
+        # the co-handling unit is a sub-district office (办事处): it keeps the directory
+        # entries of the enterprises in its sub-district
+        self.dept_co = f.DepartmentFactory(
+            name="王封街道办事处", short_name="王封办", kind="subdistrict"
+        )
         self.dept_unrel = f.DepartmentFactory(name="区教育局", short_name="教育局")
         self.oversight = f.DepartmentFactory(
             name="区政府督查室", kind="oversight", short_name="督查室"
@@ -97,8 +101,14 @@ class MatrixWorld:
             "admin": admin,
         }
 
-        self.enterprise = f.EnterpriseFactory(name="矩阵化工有限公司", leader=self.subject_leader)
-        self.project = f.KeyProjectFactory(name="矩阵物流园", leader=self.subject_leader)
+        self.enterprise = f.EnterpriseFactory(
+            name="矩阵化工有限公司", leader=self.subject_leader, subdistrict=self.dept_co
+        )
+        # an enterprise of no sub-district the co-handling office keeps
+        self.other_enterprise = f.EnterpriseFactory(name="矩阵材料有限公司")
+        self.project = f.KeyProjectFactory(
+            name="矩阵物流园", leader=self.subject_leader, lead_department=self.dept_lead
+        )
         # no longer in business: the chooser must not offer it to anyone
         self.inactive = f.EnterpriseFactory(name="矩阵停业企业有限公司", is_active=False)
         # a project only the other leader 分包: its issue is hidden from the others
@@ -129,6 +139,9 @@ class MatrixWorld:
             leader=self.other_leader,
             lead_department=self.dept_unrel,
             deadline=today - datetime.timedelta(days=0),
+        )
+        workflow.transition(
+            self.hidden_o, actor=supervisor, action="escalate", note="逾期未办，列为督办件。"
         )
         # time passes: the hidden project's issue is now overdue (late lists, red counts)
         Issue.objects.filter(pk=self.hidden_o.pk).update(
