@@ -326,6 +326,7 @@ def test_lead_department_reports_progress_and_the_pace_flag_moves(client, town):
     assert report.reported_by == town.staff_b and report.note == "主体封顶"
     html = client.get(reverse("project_detail", args=[project.pk])).content.decode()
     assert 'data-testid="progress-history"' in html and "主体封顶" in html
+    assert "1,200.00" in html  # 万元 as the rest of the ledger writes them
 
 
 def test_a_second_report_of_the_same_month_corrects_it(client, town):

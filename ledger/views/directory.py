@@ -250,9 +250,17 @@ def project_detail(request, pk):
             "row": ProjectRow(project, today),
             "today": today,
             "page": page,
-            "reports": project.progress_reports.select_related("reported_by").order_by("-month"),
+            "reports": _progress_reports(project),
         },
     )
+
+
+def _progress_reports(project) -> list:
+    """The project's monthly reports, newest first, with the amount as the ledger writes 万元."""
+    reports = list(project.progress_reports.select_related("reported_by").order_by("-month"))
+    for report in reports:
+        report.amount = wan(report.completed_this_year)
+    return reports
 
 
 # -- keeping the directories ------------------------------------------------------------
@@ -432,7 +440,7 @@ def project_progress(request, pk):
             "form": form,
             "project": project,
             "row": ProjectRow(project, today),
-            "reports": project.progress_reports.select_related("reported_by").order_by("-month"),
+            "reports": _progress_reports(project),
         },
     )
 
