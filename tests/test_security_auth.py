@@ -196,3 +196,23 @@ def test_argon2_is_the_first_password_hasher():
     hasher = Argon2PasswordHasher()
     encoded = hasher.encode("zz-test-pass", hasher.salt())
     assert encoded.startswith("argon2$") and hasher.verify("zz-test-pass", encoded)
+
+
+def test_the_change_pages_of_the_login_records_open(world, client):
+    from axes.models import AccessLog
+
+    _fail(client, LOGIN, "staff_a", 2)
+    assert _post(client, LOGIN, "staff_a", RIGHT).status_code == 302
+    client.logout()
+    _fail(client, LOGIN, "staff_b", 1)
+    client.force_login(world.admin)
+    failure = AccessAttempt.objects.get(username="staff_b")
+    record = AccessLog.objects.filter(username="staff_a").first()
+    for url in (
+        f"/admin/security/loginfailure/{failure.pk}/change/",
+        f"/admin/security/loginrecord/{record.pk}/change/",
+        "/admin/security/loginrecord/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "staff_" in response.content.decode()

@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # the idle session timeout: renews a signed-in session's expiry (at most once a minute)
+    "ledger.security.sessions.SessionIdleRenewMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # the password-reset form's per-address and per-e-mail limits (after CSRF: forged
     # requests are refused before they are counted)
@@ -261,10 +263,11 @@ SECURE_PROXY_SSL_HEADER = (
     else None
 )
 
-# Sessions end after SESSION_IDLE_SECONDS without a request (every request renews the
-# cookie), and optionally when the browser closes.
+# Sessions end after SESSION_IDLE_SECONDS without a request, and optionally when the
+# browser closes. A signed-in request renews the session (ledger.security.sessions) at most
+# once per SESSION_RENEW_SECONDS, rather than writing it on every request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 8 * 3600)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = env_int("SESSION_RENEW_SECONDS", 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
 
 # Passwords: Argon2 for new and re-hashed passwords; older hashes still verify and are
@@ -284,8 +287,8 @@ CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
 CLIENT_IP_PROXY_COUNT = env_int("CLIENT_IP_PROXY_COUNT", 1)
 
 # Login lockout (django-axes, ledger.security): LOGIN_FAILURE_LIMIT wrong passwords for one
-# user name from one address lock that pair out for LOGIN_COOLOFF_MINUTES (a further wrong
-# password restarts the wait); administrators see and lift lockouts in the admin
+# user name from one address lock that pair out for LOGIN_COOLOFF_MINUTES (an attempt while
+# locked restarts the wait); administrators see and lift lockouts in the admin
 # (登录与安全 → 登录失败与锁定) or with `manage.py axes_reset_username USERNAME`.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 30))

@@ -12,3 +12,10 @@ class SecurityConfig(AppConfig):
     name = "ledger.security"
     label = "security"
     verbose_name = _("登录与安全")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .sessions import session_mark_renewed
+
+        user_logged_in.connect(session_mark_renewed, dispatch_uid="security_session_renewed")
