@@ -103,6 +103,11 @@ SCREENS = [
     ("notifications", "staff", "/notifications/", ".notify-unread"),
     ("import", "supervisor", "/issues/import/", "input[type=file]"),
     ("import-preview", "supervisor", import_preview, "main table"),
+    # the new screens of this round: printed ledger, 交办单, directory form, password change
+    ("print", "supervisor", "/issues/print/?status=in_progress", "main table"),
+    ("notice", "supervisor", lambda s: issue_with_history(s) + "notice/assign/", "main"),
+    ("enterprise-new", "supervisor", "/enterprises/new/", "main form"),
+    ("password-change", "staff", "/accounts/password_change/", "main form"),
 ]
 
 
