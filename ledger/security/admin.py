@@ -21,6 +21,14 @@ def _locked_since():
     return timezone.now() - settings.AXES_COOLOFF_TIME
 
 
+class AttemptTimeFilter(admin.DateFieldListFilter):
+    """axes' field is named in English; the filter's title is ours."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("尝试时间")
+
+
 class LockedFilter(admin.SimpleListFilter):
     title = _("锁定状态")
     parameter_name = "locked"
@@ -43,9 +51,8 @@ class LockedFilter(admin.SimpleListFilter):
 @admin.register(LoginFailure)
 class LoginFailureAdmin(admin.ModelAdmin):
     list_display = ["user_name", "address", "failures", "last_attempt", "state", "path"]
-    list_filter = [LockedFilter, "attempt_time"]
+    list_filter = [LockedFilter, ("attempt_time", AttemptTimeFilter)]
     search_fields = ["username", "ip_address"]
-    date_hierarchy = "attempt_time"
     actions = ["lockout_reset"]
     fields = ["user_name", "address", "failures", "last_attempt", "state", "path", "agent"]
     readonly_fields = fields
@@ -108,9 +115,8 @@ class LoginFailureAdmin(admin.ModelAdmin):
 @admin.register(LoginRecord)
 class LoginRecordAdmin(admin.ModelAdmin):
     list_display = ["user_name", "address", "signed_in", "signed_out", "path"]
-    list_filter = ["attempt_time"]
+    list_filter = [("attempt_time", AttemptTimeFilter)]
     search_fields = ["username", "ip_address"]
-    date_hierarchy = "attempt_time"
     fields = ["user_name", "address", "signed_in", "signed_out", "path", "agent"]
     readonly_fields = fields
 
