@@ -15,11 +15,13 @@ class IntegrityConfig(AppConfig):
         from ledger.signals import issue_event_written
 
         from .services import heads_write
+        from .triggers import sqlite_flush_keeps_triggers
 
         issue_event_written.connect(
             heads_write, sender=IssueEvent, dispatch_uid="integrity_heads_write"
         )
         checks.register(events_key_check, checks.Tags.security, deploy=True)
+        sqlite_flush_keeps_triggers()
 
 
 def events_key_check(app_configs=None, **kwargs):

@@ -3,8 +3,7 @@
 PostgreSQL: a row trigger raises on UPDATE and DELETE (TRUNCATE is not a row operation: it
 stays possible for the table's owner, e.g. Django's test flush; give the application's role
 no TRUNCATE privilege, and the checkpoint detects a truncation). SQLite: the equivalent
-triggers; a DELETE is refused while its issue still exists, so that Django's flush (which
-empties the issue table as well) keeps working.
+triggers (Django's flush drops and re-creates them around its DELETEs: triggers.py).
 """
 
 from django.db import migrations
@@ -31,7 +30,6 @@ SQLITE_UP = [
     BEGIN SELECT RAISE(ABORT, 'ledger_issueevent is append-only: UPDATE refused'); END;""",
     """CREATE TRIGGER IF NOT EXISTS integrity_events_no_delete
     BEFORE DELETE ON ledger_issueevent
-    WHEN EXISTS (SELECT 1 FROM ledger_issue WHERE id = OLD.issue_id)
     BEGIN SELECT RAISE(ABORT, 'ledger_issueevent is append-only: DELETE refused'); END;""",
 ]
 SQLITE_DOWN = [
