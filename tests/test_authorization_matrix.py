@@ -5,9 +5,11 @@ route names); MATRIX_CELLS is the live count. One row per URL × object × metho
 
 Like GitLab's policy specs, the expected HTTP status of every cell is written out by hand
 from DESIGN.md §2 and the workflow table (states.TRANSITIONS), never computed from
-rules.py. A POST is made with valid data; a refused one (403/404/405, or a login redirect
-for the anonymous) must also leave the database exactly as it was, and every POST is
-rolled back afterwards, so the world is built once for the module. Every 200 answer is
+rules.py. A POST is made with valid data; a refused one (403/404/405, a redirect to a
+login page, or a 200 that re-shows the form with the reason) must also leave the database
+exactly as it was; no GET may change it at all. Every POST is rolled back afterwards, so
+the world is built once for the module (co is a 办事处 keeping the enterprise's directory
+entry; lead is the key project's lead department). Every 200 answer is
 searched for the ledger numbers and titles of issues the role may not see (HTML, JSON,
 text and .xlsx), and test_url_patterns_all_covered fails when a URL pattern of the
 project has no row (the Django admin is one group with representative rows).
