@@ -174,10 +174,11 @@
         if (open) { event.preventDefault(); highlight(Math.max(active - 1, 0)); }
       } else if (event.key === "Enter") {
         // never submit the form from an open (or opening) list: pick the highlighted row, the
-        // only row, or nothing (the count announced says to use the arrow keys)
+        // only row, or nothing (the count announced says to use the arrow keys); a list that
+        // found nothing closes
         if (open && active >= 0) { event.preventDefault(); choose(results[active]); }
         else if (open && results.length === 1) { event.preventDefault(); choose(results[0]); }
-        else if (!list.hidden || pending) { event.preventDefault(); }
+        else if (!list.hidden || pending) { event.preventDefault(); if (!open) { close(); } }
       } else if (event.key === "Tab") {
         // leave for the next field with the list closed first: a scrolling list box would
         // otherwise take the focus and lose it to the page when it closes. A highlighted row
