@@ -11,8 +11,9 @@ import zipfile
 from pathlib import PurePath
 
 # the bytes a file of each type starts with
-PDF = b"%PDF-"
-PNG = b"\x89PNG\r\n\x1a\n"
+# (the leading bytes that tell the type apart; a real file has more, e.g. "%PDF-1.7")
+PDF = b"%PDF"
+PNG = b"\x89PNG"
 JPEG = b"\xff\xd8\xff"
 GIF = (b"GIF87a", b"GIF89a")
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy Office (doc, xls): a compound file

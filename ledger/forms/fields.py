@@ -34,4 +34,7 @@ class PkMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 class SingleLineCharField(forms.CharField):
     def to_python(self, value):
-        return single_line(super().to_python(value))
+        value = super().to_python(value)
+        if "\x00" in value:
+            return value  # refused with a message by the field's ProhibitNullCharactersValidator
+        return single_line(value)
