@@ -7,7 +7,9 @@ Run by `make messages` after extraction. English is translated by hand in
 locale/en/LC_MESSAGES/django.po; tests/test_translations.py fails until it is.
 """
 
+import os
 import runpy
+import sys
 from pathlib import Path
 
 import polib
@@ -18,6 +20,9 @@ CATALOG = ROOT / "locale/zh_Hans/LC_MESSAGES/django.po"
 
 def foreign_chinese() -> dict[str, str]:
     """English msgid -> Chinese, for the strings of other packages (ledger/admin_strings.py)."""
+    # gettext_noop asks the settings whether translation is on
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhongzhan.settings")
+    sys.path.insert(0, str(ROOT))
     return runpy.run_path(str(ROOT / "ledger" / "admin_strings.py"))["CHINESE"]
 
 
