@@ -269,6 +269,32 @@ def test_batch_urge_one_event_per_issue_and_refusals_reported_per_issue(client, 
     assert "已办理 2 个，未办理 2 个。" in html
 
 
+def test_resubmitting_the_batch_page_urges_nobody_twice(client, world):
+    # the confirmation page carries each issue's version; posting the same page again
+    # (Back and submit, a double click) is refused per issue and writes no second urge
+    a, b = world.assigned_issue(), world.in_progress_issue()
+    client.force_login(world.supervisor)
+    page = client.get("/issues/batch/", {"numbers": [a.number, b.number], "action": "urge"})
+    html = page.content.decode()
+    for issue in (a, b):
+        assert f'name="version-{issue.number}" value="{issue.version}"' in html
+    posted = {
+        "numbers": [a.number, b.number],
+        "action": "urge",
+        f"version-{a.number}": str(a.version),
+        f"version-{b.number}": str(b.version),
+    }
+    assert client.post("/issues/batch/", posted).status_code == 302
+    again = client.post("/issues/batch/", posted)
+    assert again.status_code == 302
+    assert events(a, "urge") == 1 and events(b, "urge") == 1
+    a.refresh_from_db()
+    assert a.urge_count == 1
+    result = client.get(again.url)
+    assert result.context["done"] == []
+    assert {row["number"] for row in result.context["refused"]} == {a.number, b.number}
+
+
 def test_batch_assign_gives_each_issue_its_own_assignment(client, world):
     one, two = world.raise_issue(title="一"), world.raise_issue(title="二")
     already = world.assigned_issue(lead=world.dept_c)

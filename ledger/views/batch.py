@@ -139,6 +139,12 @@ def _render_form(request, form, issues, missing, too_many, *, status=200):
     )
 
 
+def _posted_version(post, number: str) -> int | None:
+    """The issue version the confirmation page carried for `number` (None if absent or bad)."""
+    value = post.get(f"version-{number}", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def issue_batch(request):
@@ -175,6 +181,9 @@ def issue_batch(request):
                     actor=request.user,
                     action=action,
                     note=form.cleaned_data["note"],
+                    # the version the confirmation page showed: a resubmitted page (Back,
+                    # double click) is refused for every issue it already acted on
+                    expected_version=_posted_version(request.POST, issue.number),
                     **data,
                 )
         except workflow.TransitionRefused as refusal:
