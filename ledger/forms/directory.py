@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import Contact, Department, Enterprise, KeyProject, Leader, ProjectProgress
+from ledger.services import ENTERPRISE_FIELDS, PROJECT_FIELDS
 from ledger.validators import credit_code_normalize, mobile_normalize
 
 
@@ -15,16 +16,7 @@ class EnterpriseForm(forms.ModelForm):
 
     class Meta:
         model = Enterprise
-        fields = [
-            "name",
-            "credit_code",
-            "industry",
-            "scale",
-            "address",
-            "subdistrict",
-            "leader",
-            "is_active",
-        ]
+        fields = list(ENTERPRISE_FIELDS)  # what enterprise_create/_update write
         error_messages = {
             "name": {
                 "required": _("请填写企业名称。"),
@@ -132,22 +124,7 @@ ContactFormSet = forms.inlineformset_factory(
 class KeyProjectForm(forms.ModelForm):
     class Meta:
         model = KeyProject
-        fields = [
-            "name",
-            "level",
-            "nature",
-            "sector",
-            "year",
-            "total_investment",
-            "annual_plan",
-            "completed_this_year",
-            "stage",
-            "leader",
-            "lead_department",
-            "owner",
-            "start_date",
-            "expected_completion",
-        ]
+        fields = list(PROJECT_FIELDS)  # what project_create/_update write
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "expected_completion": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
