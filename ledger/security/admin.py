@@ -48,14 +48,8 @@ class LockedFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(LoginFailure)
-class LoginFailureAdmin(admin.ModelAdmin):
-    list_display = ["user_name", "address", "failures", "last_attempt", "state", "path"]
-    list_filter = [LockedFilter, ("attempt_time", AttemptTimeFilter)]
-    search_fields = ["username", "ip_address"]
-    actions = ["lockout_reset"]
-    fields = ["user_name", "address", "failures", "last_attempt", "state", "path", "agent"]
-    readonly_fields = fields
+class _AttemptColumns:
+    """Columns and read-only rights shared by the sign-in failure and sign-in log lists."""
 
     @admin.display(description=_("用户名"), ordering="username")
     def user_name(self, obj):
@@ -65,14 +59,6 @@ class LoginFailureAdmin(admin.ModelAdmin):
     def address(self, obj):
         return obj.ip_address
 
-    @admin.display(description=_("失败次数"), ordering="failures_since_start")
-    def failures(self, obj):
-        return obj.failures_since_start
-
-    @admin.display(description=_("最近一次尝试"), ordering="attempt_time")
-    def last_attempt(self, obj):
-        return obj.attempt_time
-
     @admin.display(description=_("登录页面"))
     def path(self, obj):
         return obj.path_info
@@ -80,6 +66,30 @@ class LoginFailureAdmin(admin.ModelAdmin):
     @admin.display(description=_("浏览器"))
     def agent(self, obj):
         return obj.user_agent
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(_AttemptColumns, admin.ModelAdmin):
+    list_display = ["user_name", "address", "failures", "last_attempt", "state", "path"]
+    list_filter = [LockedFilter, ("attempt_time", AttemptTimeFilter)]
+    search_fields = ["username", "ip_address"]
+    actions = ["lockout_reset"]
+    fields = ["user_name", "address", "failures", "last_attempt", "state", "path", "agent"]
+    readonly_fields = fields
+
+    @admin.display(description=_("失败次数"), ordering="failures_since_start")
+    def failures(self, obj):
+        return obj.failures_since_start
+
+    @admin.display(description=_("最近一次尝试"), ordering="attempt_time")
+    def last_attempt(self, obj):
+        return obj.attempt_time
 
     @admin.display(description=_("状态"))
     def state(self, obj):
@@ -105,28 +115,14 @@ class LoginFailureAdmin(admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(LoginRecord)
-class LoginRecordAdmin(admin.ModelAdmin):
+class LoginRecordAdmin(_AttemptColumns, admin.ModelAdmin):
     list_display = ["user_name", "address", "signed_in", "signed_out", "path"]
     list_filter = [("attempt_time", AttemptTimeFilter)]
     search_fields = ["username", "ip_address"]
     fields = ["user_name", "address", "signed_in", "signed_out", "path", "agent"]
     readonly_fields = fields
-
-    @admin.display(description=_("用户名"), ordering="username")
-    def user_name(self, obj):
-        return obj.username
-
-    @admin.display(description=_("来源地址"), ordering="ip_address")
-    def address(self, obj):
-        return obj.ip_address
 
     @admin.display(description=_("登录时间"), ordering="attempt_time")
     def signed_in(self, obj):
@@ -135,17 +131,3 @@ class LoginRecordAdmin(admin.ModelAdmin):
     @admin.display(description=_("退出时间"), ordering="logout_time")
     def signed_out(self, obj):
         return obj.logout_time
-
-    @admin.display(description=_("登录页面"))
-    def path(self, obj):
-        return obj.path_info
-
-    @admin.display(description=_("浏览器"))
-    def agent(self, obj):
-        return obj.user_agent
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
