@@ -16,6 +16,9 @@ from tests import factories as f
 ADD_ENTERPRISE = reverse("enterprise_create")
 ADD_PROJECT = reverse("project_create")
 
+# the box above a refused directory form (templates/ledger/_form_errors.html)
+NOT_SAVED = "尚未保存，请按标红处的提示修改后重新提交。"
+
 
 @pytest.fixture
 def town(world):
@@ -186,6 +189,7 @@ def test_bad_enterprise_input_is_explained_and_nothing_is_saved(
     forms = [response.context["form"], *response.context["contacts"].forms]
     errors = [str(e) for form in forms for e in form.errors.get(field, [])]
     assert any(message in error for error in errors), errors
+    assert NOT_SAVED in response.content.decode()
     assert Enterprise.objects.count() == before and not Contact.objects.filter(name="王经理")
 
 
@@ -235,6 +239,9 @@ def test_two_primary_contacts_are_refused(client, town):
     )
     response = login(client, town.supervisor).post(ADD_ENTERPRISE, data)
     assert "只能有一位主要联系人" in str(response.context["contacts"].non_form_errors())
+    # the formset's own error is in the box above the form, not only beside a contact
+    box = response.content.decode().split('data-testid="form-errors"')[1].split("</div>")[0]
+    assert "只能有一位主要联系人" in box and NOT_SAVED in box
     assert not Enterprise.objects.filter(name="中站区新材料有限公司").exists()
 
 
@@ -296,6 +303,7 @@ def test_bad_project_input_is_explained(client, town, overrides, field, message)
     assert response.status_code == 200
     errors = response.context["form"].errors.get(field)
     assert errors and message in str(errors)
+    assert NOT_SAVED in response.content.decode()
     assert not KeyProject.objects.filter(name="绿色涂料特色产业园二期").exists()
 
 
@@ -375,6 +383,7 @@ def test_bad_progress_input_is_explained(client, town, data, field, message):
     response = login(client, town.supervisor).post(progress_url(town.project), post)
     assert response.status_code == 200
     assert message in str(response.context["form"].errors[field])
+    assert NOT_SAVED in response.content.decode()
     assert not ProjectProgress.objects.exists()
 
 
