@@ -167,3 +167,18 @@ rules.add_perm("ledger.add_project", oversees)
 rules.add_perm("ledger.change_project", oversees)
 # 投资进度月报: the oversight office and the project's lead department
 rules.add_perm("ledger.report_progress", oversees | (is_staff_member & in_project_lead_department))
+
+
+# -- the oversight office's own work ---------------------------------------------
+# Each room's views check these instead of looking at the user's role. Templates show the
+# matching buttons with `user.sees_everything` (the same test as `oversees`): a has_perm
+# that rules answers False falls through to Django's ModelBackend, two queries on every page.
+
+# import ledgers and master data (wizard, import_ledger/import_master, workflow.issues_import)
+rules.add_perm("ledger.import_ledger", oversees)
+# export master data (enterprises, contacts, units, leaders, key projects)
+rules.add_perm("ledger.export_master", oversees)
+# batch 催办 / 交办 from the ledger (each issue still checked by its own transition)
+rules.add_perm("ledger.batch_issues", oversees)
+# the assessment ranks every unit on every issue: compiled by the office, not per person
+rules.add_perm("ledger.view_assessment", oversees)

@@ -188,7 +188,7 @@ def issues_import(*, actor, at: datetime.datetime, file_name: str, items: list[d
       "note"}; an EDIT event lists the changed fields, a moved deadline is recorded.
     No notifications are sent: this is history, not news. Returns {row: issue pk}.
     """
-    if not (actor.is_superuser or actor.role in ("admin", "supervisor")):
+    if not actor.has_perm("ledger.import_ledger"):
         raise TransitionRefused(_("只有督查室和系统管理员可以导入问题台账。"))
     department = _actor_department(actor)
     created, result = [], {}

@@ -7,6 +7,7 @@ that has been assigned (lead department dept_b, co-handling dept_c).
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from ledger import selectors, workflow
 from ledger.models import Issue
@@ -255,3 +256,34 @@ def test_directories_are_for_signed_in_active_users(scene):
     for case, user in scene.users.items():
         expected = case not in SIGNED_OUT
         assert user.has_perm("ledger.view_directory") is expected, case
+
+
+OFFICE_WORK = [
+    "ledger.import_ledger",
+    "ledger.export_master",
+    "ledger.batch_issues",
+    "ledger.view_assessment",
+]
+
+
+@pytest.mark.parametrize("perm", OFFICE_WORK)
+def test_the_office_work_is_the_oversight_office_and_administrators(world, perm):
+    # the templates show these buttons with user.sees_everything: the two must agree
+    inactive = f.SupervisorFactory(username="gone", is_active=False)
+    cases = {
+        world.supervisor: True,
+        world.admin: True,
+        world.staff_a: False,
+        world.leader.user: False,
+        inactive: False,
+        AnonymousUser(): False,
+    }
+    for user, expected in cases.items():
+        assert user.has_perm(perm) is expected, (perm, user)
+        assert bool(getattr(user, "sees_everything", False)) is expected, user
+
+
+def test_an_inactive_supervisor_cannot_import_history(world):
+    gone = f.SupervisorFactory(username="gone", is_active=False)
+    with pytest.raises(workflow.TransitionRefused):
+        workflow.issues_import(actor=gone, at=timezone.now(), file_name="x.xlsx", items=[])

@@ -166,7 +166,7 @@ def master_export(request, kind):
     for the oversight office and administrators."""
     if kind not in export.MASTER_KINDS:
         raise Http404
-    if not request.user.sees_everything:
+    if not request.user.has_perm("ledger.export_master"):
         raise PermissionDenied
     today = timezone.localdate()
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it

@@ -30,7 +30,7 @@ PAGE_PROBLEMS = 500
 
 
 def _require_importer(user) -> None:
-    if not user.sees_everything:
+    if not user.has_perm("ledger.import_ledger"):
         raise PermissionDenied
 
 

@@ -25,7 +25,7 @@ from ledger.oversight.xlsx import percent_or_none, workbook_response
 def may_assess(user) -> bool:
     """The assessment ranks every unit on every issue: the oversight office and
     administrators compile it; leaders and staff receive it through the office."""
-    return bool(user.is_authenticated and getattr(user, "sees_everything", False))
+    return user.has_perm("ledger.view_assessment")
 
 
 def _require_directory(user):

@@ -92,7 +92,7 @@ class BatchForm(forms.Form):
 
 
 def _require_oversight(user):
-    if not getattr(user, "sees_everything", False):
+    if not user.has_perm("ledger.batch_issues"):
         raise PermissionDenied(_("只有督查人员和系统管理员可以批量操作。"))
 
 

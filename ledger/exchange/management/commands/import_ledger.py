@@ -24,7 +24,7 @@ def import_file(command: BaseCommand, options: dict, importer) -> None:
         user = User.objects.get(username=options["user"], is_active=True)
     except User.DoesNotExist:
         raise CommandError(f"没有用户 {options['user']!r}。 / No such active user.") from None
-    if not (user.is_superuser or user.role in ("admin", "supervisor")):
+    if not user.has_perm("ledger.import_ledger"):
         raise CommandError("只有督查室和系统管理员可以导入。 / Only supervisors and admins import.")
     path = Path(options["file"])
     try:
