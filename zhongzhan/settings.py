@@ -85,6 +85,9 @@ INSTALLED_APPS = [
     "ledger.exchange",
     "ledger.integrity",
     "ledger.security",
+    "ledger.service",
+    "ledger.service.feedback",
+    "ledger.scale",
     "axes",  # after the apps whose login views it watches
 ]
 

@@ -22,5 +22,7 @@ urlpatterns = [
     path("", include("ledger.exchange.urls")),
     path("", include("ledger.notify.urls")),
     path("", include("ledger.oversight.urls")),
+    path("", include("ledger.service.urls")),
+    path("", include("ledger.service.feedback.urls")),
     path("", include("ledger.urls")),
 ]
