@@ -382,6 +382,13 @@ LEDGER = {
     # issues a district leader logs (领导包联) are raised for this department (its name or
     # short name); empty: the first active oversight office (督查机构)
     "LEADER_RAISING_DEPARTMENT": os.environ.get("LEDGER_LEADER_RAISING_DEPARTMENT", ""),
+    # the enterprise's own link (ledger.service.feedback, docs/feedback.md): valid while the
+    # issue is not 销号, then this many days; ratings posted per link and per client address
+    # within the window (minutes) beyond these limits get a 429
+    "FEEDBACK_LINK_DAYS": env_int("LEDGER_FEEDBACK_LINK_DAYS", 30),
+    "FEEDBACK_POSTS_PER_LINK": env_int("LEDGER_FEEDBACK_POSTS_PER_LINK", 10),
+    "FEEDBACK_POSTS_PER_ADDRESS": env_int("LEDGER_FEEDBACK_POSTS_PER_ADDRESS", 30),
+    "FEEDBACK_WINDOW_MINUTES": env_int("LEDGER_FEEDBACK_WINDOW_MINUTES", 60),
 }
 
 # Excel exchange (ledger.exchange): export and import limits.

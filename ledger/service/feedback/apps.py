@@ -8,4 +8,15 @@ class FeedbackConfig(AppConfig):
     name = "ledger.service.feedback"
     label = "feedback"
     verbose_name = _("企业服务评价")
-    slots: dict[str, str] = {}
+    slots: dict[str, str] = {
+        "issue_detail": "feedback/_issue_panel.html",
+        "issue_action": "feedback/_close_rating.html",
+        "assessment": "feedback/_assessment.html",
+        "nav": "feedback/_nav.html",
+    }
+
+    def seed_demo(self, *, today, stdout):
+        """Links on some demo issues about enterprises, ratings on resolved ones (one 不满意)."""
+        from .demo import feedback_seed
+
+        feedback_seed(today=today, stdout=stdout)

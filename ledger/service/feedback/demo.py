@@ -1,0 +1,63 @@
+"""Demo data of the feedback room: enterprise links on demo issues, and enterprise ratings
+on resolved ones (one 不满意), written through services.py like a real rating.
+
+Idempotent: an issue that already has a link is left alone. Ratings are dated shortly
+after the issue's last event, on that (working) day, so the demo timelines still run
+forward on working days in the past.
+"""
+
+import datetime
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from ledger import demo
+from ledger.models import Issue, User
+from ledger.states import Status
+
+from . import services
+from .models import FeedbackLink
+
+# the resolved demo issues about an enterprise, in ledger order, get these ratings; the
+# next one gets a link and no rating yet (the screenshot of the rating form)
+RATINGS = [
+    ("satisfied", "办理及时，感谢区里的帮助。"),
+    ("dissatisfied", "积水只是临时抽排，雨后仍然积水，希望彻底解决排水管网问题。"),
+    ("basically", "问题已解决，希望今后沟通再及时一些。"),
+]
+CLOSED_LINKS = 2
+
+
+def feedback_seed(*, today: datetime.date, stdout) -> int:
+    office = User.objects.filter(username__in=demo.USERNAMES, role=User.Role.SUPERVISOR).first()
+    if office is None:
+        return 0
+    has_link = FeedbackLink.objects.filter(issue=OuterRef("pk"))
+    candidates = (
+        Issue.objects.filter(title__in=demo.DEMO_TITLES, enterprise__isnull=False)
+        .exclude(Exists(has_link))
+        .select_related("enterprise")
+        .order_by("year", "seq")
+    )
+    resolved = list(candidates.filter(status=Status.RESOLVED)[: len(RATINGS) + 1])
+    closed = list(candidates.filter(status=Status.CLOSED)[:CLOSED_LINKS])
+    rated = 0
+    for issue in resolved + closed:
+        contact = issue.enterprise.contacts.order_by("-is_primary", "pk").first()
+        link = services.link_create(
+            actor=office, issue=issue, contact=contact, contact_name="企业联系人"
+        )
+        if issue.status != Status.RESOLVED or rated >= len(RATINGS):
+            continue
+        last = issue.events.order_by("-seq").values_list("created_at", flat=True).first()
+        at = last + datetime.timedelta(minutes=37)
+        if timezone.localtime(at).date() != timezone.localtime(last).date() or (
+            timezone.localtime(at).date() >= today
+        ):
+            continue
+        rating, comment = RATINGS[rated]
+        services.rating_submit(link=link, rating=rating, comment=comment, at=at, alert=False)
+        rated += 1
+    if resolved or closed:
+        stdout.write(f"企业服务评价：{len(resolved) + len(closed)} 个链接，{rated} 条企业评价\n")
+    return rated
