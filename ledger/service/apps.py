@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,4 +10,40 @@ class ServiceConfig(AppConfig):
     label = "service"
     verbose_name = _("企业服务")
     # parts this room adds to the core's pages (ledger/templatetags/slots.py)
-    slots: dict[str, str] = {}
+    slots: dict[str, str] = {
+        "issue_detail": "service/slots/issue_detail.html",
+        "leader_me": "service/slots/leader_me.html",
+        "project_detail": "service/slots/project_detail.html",
+        "enterprise_detail": "service/slots/enterprise_detail.html",
+        "nav": "service/slots/nav.html",
+        "assessment": "service/slots/assessment.html",
+    }
+
+    def ready(self):
+        from . import rules  # noqa: F401 - registers the room's permissions
+
+        checks.register(visit_settings_check, checks.Tags.compatibility)
+
+    def seed_demo(self, *, today, stdout):
+        """Visits of every demo leader (one overdue) and procedure checklists of the demo key
+        projects (one late step). Idempotent."""
+        from .demo import service_seed
+
+        service_seed(today=today, stdout=stdout)
+
+
+def visit_settings_check(app_configs=None, **kwargs):
+    from django.conf import settings
+
+    months = settings.LEDGER.get("VISIT_EVERY_MONTHS")
+    if months not in (1, 2, 3, 4, 6, 12):
+        return [
+            checks.Error(
+                "LEDGER_VISIT_EVERY_MONTHS must divide the year (1, 2, 3, 4, 6 or 12),"
+                f" got {months!r}",
+                id="service.E001",
+            )
+        ]
+    if settings.LEDGER.get("VISIT_MAX_PHOTOS", 0) < 1:
+        return [checks.Error("LEDGER_VISIT_MAX_PHOTOS must be at least 1", id="service.E002")]
+    return []
