@@ -382,6 +382,11 @@ LEDGER = {
     # issues a district leader logs (领导包联) are raised for this department (its name or
     # short name); empty: the first active oversight office (督查机构)
     "LEADER_RAISING_DEPARTMENT": os.environ.get("LEDGER_LEADER_RAISING_DEPARTMENT", ""),
+    # 包联走访 (ledger.service, docs/service.md): each enterprise and key project a leader
+    # 分包 is visited at least once in every calendar period of this many months (3: each
+    # quarter; one of 1, 2, 3, 4, 6, 12); photos kept per visit
+    "VISIT_EVERY_MONTHS": env_int("LEDGER_VISIT_EVERY_MONTHS", 3),
+    "VISIT_MAX_PHOTOS": env_int("LEDGER_VISIT_MAX_PHOTOS", 9),
     # the enterprise's own link (ledger.service.feedback, docs/feedback.md): valid while the
     # issue is not 销号, then this many days; ratings posted per link and per client address
     # within the window (minutes) beyond these limits get a 429
