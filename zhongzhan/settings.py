@@ -115,6 +115,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# the benchmark's per-request SQL time and query count (Server-Timing header; bench/pages.py)
+LEDGER_SERVER_TIMING = env_bool("LEDGER_SERVER_TIMING", False)
+if LEDGER_SERVER_TIMING:
+    MIDDLEWARE.insert(0, "ledger.scale.timing.ServerTimingMiddleware")
+
 ROOT_URLCONF = "zhongzhan.urls"
 WSGI_APPLICATION = "zhongzhan.wsgi.application"
 
