@@ -5,6 +5,7 @@ import pytest
 
 from ledger.service.feedback import links, services
 from tests import factories as f
+from tests.test_translations import ascii_world  # noqa: F401  (the English screens' world)
 
 
 @pytest.fixture

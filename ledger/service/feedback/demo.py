@@ -1,14 +1,13 @@
 """Demo data of the feedback room: enterprise links on demo issues, and enterprise ratings
 on resolved ones (one 不满意), written through services.py like a real rating.
 
-Idempotent: an issue that already has a link is left alone. Ratings are dated shortly
+Idempotent: once any demo issue has a link, nothing more is seeded. Ratings are dated shortly
 after the issue's last event, on that (working) day, so the demo timelines still run
 forward on working days in the past.
 """
 
 import datetime
 
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from ledger import demo
@@ -32,13 +31,13 @@ def feedback_seed(*, today: datetime.date, stdout) -> int:
     office = User.objects.filter(username__in=demo.USERNAMES, role=User.Role.SUPERVISOR).first()
     if office is None:
         return 0
-    has_link = FeedbackLink.objects.filter(issue=OuterRef("pk"))
     candidates = (
         Issue.objects.filter(title__in=demo.DEMO_TITLES, enterprise__isnull=False)
-        .exclude(Exists(has_link))
         .select_related("enterprise")
         .order_by("year", "seq")
     )
+    if FeedbackLink.objects.filter(issue__in=candidates).exists():
+        return 0  # seeded before
     resolved = list(candidates.filter(status=Status.RESOLVED)[: len(RATINGS) + 1])
     closed = list(candidates.filter(status=Status.CLOSED)[:CLOSED_LINKS])
     rated = 0
