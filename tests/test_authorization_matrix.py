@@ -427,6 +427,8 @@ ALLOWED_GROUPS = {
     "admin:": "the Django admin: is_staff only (has_permission), checked by the representative "
     "admin:* rows above; its model permissions are Django's own",
     "admin/": "unnamed Django admin patterns (the object-id redirect and the catch-all view)",
+    "service:": "the service room (visits, coverage, procedures): its own matrix in "
+    "tests/service/test_authorization.py, whose meta-test covers every service: route",
 }
 
 # routes whose anonymous 302 goes somewhere other than a login page

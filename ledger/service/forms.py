@@ -25,13 +25,17 @@ class DateInput(forms.DateInput):
 
 
 def _companion_choices(user, subject):
-    """People who may have gone along: the actor's department, the departments serving
-    the subject, the oversight office, the 分包 leader's own account."""
+    """People who may have gone along: the actor and their department, the departments
+    serving the subject, the oversight office, the 分包 leader's own account."""
     departments = {user.department_id}
     departments.add(getattr(subject, "subdistrict_id", None))
     departments.add(getattr(subject, "lead_department_id", None))
     departments.discard(None)
-    condition = Q(department_id__in=departments) | Q(department__kind=Department.Kind.OVERSIGHT)
+    condition = (
+        Q(department_id__in=departments)
+        | Q(department__kind=Department.Kind.OVERSIGHT)
+        | Q(pk=user.pk)
+    )
     if subject.leader_id:
         condition |= Q(leader_profile=subject.leader_id)
     return (

@@ -1,0 +1,170 @@
+"""Visit coverage on hand-built data: visited / assigned per leader and period, the last
+visit, a leader with no visits, due and overdue subjects, the Excel export, the slots."""
+
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from ledger.service import selectors
+from ledger.service.models import Visit
+from tests import factories as f
+
+Q4 = (datetime.date(2026, 10, 1), datetime.date(2026, 12, 31))
+
+
+def _visit(sw, subject, day, *, leader_attended=True, actor=None):
+    """A visit on a fixed day (the service refuses future days; these are built directly)."""
+    return Visit.objects.create(
+        enterprise=subject if subject._meta.model_name == "enterprise" else None,
+        project=subject if subject._meta.model_name == "keyproject" else None,
+        leader=subject.leader,
+        visited_on=day,
+        leader_attended=leader_attended,
+        summary="走访",
+        no_problems=True,
+        created_by=actor or subject.leader.user,
+    )
+
+
+@pytest.mark.parametrize(
+    "day, months, expected",
+    [
+        (datetime.date(2026, 11, 30), 3, (datetime.date(2026, 10, 1), datetime.date(2026, 12, 31))),
+        (datetime.date(2026, 1, 1), 3, (datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))),
+        (datetime.date(2026, 2, 10), 1, (datetime.date(2026, 2, 1), datetime.date(2026, 2, 28))),
+        (datetime.date(2026, 8, 5), 6, (datetime.date(2026, 7, 1), datetime.date(2026, 12, 31))),
+        (datetime.date(2026, 8, 5), 12, (datetime.date(2026, 1, 1), datetime.date(2026, 12, 31))),
+    ],
+)
+def test_visit_periods_are_calendar_periods(day, months, expected):
+    assert selectors.visit_period(day, months) == expected
+
+
+def test_coverage_on_hand_built_data(sw):
+    second = f.EnterpriseFactory(name="第二家企业", leader=sw.leader, subdistrict=sw.sub)
+    f.EnterpriseFactory(name="已注销企业", leader=sw.leader, is_active=False)  # not assigned
+    idle = f.LeaderFactory(user__username="sv_idle", user__name="无分包")
+    # leader: enterprise twice in Q4, project once in Q3 (outside), second enterprise only by
+    # staff on their behalf (not counted); the last counted visit is the later Q4 one
+    _visit(sw, sw.enterprise, datetime.date(2026, 10, 8))
+    _visit(sw, sw.enterprise, datetime.date(2026, 11, 20))
+    _visit(sw, sw.project, datetime.date(2026, 9, 30))
+    _visit(sw, second, datetime.date(2026, 11, 2), leader_attended=False, actor=sw.staff_sub)
+    # a visit after the period does not move its last visit
+    _visit(sw, sw.project, datetime.date(2027, 1, 3))
+    with CaptureQueriesContext(connection) as queries:
+        rows = {row.leader.pk: row for row in selectors.coverage(*Q4)}
+    assert len(queries) == 1
+    mine = rows[sw.leader.pk]
+    assert (mine.assigned, mine.visited, mine.visits) == (3, 1, 2)
+    assert mine.last_visit == datetime.date(2026, 11, 20)
+    assert mine.percent == "33.3%"
+    # the leader with an enterprise and no visits at all
+    other = rows[sw.other_leader.pk]
+    assert (other.assigned, other.visited, other.visits, other.last_visit) == (1, 0, 0, None)
+    assert other.rate == 0 and other.percent == "0.0%"
+    # a leader who 分包 nothing has no rate
+    assert rows[idle.pk].assigned == 0 and rows[idle.pk].percent == "—"
+    # the year: the project's Q3 visit counts too
+    year = {row.leader.pk: row for row in selectors.coverage(datetime.date(2026, 1, 1), Q4[1])}
+    assert (year[sw.leader.pk].visited, year[sw.leader.pk].visits) == (2, 3)
+
+
+def test_a_visit_to_a_subject_reassigned_since_does_not_count(sw):
+    _visit(sw, sw.enterprise, datetime.date(2026, 10, 8))
+    sw.enterprise.leader = sw.other_leader
+    sw.enterprise.save()
+    rows = {row.leader.pk: row for row in selectors.coverage(*Q4)}
+    assert (rows[sw.leader.pk].assigned, rows[sw.leader.pk].visited) == (1, 0)
+    assert (rows[sw.other_leader.pk].assigned, rows[sw.other_leader.pk].visited) == (2, 0)
+
+
+def test_coverage_takes_one_query_however_many_leaders_and_visits(sw):
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            selectors.coverage(*Q4)
+        return len(queries)
+
+    few = count()
+    for i in range(15):
+        leader = f.LeaderFactory(user__username=f"sv_many{i}")
+        enterprise = f.EnterpriseFactory(leader=leader)
+        _visit(sw, enterprise, datetime.date(2026, 11, 1 + i))
+    assert count() == few == 1
+
+
+def test_due_and_overdue_subjects(sw, days):
+    today = datetime.date(2026, 11, 30)
+    second = f.EnterpriseFactory(name="第二家企业", leader=sw.leader)
+    _visit(sw, sw.enterprise, datetime.date(2026, 11, 3))  # this quarter: visited
+    _visit(sw, sw.project, datetime.date(2026, 8, 3))  # last quarter only: due
+    _visit(sw, second, datetime.date(2026, 5, 3))  # before last quarter: overdue
+    rows = {row.subject.name: row for row in selectors.subjects_due(sw.leader, today)}
+    assert rows[sw.enterprise.name].state == selectors.VISITED
+    assert rows[sw.project.name].state == selectors.DUE
+    assert rows[second.name].state == selectors.OVERDUE
+    assert rows[second.name].last_visit == datetime.date(2026, 5, 3)
+    # never visited at all: overdue
+    assert [row.state for row in selectors.subjects_due(sw.other_leader, today)] == [
+        selectors.OVERDUE
+    ]
+
+
+def test_leader_screen_lists_mine_due_or_overdue_with_a_button(client, sw):
+    sw.visit(subject=sw.project, days_ago=0)
+    client.force_login(sw.leader.user)
+    html = client.get(reverse("leader_me")).content.decode()
+    assert 'data-testid="visits-due"' in html
+    assert html.count('data-testid="visit-due-row"') == 1  # the enterprise; the project is done
+    assert f"{reverse('service:visit_create')}?enterprise={sw.enterprise.pk}" in html
+    assert "本期已走访 1 个" in html
+
+
+def test_coverage_page_and_export_are_the_oversight_offices(client, sw):
+    _visit(sw, sw.enterprise, datetime.date(2026, 10, 8))
+    url = reverse("service:coverage")
+    for user in (sw.leader.user, sw.staff_sub):
+        client.force_login(user)
+        assert client.get(url).status_code == 403
+        assert client.get(reverse("service:coverage_export")).status_code == 403
+    client.force_login(sw.supervisor)
+    response = client.get(url, {"year": "2026", "quarter": "4"})
+    assert response.status_code == 200
+    assert response.context["start"] == Q4[0]
+    assert 'data-testid="coverage-row"' in response.content.decode()
+    bad = client.get(url, {"year": "abc"})
+    assert bad.status_code == 200 and "所选期间无效" in bad.content.decode()
+
+
+def test_the_export_escapes_formula_like_text(client, sw):
+    sw.other_leader.title = '=HYPERLINK("http://evil")'
+    sw.other_leader.save()
+    _visit(sw, sw.enterprise, datetime.date(2026, 10, 8))
+    client.force_login(sw.admin)
+    response = client.get(reverse("service:coverage_export"), {"year": "2026", "quarter": "4"})
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content)
+    sheet = load_workbook(io.BytesIO(content)).active
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=3)}
+    other = rows[sw.other_leader.name]
+    assert other[1].value == '=HYPERLINK("http://evil")' and other[1].data_type == "s"
+    assert other[1].quotePrefix
+    assert [c.value for c in other[2:6]] == [1, 0, 0, 0]
+    mine = rows[sw.leader.name]
+    assert [c.value for c in mine[2:6]] == [2, 1, 0.5, 1]
+    assert mine[6].value == datetime.datetime(2026, 10, 8)
+
+
+def test_the_assessment_shows_the_coverage_table(client, sw):
+    _visit(sw, sw.enterprise, datetime.date(2026, 10, 8))
+    client.force_login(sw.supervisor)
+    response = client.get(reverse("assessment"), {"year": "2026", "quarter": "4"})
+    html = response.content.decode()
+    assert 'data-testid="assessment-visit-coverage"' in html
+    assert html.count('data-testid="coverage-row"') == 2
+    assert "50.0%" in html  # the leader: 1 of 2
