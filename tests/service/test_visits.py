@@ -14,7 +14,6 @@ from ledger.service import selectors, services
 from ledger.service.models import Visit, VisitIssue, VisitPhoto
 from ledger.workflow import TransitionRefused
 from tests import factories as f
-
 from tests.service.conftest import png
 
 NEW = reverse("service:visit_create")
