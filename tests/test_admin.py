@@ -136,8 +136,14 @@ def test_change_page_of_an_object_of_every_registered_model_opens(full_world, ad
         if obj is None:
             # only the task queue and the notifications may be empty in this world (its
             # actions' on-commit callbacks never run); tests/notify/test_admin.py opens those;
-            # login failures only after wrong passwords: tests/test_security_auth.py
-            assert model._meta.app_label in {"django_tasks_database", "notify", "security"}
+            # login failures only after wrong passwords: tests/test_security_auth.py;
+            # visits and procedures: tests/service/test_admin.py
+            assert model._meta.app_label in {
+                "django_tasks_database",
+                "notify",
+                "security",
+                "service",
+            }
             continue
         response = admin_client.get(admin_url(model, "change", obj.pk))
         assert response.status_code == 200, model._meta.label
