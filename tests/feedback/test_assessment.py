@@ -31,6 +31,7 @@ def test_enterprise_and_office_figures_are_kept_apart(world, contact):
     a = _rated(world, contact, "satisfied", close="satisfied")
     _rated(world, contact, "dissatisfied", "雨后仍积水")
     world.resolved_issue(enterprise=world.enterprise)  # done, not rated by the enterprise
+    world.resolved_issue()  # done, about no enterprise: not in the enterprise's base
     # 环保局 (dept_c): one done, rated 基本满意, closed by the office as 不满意
     c_staff = f.StaffFactory(department=world.dept_c)
     issue = world.assigned_issue(enterprise=world.enterprise, lead=world.dept_c)
@@ -45,12 +46,18 @@ def test_enterprise_and_office_figures_are_kept_apart(world, contact):
     table = selectors.enterprise_service(world.supervisor, _period(a))
     rows = {row.department.pk: row for row in table["rows"]}
     b, c = rows[world.dept_b.pk], rows[world.dept_c.pk]
-    assert (b.done, b.enterprise_rated, b.enterprise_satisfied, b.enterprise_dissatisfied) == (
+    assert (
+        b.done_enterprise,
+        b.enterprise_rated,
+        b.enterprise_satisfied,
+        b.enterprise_dissatisfied,
+    ) == (
         3,
         2,
         1,
         1,
     )
+    assert b.done == 4
     assert str(b.enterprise_callback) == "66.7%"
     assert str(b.enterprise_satisfaction) == "50.0%"
     assert (b.office_rated, b.office_satisfied) == (1, 1)

@@ -21,7 +21,7 @@ from .models import FeedbackLink
 # next one gets a link and no rating yet (the screenshot of the rating form)
 RATINGS = [
     ("satisfied", "办理及时，感谢区里的帮助。"),
-    ("dissatisfied", "积水只是临时抽排，雨后仍然积水，希望彻底解决排水管网问题。"),
+    ("dissatisfied", "问题没有得到根本解决，希望尽快重新办理，并及时告知进展。"),
     ("basically", "问题已解决，希望今后沟通再及时一些。"),
 ]
 CLOSED_LINKS = 2

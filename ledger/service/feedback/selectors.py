@@ -109,6 +109,7 @@ DONE = [Status.RESOLVED, Status.CLOSED]
 class ServiceRow:
     department: Department
     done: int
+    done_enterprise: int
     enterprise_rated: int
     enterprise_satisfied: int
     enterprise_dissatisfied: int
@@ -117,7 +118,7 @@ class ServiceRow:
 
     @property
     def enterprise_callback(self):
-        return Rate(self.enterprise_rated, self.done)
+        return Rate(self.enterprise_rated, self.done_enterprise)
 
     @property
     def enterprise_satisfaction(self):
@@ -130,8 +131,10 @@ class ServiceRow:
 
 def enterprise_service(user, period) -> dict:
     """Per lead department, for the issues the assessment counts in `period` (deadline in the
-    period, assigned and not withdrawn; see docs/feedback.md): 已办结, the enterprises' own
-    ratings and 满意率, the office's recorded 满意率, and the 不满意 cases. Three queries."""
+    period, assigned and not withdrawn; see docs/feedback.md): 已办结 (all, and those about an
+    enterprise), the enterprises' own ratings and 满意率, the office's recorded 满意率, and the
+    不满意 cases. Departments with no resolved issue about an enterprise and no rating are
+    left out. Three queries."""
     issues = visible_to(user).filter(
         deadline__gte=period.start,
         deadline__lte=period.end,
@@ -144,6 +147,8 @@ def enterprise_service(user, period) -> dict:
         .values("lead_department")
         .annotate(
             done=Count("pk", filter=Q(status__in=DONE)),
+            # only an issue about an enterprise can have a link
+            done_enterprise=Count("pk", filter=Q(status__in=DONE, enterprise__isnull=False)),
             enterprise_rated=Count("pk", filter=Q(Exists(current))),
             enterprise_satisfied=Count(
                 "pk", filter=Q(Exists(current.filter(rating__in=SATISFIED)))
@@ -161,7 +166,7 @@ def enterprise_service(user, period) -> dict:
     rows = [
         ServiceRow(department=d, **counts[d.pk])
         for d in departments
-        if counts[d.pk]["done"] or counts[d.pk]["enterprise_rated"]
+        if counts[d.pk]["done_enterprise"] or counts[d.pk]["enterprise_rated"]
     ]
     cases = (
         FeedbackRating.objects.filter(

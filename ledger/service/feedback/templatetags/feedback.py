@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from .. import links, selectors
 from ..forms import LinkCreateForm
+from ..rules import can_manage_feedback_link
 from ..services import issue_may_have_link
 
 register = template.Library()
@@ -24,7 +25,9 @@ def qr_svg(url: str) -> str:
 @register.inclusion_tag("feedback/_issue_panel_body.html", takes_context=True)
 def feedback_issue_panel(context):
     issue, user, request = context["issue"], context["user"], context.get("request")
-    can_manage = user.has_perm("feedback.manage_link", issue) and issue_may_have_link(issue)
+    # the predicate itself: a has_perm that rules answers False would fall through to
+    # Django's ModelBackend, two queries on every issue page of those who may not
+    can_manage = can_manage_feedback_link.test(user, issue) and issue_may_have_link(issue)
     rating = selectors.current_rating(issue.pk) if issue.enterprise_id else None
     data = {"issue": issue, "can_manage": can_manage, "rating": rating, "show": False}
     if not issue.enterprise_id or not (can_manage or rating):
