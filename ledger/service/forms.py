@@ -190,7 +190,7 @@ class BaseProblemFormSet(forms.BaseFormSet):
 
 
 ProblemFormSet = forms.formset_factory(
-    ProblemForm, formset=BaseProblemFormSet, extra=3, max_num=10, validate_max=True
+    ProblemForm, formset=BaseProblemFormSet, extra=2, max_num=10, validate_max=True
 )
 
 
