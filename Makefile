@@ -6,7 +6,7 @@ export DEBUG ?= 1
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test e2e lint serve seed messages clean help
+.PHONY: run test e2e lint serve seed messages clean help bench
 
 help:
 	@echo "make run   - create .venv, install, migrate, load demo data, serve on http://127.0.0.1:8000"
@@ -61,6 +61,13 @@ e2e: $(VENV)/.installed-dev
 	  exit 1; \
 	fi
 	$(PYTHON) -m pytest -m e2e -p no:cacheprovider tests/e2e
+
+# The pages at scale (issue 11, bench/pages.py): a fresh PostgreSQL database zz_bench_<N>
+# (BENCH_DB=name), seed_bench N issues, gunicorn with production settings, HTTP measurements
+# into bench/results/<date>-<size>.md. REUSE=1 keeps a database already seeded with N issues.
+N ?= 10000
+bench: $(VENV)/.installed-dev
+	DEBUG=0 N=$(N) $(PYTHON) bench/pages.py --issues $(N)
 
 # Re-extract and compile the translation catalogs (needs GNU gettext; the compiled
 # .mo files are committed so `make run` needs no extra tools). zh_Hans is filled
