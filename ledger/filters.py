@@ -9,7 +9,8 @@ import datetime
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db import connections
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.utils.translation import gettext_lazy as _
 from django_filters import (
     CharFilter,
@@ -26,12 +27,17 @@ from ledger.models import (
     Department,
     Enterprise,
     ExtensionRequest,
-    Health,
     Issue,
     IssueEvent,
     KeyProject,
     Leader,
     Source,
+)
+from ledger.models.issues import (
+    HEALTH_ORDER,
+    HEALTH_SORT,
+    health_q,
+    health_rank,  # noqa: F401 -- re-exported for older imports
 )
 from ledger.states import OPEN_STATUSES, RUNNING_STATUSES, Action, Status
 
@@ -46,15 +52,6 @@ STATUS_ORDER = [
     Status.CLOSED,
     Status.WITHDRAWN,
 ]
-HEALTH_ORDER = [
-    Health.RED,
-    Health.YELLOW,
-    Health.UNASSIGNED_LATE,
-    Health.PENDING,
-    Health.GREEN,
-    Health.NONE,
-]
-
 # ledger filter values meaning "still open" (待交办, 已交办, 办理中), in workflow order
 OPEN_STATUS_VALUES = [s.value for s in STATUS_ORDER if s in OPEN_STATUSES]
 
@@ -78,20 +75,9 @@ def _has_event(action, **conditions) -> Exists:
     return Exists(IssueEvent.objects.filter(issue_id=OuterRef("pk"), action=action, **conditions))
 
 
-def _rank(field: str, values: list) -> Case:
-    return Case(
-        *[When(**{field: v}, then=Value(i)) for i, v in enumerate(values)],
-        default=Value(len(values)),
-        output_field=IntegerField(),
-    )
-
-
-def health_rank() -> Case:
-    """Red first: sorts the annotated `health_code` by urgency, not alphabetically."""
-    return _rank("health_code", HEALTH_ORDER)
-
-
-# sort key in the URL -> what it orders by (ascending); "-key" reverses it
+# sort key in the URL -> what it orders by (ascending); "-key" reverses it. Each leading
+# column has an index (Issue.Meta.indexes, migration 0005); the joined ones (source,
+# category, leader, lead department) order by a few-row table's column.
 LEDGER_SORTS = {
     "number": ("year", "seq"),
     "title": ("title",),
@@ -101,12 +87,15 @@ LEDGER_SORTS = {
     "lead_department": ("lead_department__order", "lead_department__name"),
     "raised": ("raised_at",),
     "deadline": ("deadline",),
-    "status": (lambda: _rank("status", STATUS_ORDER),),
-    "health": (health_rank,),
+    "status": ("status_rank",),
+    "health": HEALTH_SORT,
 }
 DEFAULT_SORT = "-number"
 # (year, seq) is unique: appended to every order so pages never overlap or skip rows
 TIEBREAKER = ("-year", "-seq")
+# columns that are never NULL (or NULL for a whole health tier): ordered without NULLS LAST,
+# which PostgreSQL would otherwise not match with their indexes
+PLAIN_ORDER = {"year", "seq", "title", "raised_at", "status_rank", *HEALTH_SORT}
 
 
 def parse_sort(value: str | None) -> str:
@@ -120,12 +109,85 @@ def ledger_order(queryset: QuerySet, sort: str) -> QuerySet:
     sort = parse_sort(sort)
     descending = sort.startswith("-")
     terms = []
-    for spec in LEDGER_SORTS[sort.lstrip("-")]:
-        expression = spec() if callable(spec) else F(spec)
-        terms.append(
-            expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
-        )
+    for name in LEDGER_SORTS[sort.lstrip("-")]:
+        expression = F(name)
+        if name in PLAIN_ORDER:
+            terms.append(expression.desc() if descending else expression.asc())
+        else:
+            terms.append(
+                expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+            )
     return queryset.order_by(*terms, *TIEBREAKER)
+
+
+def text_bigrams(text: str) -> list[str]:
+    """The distinct 2-character pieces of `text` (lower-cased, none with white space), as
+    ledger_index.ledger_text_grams() stores them for every issue."""
+    text = text.lower()
+    pieces = {text[i : i + 2] for i in range(len(text) - 1)}
+    return sorted(p for p in pieces if not any(ch.isspace() for ch in p))
+
+
+def text_search_q(value: str, using: str = "default") -> Q:
+    """Free text on PostgreSQL, through indexes (issue 11).
+
+    The issue's own text (number, title, description): rows holding every bigram of
+    `value` (GIN on search_grams) are checked with ILIKE — the same rows as ILIKE alone,
+    found without reading the table. A one-character text has no bigram and is ILIKE only.
+    Names (enterprise, project, leader, lead and co-departments): the few matching rows
+    of those small tables are looked up first (one query), then the issues by the
+    indexed foreign keys (co-departments: the GIN on `involved`, checked exactly)."""
+    own = Q(number__icontains=value) | Q(title__icontains=value) | Q(description__icontains=value)
+    grams = text_bigrams(value)
+    if grams:
+        own = Q(search_grams__contains_all=grams) & own
+    found = {"e": [], "p": [], "l": [], "d": []}
+    named = (
+        Enterprise.objects.using(using)
+        .filter(name__icontains=value)
+        .annotate(found_kind=Value("e"))
+        .order_by()
+        .values_list("found_kind", "pk")
+        .union(
+            KeyProject.objects.using(using)
+            .filter(name__icontains=value)
+            .annotate(found_kind=Value("p"))
+            .order_by()
+            .values_list("found_kind", "pk"),
+            Leader.objects.using(using)
+            .filter(
+                Q(user__name__icontains=value)
+                | Q(user__last_name__icontains=value)
+                | Q(user__first_name__icontains=value)
+            )
+            .annotate(found_kind=Value("l"))
+            .order_by()
+            .values_list("found_kind", "pk"),
+            Department.objects.using(using)
+            .filter(Q(name__icontains=value) | Q(short_name__icontains=value))
+            .annotate(found_kind=Value("d"))
+            .order_by()
+            .values_list("found_kind", "pk"),
+            all=True,
+        )
+        .order_by()
+    )
+    for kind, pk in named:
+        found[kind].append(pk)
+    condition = own
+    if found["e"]:
+        condition |= Q(enterprise_id__in=found["e"])
+    if found["p"]:
+        condition |= Q(project_id__in=found["p"])
+    if found["l"]:
+        condition |= Q(leader_id__in=found["l"])
+    if found["d"]:
+        co_department = Issue.co_departments.through.objects.filter(
+            issue_id=OuterRef("pk"), department_id__in=found["d"]
+        )
+        condition |= Q(lead_department_id__in=found["d"])
+        condition |= Q(involved__overlaps=found["d"]) & Exists(co_department)
+    return condition
 
 
 # dates a range filter accepts: 0001-01-01 made midnight in Asia/Shanghai lies before the
@@ -273,6 +335,8 @@ class IssueFilter(FilterSet):
         value = value.strip()
         if not value:
             return queryset
+        if connections[queryset.db].vendor == "postgresql":
+            return queryset.filter(text_search_q(value, using=queryset.db))
         # people and units too: the responsible leader's name, the lead and co-departments
         # (co-departments through EXISTS, so an issue with two matching ones is one row)
         co_department = Issue.co_departments.through.objects.filter(
@@ -296,9 +360,8 @@ class IssueFilter(FilterSet):
     def filter_health(self, queryset, name, value):
         if not value:
             return queryset
-        if "health_code" not in queryset.query.annotations:
-            queryset = queryset.with_health()
-        return queryset.filter(health_code__in=value)
+        # status + date ranges from today (indexed), the same sets as with_health()'s CASE
+        return queryset.filter(health_q(value))
 
     def filter_co_department(self, queryset, name, value):
         # EXISTS rather than a join: no duplicate rows, no DISTINCT

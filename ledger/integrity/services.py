@@ -21,9 +21,12 @@ from ledger.models.issues import UnknownEventKey
 from .models import Checkpoint, IssueHead
 
 # the issue's stored fields a head's `state` covers: all but the id and updated_at
-# (co-departments are a separate table, not covered)
+# (co-departments are a separate table, not covered), and the columns the database
+# derives for the ledger's indexes (Issue.DERIVED_FIELDS)
 STATE_FIELDS = tuple(
-    field.attname for field in Issue._meta.concrete_fields if field.name not in ("id", "updated_at")
+    field.attname
+    for field in Issue._meta.concrete_fields
+    if field.name not in ("id", "updated_at", *Issue.DERIVED_FIELDS)
 )
 
 

@@ -51,6 +51,29 @@ class Health(models.TextChoices):
     NONE = "none", _("不适用")
 
 
+# health from most to least pressing (the filter's choices, the dashboard's columns)
+HEALTH_ORDER = [
+    Health.RED,
+    Health.YELLOW,
+    Health.UNASSIGNED_LATE,
+    Health.PENDING,
+    Health.GREEN,
+    Health.NONE,
+]
+
+
+def health_rank() -> Case:
+    """Red first: orders rows annotated with `health_code` (with_health) by urgency.
+
+    A CASE per row: fine for the few rows of a page or of one subject; the ledger's own
+    sort by health uses the indexed HEALTH_SORT instead."""
+    return Case(
+        *[When(health_code=h, then=Value(i)) for i, h in enumerate(HEALTH_ORDER)],
+        default=Value(len(HEALTH_ORDER)),
+        output_field=models.IntegerField(),
+    )
+
+
 class IssueQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
@@ -59,7 +82,8 @@ class IssueQuerySet(models.QuerySet):
         return self.filter(status__in=RUNNING_STATUSES)
 
     def with_health(self, today: datetime.date | None = None):
-        """Annotate `health_code` so the ledger can filter and sort by it in SQL."""
+        """Annotate `health_code` (for showing the rows of a page; filter with
+        `health_in`, sort with HEALTH_SORT — both served by indexes, unlike this CASE)."""
         today = today or timezone.localdate()
         yellow_until = today + datetime.timedelta(days=settings.LEDGER["YELLOW_DAYS"])
         late_raised_before = raised_flag_cutoff(today)
@@ -84,11 +108,54 @@ class IssueQuerySet(models.QuerySet):
         )
 
     def filter_health(self, health: str, today: datetime.date | None = None):
-        return self.with_health(today).filter(health_code=health)
+        return self.filter(health_q([health], today))
+
+    def health_in(self, healths, today: datetime.date | None = None):
+        """Issues whose health (as of `today`) is one of `healths`: plain status and
+        deadline / raise-time ranges, so the (status, deadline) and (status, raised_at)
+        indexes serve it. Exactly the rows with_health() gives those codes."""
+        return self.filter(health_q(healths, today))
 
     def overdue(self, today: datetime.date | None = None):
         today = today or timezone.localdate()
         return self.running().filter(deadline__lt=today)
+
+
+def health_q(healths, today: datetime.date | None = None) -> Q:
+    """The condition "health is one of `healths`" as status + date ranges (no CASE).
+
+    Mirrors IssueQuerySet.with_health branch by branch (a running issue without a
+    deadline counts as green there, so here too); tests/test_ledger_scale.py compares
+    both over rows on every boundary."""
+    today = today or timezone.localdate()
+    yellow_until = today + datetime.timedelta(days=settings.LEDGER["YELLOW_DAYS"])
+    running = [s.value for s in RUNNING_STATUSES]
+    conditions = {
+        Health.RED: Q(status__in=running, deadline__lt=today),
+        Health.YELLOW: Q(status__in=running, deadline__gte=today, deadline__lte=yellow_until),
+        Health.GREEN: Q(status__in=running)
+        & (Q(deadline__gt=yellow_until) | Q(deadline__isnull=True)),
+        Health.UNASSIGNED_LATE: Q(status=Status.RAISED, raised_at__lt=raised_flag_cutoff(today)),
+        Health.PENDING: Q(status=Status.RAISED, raised_at__gte=raised_flag_cutoff(today)),
+        Health.NONE: ~Q(status__in=[*running, Status.RAISED.value]),
+    }
+    found = Q(pk__in=[])
+    for health in dict.fromkeys(healths):
+        found |= conditions[Health(health)]
+    return found
+
+
+# Sorting by health ("sort=health"): what falls due next, red first. A per-row CASE on
+# today's date cannot be indexed, so the order is by three stored (generated) columns:
+#   health_tier  0 = running (已交办/办理中), 1 = waiting to be assigned (待交办), 2 = the rest
+#   due_date     the deadline of a running issue (NULL otherwise)
+#   raised_at
+# Running issues come first by deadline — so overdue (red), then due soon (yellow), then
+# green, whatever today is — then unassigned ones oldest first (overdue for assignment
+# before the pending ones), then resolved/closed/withdrawn. The only difference from the
+# HEALTH_ORDER buckets is that green running issues come before unassigned ones; in
+# exchange one index (issue_health_sort) serves the order in both directions.
+HEALTH_SORT = ("health_tier", "due_date", "raised_at")
 
 
 def raised_flag_cutoff(today: datetime.date) -> datetime.datetime:
@@ -101,6 +168,93 @@ def raised_flag_cutoff(today: datetime.date) -> datetime.datetime:
     # raised on `day` or earlier is late: strictly before the start of the next day
     tz = timezone.get_current_timezone()
     return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), tz)
+
+
+# RUNNING_STATUSES in a fixed order (a generated column's expression must not change)
+RUNNING_SORTED = sorted(s.value for s in RUNNING_STATUSES)
+# the order statuses take in the workflow (the ledger's "sort=status")
+STATUS_SORT_ORDER = [
+    Status.RAISED.value,
+    Status.ASSIGNED.value,
+    Status.IN_PROGRESS.value,
+    Status.RESOLVED.value,
+    Status.CLOSED.value,
+    Status.WITHDRAWN.value,
+]
+
+
+class DerivedArrayField(models.Field):
+    """An array column PostgreSQL keeps current by trigger (see migration 0005): the app
+    never sets it (a trigger overwrites whatever is written). On other databases it is an
+    unused text column, and the ledger takes the plain path instead."""
+
+    def __init__(self, *args, base_type="bigint", **kwargs):
+        self.base_type = base_type
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["base_type"] = self.base_type
+        for key in ("null", "blank", "editable"):
+            kwargs.pop(key, None)
+        return name, path, args, kwargs
+
+    def db_type(self, connection):
+        return f"{self.base_type}[]" if connection.vendor == "postgresql" else "text"
+
+    def get_prep_value(self, value):
+        return value
+
+    def get_db_prep_save(self, value, connection):
+        return None
+
+
+@DerivedArrayField.register_lookup
+class ArrayContainsAll(models.Lookup):
+    """`field__contains_all=[...]`: the array holds every value (PostgreSQL `@>`, GIN)."""
+
+    lookup_name = "contains_all"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} @> {rhs}::{self.lhs.output_field.base_type}[]", [*lhs_params, *rhs_params]
+
+
+@DerivedArrayField.register_lookup
+class ArrayOverlaps(models.Lookup):
+    """`field__overlaps=[...]`: the array holds one of the values (PostgreSQL `&&`, GIN)."""
+
+    lookup_name = "overlaps"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} && {rhs}::{self.lhs.output_field.base_type}[]", [*lhs_params, *rhs_params]
+
+
+@models.ForeignKey.register_lookup
+class InSubquery(models.Lookup):
+    """`fk__in_subquery=<queryset of ids>`: on PostgreSQL `fk = ANY(ARRAY(SELECT ...))` —
+    the subquery runs once (an InitPlan) and the foreign key's index serves the test, also
+    inside an OR, where `IN (SELECT ...)` would become a filter over every row."""
+
+    lookup_name = "in_subquery"
+
+    def get_prep_lookup(self):
+        return self.rhs
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        if not rhs.startswith("("):
+            rhs = f"({rhs})"
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(ARRAY{rhs})", [*lhs_params, *rhs_params]
+        return f"{lhs} IN {rhs}", [*lhs_params, *rhs_params]
 
 
 class Issue(models.Model):
@@ -214,6 +368,43 @@ class Issue(models.Model):
     # bumped by every change; forms carry it so a stale page is detected
     version = models.PositiveIntegerField(_("版本"), default=1, editable=False)
 
+    # -- derived, never written by the app (issue 11: the ledger at a million rows) --
+    # generated by the database itself from status/deadline (also for rows COPYed in)
+    status_rank = models.GeneratedField(
+        expression=Case(
+            *[When(status=s, then=Value(i)) for i, s in enumerate(STATUS_SORT_ORDER)],
+            default=Value(len(STATUS_SORT_ORDER)),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+        verbose_name=_("状态排序"),
+    )
+    health_tier = models.GeneratedField(
+        expression=Case(
+            When(status__in=RUNNING_SORTED, then=Value(0)),
+            When(status=Status.RAISED.value, then=Value(1)),
+            default=Value(2),
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+        verbose_name=_("时限排序"),
+    )
+    due_date = models.GeneratedField(
+        expression=Case(
+            When(status__in=RUNNING_SORTED, then=F("deadline")),
+            default=Value(None),
+        ),
+        output_field=models.DateField(),
+        db_persist=True,
+        verbose_name=_("待办时限"),
+    )
+    # kept by PostgreSQL triggers (migration 0005); unused (NULL) on SQLite
+    involved = DerivedArrayField(base_type="bigint", verbose_name=_("涉及单位"))
+    search_grams = DerivedArrayField(base_type="text", verbose_name=_("检索二元组"))
+
+    # what the columns above are: never part of an issue's recorded state
+    DERIVED_FIELDS = ("status_rank", "health_tier", "due_date", "involved", "search_grams")
+
     objects = IssueQuerySet.as_manager()
 
     class Meta:
@@ -260,6 +451,24 @@ class Issue(models.Model):
             models.Index(fields=["raising_department", "status"], name="issue_raising_status"),
             models.Index(fields=["leader", "status"], name="issue_leader_status"),
             models.Index(fields=["-raised_at"], name="issue_raised_at"),
+            # the ledger's filters and sorts at a million rows (issue 11, migration 0005);
+            # each sort is followed by the tiebreaker -year, -seq, which an incremental sort
+            # adds cheaply where the leading column has few ties
+            models.Index(fields=["status", "raised_at"], name="issue_status_raised"),
+            models.Index(fields=["title"], name="issue_title"),
+            # ascending NULLS LAST is the default; (deadline DESC NULLS LAST) is PostgreSQL
+            # only (SQLite has no NULLS LAST in an index): ledger_index.INDEXES_SQL
+            models.Index(fields=["deadline"], name="issue_deadline"),
+            models.Index(fields=["status_rank", "-year", "-seq"], name="issue_status_sort"),
+            models.Index(fields=["-status_rank", "-year", "-seq"], name="issue_status_sort_desc"),
+            models.Index(fields=HEALTH_SORT, name="issue_health_sort"),
+            # the other pages (issue 11, migration 0006): home cards counted from the index
+            # alone; a leader's own issues in /leaders/me/'s order
+            models.Index(
+                fields=["status", "deadline", "raised_at"],
+                name="issue_card_counts",
+            ),
+            models.Index(fields=["leader", "health_tier", "deadline"], name="issue_leader_items"),
         ]
 
     def __str__(self):

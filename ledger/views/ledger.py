@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import path
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django_filters import DateFromToRangeFilter
 
@@ -22,6 +23,79 @@ def _filter_param_names() -> set[str]:
         else:
             names.add(name)
     return names
+
+
+# the ledger counts its rows up to this many; past it the summary says "more than" and
+# offers the exact figure on demand (?count=exact) — a COUNT(*) over a million visible rows
+# on every page would cost more than the page itself
+COUNT_CAP = 10_000
+# pages a capped list accepts (the last one is found when asked past the end)
+MAX_PAGE = 1_000_000
+
+
+class LedgerPage(Page):
+    def has_next(self):
+        if self.paginator.count_capped:
+            return self.paginator.has_more
+        return super().has_next()
+
+
+class LedgerPaginator(Paginator):
+    """Pages of the ledger at any size in a fixed number of queries (issue 11).
+
+    - count: capped at COUNT_CAP (a COUNT over a LIMITed subquery that reads only ids)
+      unless `exact`; `count_capped` says the real figure is larger;
+    - a page: first the ids of its rows (the ordered, filtered ids only, which an index
+      scan gives without reading the rest of the rows even at page 2000), then those
+      rows with everything a row shows."""
+
+    def __init__(self, object_list, per_page, *, exact: bool = False):
+        super().__init__(object_list, per_page)
+        self.exact = exact
+        self.count_capped = False
+        self.has_more = False
+
+    @cached_property
+    def count(self):
+        ids = self.object_list.order_by().values("pk")
+        if self.exact:
+            return ids.count()
+        counted = ids[: COUNT_CAP + 1].count()
+        self.count_capped = counted > COUNT_CAP
+        return min(counted, COUNT_CAP)
+
+    @cached_property
+    def num_pages(self):
+        if self.count and self.count_capped:
+            return MAX_PAGE
+        return super().num_pages
+
+    def get_page(self, number):
+        try:
+            return super().get_page(number)
+        except EmptyPage:
+            return self.page(self.num_pages)
+
+    def _get_page(self, *args, **kwargs):
+        return LedgerPage(*args, **kwargs)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        ids = list(
+            self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page + 1]
+        )
+        if not ids and number > 1 and self.count_capped:
+            # asked past the end of a capped list: count it exactly, show the last page
+            self.exact = True
+            for name in ("count", "num_pages"):
+                self.__dict__.pop(name, None)
+            self.count_capped = False
+            raise EmptyPage(_("该页没有结果"))
+        self.has_more = len(ids) > self.per_page
+        ids = ids[: self.per_page]
+        rows = list(self.object_list.filter(pk__in=ids)) if ids else []
+        return self._get_page(rows, number, self)
 
 
 FILTER_PARAMS = _filter_param_names()
@@ -95,7 +169,9 @@ def issue_list(request):
     sort = parse_sort(request.GET.get("sort"))
     rows = ledger_order(filterset.qs, sort)
 
-    paginator = Paginator(rows, settings.LEDGER["PAGE_SIZE"])
+    paginator = LedgerPaginator(
+        rows, settings.LEDGER["PAGE_SIZE"], exact=request.GET.get("count") == "exact"
+    )
     asked = request.GET.get("page")
     page = paginator.get_page(asked)
     page_note = ""
@@ -129,6 +205,7 @@ def issue_list(request):
             "sort": sort,
             "sort_links": sort_links(params, sort),
             "page_query": page_params.urlencode(),
+            "count_cap": COUNT_CAP,
             "filter_errors": errors,
             "chosen_subjects": chosen,
             "carried_params": carried_params(params),
