@@ -146,6 +146,11 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "") or f"sqlite:///{BASE_DIR / 'db
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 0))
 }
+# behind PgBouncer in transaction pooling, named cursors (QuerySet.iterator on PostgreSQL)
+# cannot outlive a transaction: DATABASE_DISABLE_SERVER_SIDE_CURSORS=1 (docs/scaling.md)
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+    "DATABASE_DISABLE_SERVER_SIDE_CURSORS", False
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once, and take the write
     # lock at BEGIN so the ledger-number counter and row locks behave as on PostgreSQL.
