@@ -427,6 +427,12 @@ def render_markdown(report: dict) -> str:
             f"Peak RSS of one gunicorn worker: {memory.get('gunicorn_worker_peak_mb')} MB; "
             f"of the db_worker (export): {memory.get('db_worker_peak_mb')} MB.",
         ]
+    if report.get("server_errors"):
+        lines += [
+            "",
+            f"**{report['server_errors']} server errors (HTTP 500)** during the run; "
+            f"log: `{report.get('server_log')}`.",
+        ]
     plans = report.get("explain") or []
     if plans:
         lines += ["", "## Slowest query per page (EXPLAIN ANALYZE, BUFFERS)", ""]
