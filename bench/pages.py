@@ -204,12 +204,19 @@ class PageResult:
         }
 
 
-def measure_page(session: Session, page: Page, requests: int, warmup: int = 1) -> PageResult:
+def measure_page(
+    session: Session, page: Page, requests: int, warmup: int = 1, budget: float | None = None
+) -> PageResult:
+    """`requests` requests one after another (fewer, but at least 5, once `budget` seconds
+    are spent: a page that takes seconds must not hold the run up for minutes)."""
     result = PageResult(page.key, page.role, page.path, page.group, page.label or page.key)
+    started = time.perf_counter()
     try:
         for _ in range(warmup):
             session.get(page.path)
-        for _ in range(requests):
+        for done in range(requests):
+            if budget and done >= 5 and time.perf_counter() - started > budget:
+                break
             status, headers, body, seconds = session.get(page.path)
             result.status = status
             result.bytes = len(body)
@@ -373,7 +380,8 @@ def render_markdown(report: dict) -> str:
         f"Data: {data['issues']:,} issues, {data.get('events', 0):,} events, "
         f"{data.get('enterprises', 0):,} enterprises, {data.get('projects', 0):,} projects, "
         f"database {data.get('db_size', '?')}. Seeded in {data.get('seed_s', '–')} s.",
-        f"Requests per page: {report.get('requests')} after warm-up; times are wall-clock at the "
+        f"Requests per page: {report.get('requests')} after warm-up (fewer, at least 5, for a "
+        "page slower than the per-page budget); times are wall-clock at the "
         "client; SQL time and queries come from the Server-Timing header (median).",
         "",
         "## Targets (issue 11)",
@@ -573,14 +581,17 @@ def base_env(database_url: str) -> dict:
 
 
 def manage(env, *args, check=True) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *args],
         cwd=ROOT,
         env=env,
-        check=check,
         text=True,
         capture_output=True,
     )
+    if check and done.returncode:
+        sys.stderr.write(done.stdout[-3000:] + done.stderr[-5000:])
+        raise SystemExit(f"manage.py {' '.join(args)} failed (exit {done.returncode})")
+    return done
 
 
 def prepare_database(n: int, name: str, reuse: bool, log) -> tuple[str, float | None]:
@@ -773,6 +784,12 @@ def main(argv=None) -> int:
     parser.add_argument("--reuse", action="store_true", default=os.environ.get("REUSE") == "1")
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--mixed-seconds", type=float, default=20)
+    parser.add_argument(
+        "--page-budget",
+        type=float,
+        default=30,
+        help="seconds per page after which measuring stops (at least 5 requests)",
+    )
     parser.add_argument("--no-explain", action="store_true")
     parser.add_argument("--note", default=os.environ.get("BENCH_NOTE", ""))
     args = parser.parse_args(argv)
@@ -854,7 +871,9 @@ def main(argv=None) -> int:
                     sessions[page.role].get(page.path)
         results = []
         for page in pages:
-            result = measure_page(sessions[page.role], page, args.requests, warmup=0)
+            result = measure_page(
+                sessions[page.role], page, args.requests, warmup=0, budget=args.page_budget
+            )
             summary = result.summary()
             results.append(summary)
             log(
