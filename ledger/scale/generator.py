@@ -192,19 +192,18 @@ def _esc(value: str) -> str:
 
 
 def copy_value(value) -> str:
+    kind = type(value)
+    if kind is str:
+        return _esc(value)
     if value is None:
         return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, int):
-        return str(value)
-    return _esc(str(value))
+    if kind is bool:
+        return "t" if value else "f"
+    return str(value)
 
 
 def copy_line(values) -> str:
-    return "\t".join(copy_value(v) for v in values) + "\n"
+    return "\t".join(map(copy_value, values)) + "\n"
 
 
 def canonical(value) -> bytes:
