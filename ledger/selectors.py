@@ -485,18 +485,15 @@ def _home_card_definitions(user) -> list[tuple[str, object, list[tuple[str, str]
 def home_cards(user) -> list[HomeCard]:
     """What waits for `user` (DESIGN.md §5). Each card's count is the ledger's own filter
     applied to the ledger's own rows, so the number and the table its link opens agree."""
-    from django.http import QueryDict
-
-    from ledger.filters import IssueFilter
-
     labels = {scope: label for scope, label, _params in home_scopes(user)}
+    definitions = _home_card_definitions(user)
+    counts = home_card_counts(user, definitions)  # two queries for all the cards
     cards = []
-    for key, label, params, tone, scope in _home_card_definitions(user):
+    for key, label, params, tone, scope in definitions:
         card = HomeCard(
             key, label, [(k, str(v)) for k, v in params], tone, 0, scope, labels.get(scope, "")
         )
-        filterset = IssueFilter(QueryDict(card.query), queryset=ledger_queryset(user))
-        card.count = filterset.qs.count()
+        card.count = counts[key]
         cards.append(card)
     return cards
 
@@ -526,20 +523,13 @@ def issue_scope_labels(user, issue: Issue) -> list:
     return shown
 
 
-def issues_most_urgent(user, limit: int = 10) -> QuerySet:
+def issues_most_urgent(user, limit: int = 10) -> list[Issue]:
     """Open issues `user` sees, most pressing first: overdue, due soon, unassigned too long.
 
     For staff these are the issues of the three home sets (牵头, 配合, 登记 by the unit):
     visible_to() also lets a user see what they raised themselves in another unit, which
     no card counts, so it is left out here."""
-    from django.db.models import F
-
-    from ledger.filters import health_rank
-
-    rows = ledger_queryset(user).open()
-    if getattr(user, "is_authenticated", False) and user.role == User.Role.STAFF:
-        rows = rows.filter(_staff_sets(user))
-    return rows.order_by(health_rank(), F("deadline").asc(nulls_last=True), "-year", "-seq")[:limit]
+    return urgent_issues(user, limit)  # the ledger's own health order, see urgent_issues
 
 
 def _staff_sets(user) -> Q:
@@ -596,3 +586,189 @@ def leader_subjects(user) -> tuple[list, list]:
         Prefetch("issues", queryset=open_issues, to_attr="open_issues")
     )
     return list(enterprises.order_by("name")), list(projects.order_by("level", "name"))
+
+
+# -- the other list pages at a million issues (issue 11) -------------------------------
+# Counts are one conditional aggregation per figure set; lists are a few LIMITed queries
+# that an index serves (status + deadline ranges from models.issues.health_q and the
+# stored health_tier/due_date columns), never a per-row CASE sorted over the whole table.
+
+# every home card that filters on status or health counts only issues in these statuses
+_CARD_STATUSES = [
+    Status.RAISED.value,
+    Status.ASSIGNED.value,
+    Status.IN_PROGRESS.value,
+    Status.RESOLVED.value,
+]
+
+
+def _pending_extension_exists() -> Exists:
+    return Exists(
+        ExtensionRequest.objects.filter(
+            issue_id=OuterRef("pk"), state=ExtensionRequest.State.PENDING
+        )
+    )
+
+
+def _card_condition(params, today) -> Q:
+    """The ledger filter `params` (the home card's, see _home_card_definitions) as one Q:
+    the same conditions IssueFilter applies for these parameters."""
+    from ledger.models.issues import health_q
+
+    condition = Q()
+    statuses, healths = [], []
+    for key, value in params:
+        value = str(value)
+        if key == "status":
+            statuses.append(value)
+        elif key == "health":
+            healths.append(value)
+        elif key == "pending_extension":
+            condition &= Q(_pending_extension_exists())
+        elif key == "leader":
+            condition &= Q(leader_id=int(value))
+        elif key == "lead_department":
+            condition &= Q(lead_department_id=int(value))
+        elif key == "raising_department":
+            condition &= Q(raising_department_id=int(value))
+        elif key == "co_department":
+            condition &= Q(
+                Exists(
+                    Issue.co_departments.through.objects.filter(
+                        issue_id=OuterRef("pk"), department_id=int(value)
+                    )
+                )
+            )
+        else:  # a card must only use the parameters translated here
+            raise ValueError(f"home card parameter {key!r} has no SQL translation")
+    if statuses:
+        condition &= Q(status__in=statuses)
+    if healths:
+        condition &= health_q(healths, today)
+    return condition
+
+
+def home_card_counts(user, definitions, today=None) -> dict[str, int]:
+    """key -> count for the home cards `definitions` ((key, label, params, tone, scope)),
+    in two queries whatever the number of cards: one conditional aggregation over the
+    open and resolved issues `user` sees (every status or health card lies in them, so
+    the status index narrows the scan), one over those with a pending extension request."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    by_status, by_extension, counts = {}, {}, {}
+    for key, _label, params, _tone, _scope in definitions:
+        keys = {k for k, _v in params}
+        if "pending_extension" in keys:
+            rest = [(k, v) for k, v in params if k != "pending_extension"]
+            by_extension[key] = Count("pk", filter=_card_condition(rest, today))
+        elif keys & {"status", "health"}:
+            by_status[key] = Count("pk", filter=_card_condition(params, today))
+        else:
+            raise ValueError(f"home card {key!r} is neither a status, health nor extension card")
+    issues = visible_to(user).order_by()
+    if by_status:
+        counts.update(issues.filter(status__in=_CARD_STATUSES).aggregate(**by_status))
+    if by_extension:
+        counts.update(issues.filter(_pending_extension_exists()).aggregate(**by_extension))
+    return counts
+
+
+def urgent_issues(user, limit: int = 10) -> list[Issue]:
+    """issues_most_urgent(): the head of the ledger's "open issues by health" (the link
+    under the list), in one LIMITed query the health_tier/due_date index serves — running
+    issues by deadline (overdue, then due soon, then the rest), then 待交办 oldest first."""
+    from ledger.filters import ledger_order
+
+    rows = ledger_queryset(user).open()
+    if getattr(user, "is_authenticated", False) and user.role == User.Role.STAFF:
+        rows = rows.filter(_staff_sets(user))
+    return list(ledger_order(rows, "health")[:limit])
+
+
+SUBJECT_PREVIEW = 5
+
+
+def leader_subject_cards(user, preview: int = SUBJECT_PREVIEW) -> tuple[list, list]:
+    """The enterprises and key projects `user` 分包, each with `open_count`, `overdue_count`
+    (counted in SQL, grouped by subject) and `preview`: its `preview` most pressing open
+    issues `user` sees (a window function keeps the first few of each subject). Eight
+    queries at most, whatever the number of subjects or issues."""
+    from django.db.models import Count, F, Window
+    from django.db.models.functions import RowNumber
+    from django.utils import timezone
+
+    from ledger.models import Enterprise, KeyProject
+    from ledger.models.issues import HEALTH_ORDER, health_q, health_rank
+
+    leader_id = _leader_id(user)
+    if leader_id is None:
+        return [], []
+    today = timezone.localdate()
+    enterprises = list(Enterprise.objects.filter(leader_id=leader_id).order_by("name"))
+    projects = list(KeyProject.objects.filter(leader_id=leader_id).order_by("level", "name"))
+    open_issues = visible_to(user, Issue.objects.open()).order_by()
+    for field, subjects in (("enterprise", enterprises), ("project", projects)):
+        by_pk = {subject.pk: subject for subject in subjects}
+        for subject in subjects:
+            subject.open_count = subject.overdue_count = 0
+            subject.preview = []
+        if not subjects:
+            continue
+        mine = open_issues.filter(**{f"{field}_id__in": list(by_pk)})
+        for row in (
+            mine.values(field)
+            .annotate(n=Count("pk"), overdue=Count("pk", filter=health_q(["red"], today)))
+            .order_by()
+        ):
+            by_pk[row[field]].open_count = row["n"]
+            by_pk[row[field]].overdue_count = row["overdue"]
+        # the window ranks narrow rows (id, subject, the sort keys); the few kept are
+        # then read whole — sorting whole rows spilled to disk at 14,000 open issues
+        first = (
+            mine.with_health(today)
+            .annotate(
+                place=Window(
+                    RowNumber(),
+                    partition_by=F(field),
+                    order_by=[health_rank(), F("deadline").asc(nulls_last=True), "-year", "-seq"],
+                )
+            )
+            .filter(place__lte=preview)
+            .values("pk")
+        )
+        shown = list(
+            Issue.objects.filter(pk__in=first)
+            .with_health(today)
+            .select_related("lead_department")
+            .order_by()
+        )
+        # the same order as the window's, on the few rows kept
+        shown.sort(
+            key=lambda issue: (
+                HEALTH_ORDER.index(issue.health_code),
+                issue.deadline is None,
+                issue.deadline or today,
+                -issue.year,
+                -issue.seq,
+            )
+        )
+        for issue in shown:
+            by_pk[getattr(issue, f"{field}_id")].preview.append(issue)
+    return enterprises, projects
+
+
+def leader_items_ordered(user) -> QuerySet:
+    """leader_items() in an order an index serves: running issues by deadline, then those
+    waiting to be assigned, then the rest (health_tier, then deadline)."""
+    from django.db.models import F
+
+    leader_id = _leader_id(user)
+    if leader_id is None:
+        return Issue.objects.none()
+    return (
+        ledger_queryset(user)
+        .filter(leader_id=leader_id)
+        .order_by("health_tier", F("deadline").asc(nulls_last=True), "-year", "-seq")
+    )

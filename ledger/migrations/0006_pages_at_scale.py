@@ -1,9 +1,26 @@
 # The other list pages at a million issues: indexes for home, 分包, projects, enterprises,
 # dashboard and assessment (issue 11).
-from django.db import migrations
+from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
     dependencies = [("ledger", "0005_ledger_at_scale")]
 
-    operations = []
+    operations = [
+        # the home cards for the whole district are counted from this index alone
+        # (index-only scan): status, deadline and raise time decide every card
+        migrations.AddIndex(
+            model_name="issue",
+            index=models.Index(
+                fields=["status", "deadline", "raised_at"],
+                name="issue_card_counts",
+            ),
+        ),
+        # /leaders/me/: a leader's own issues, running by deadline first
+        migrations.AddIndex(
+            model_name="issue",
+            index=models.Index(
+                fields=["leader", "health_tier", "deadline"], name="issue_leader_items"
+            ),
+        ),
+    ]

@@ -33,7 +33,7 @@ def home(request):
         in_scope = [card for card in cards if card.scope == scope]
         if in_scope:
             groups.append({"scope": scope, "label": label, "cards": in_scope})
-    issues = list(issues_most_urgent(user, limit=URGENT_LIMIT))
+    issues = issues_most_urgent(user, limit=URGENT_LIMIT)
     if len(groups) > 1:  # with one set (全区) there is nothing to tell the rows apart by
         for issue in issues:
             issue.scope_labels = issue_scope_labels(user, issue)

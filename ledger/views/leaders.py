@@ -2,26 +2,24 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import path
 
 from ledger import rules
 from ledger.filters import OPEN_STATUS_VALUES
 from ledger.models import Health
-from ledger.selectors import leader_items, leader_subjects
+from ledger.selectors import leader_items_ordered, leader_subject_cards
+from ledger.views.ledger import LedgerPaginator
 
 # open issues listed under each enterprise or project; the rest are one link away
 SUBJECT_PREVIEW = 5
 
 
 def _with_counts(subjects, param: str):
-    """Attach the counts and ledger links each enterprise/project card shows."""
+    """Attach the ledger links each enterprise/project card shows (its counts and preview
+    come counted in SQL from selectors.leader_subject_cards)."""
     open_query = "&".join(f"status={s}" for s in OPEN_STATUS_VALUES)
     for subject in subjects:
-        subject.open_count = len(subject.open_issues)
-        subject.overdue_count = sum(1 for i in subject.open_issues if i.health_code == Health.RED)
-        subject.preview = subject.open_issues[:SUBJECT_PREVIEW]
         subject.open_query = f"{param}={subject.pk}&{open_query}"
         subject.overdue_query = f"{param}={subject.pk}&health={Health.RED.value}"
     return subjects
@@ -31,9 +29,11 @@ def _with_counts(subjects, param: str):
 def leader_me(request):
     if not rules.is_leader(request.user):
         return render(request, "ledger/leader_me.html", {"not_leader": True}, status=403)
-    items = leader_items(request.user)
-    page = Paginator(items, settings.LEDGER["PAGE_SIZE"]).get_page(request.GET.get("page"))
-    enterprises, projects = leader_subjects(request.user)
+    items = leader_items_ordered(request.user)
+    # the ledger's paginator: a capped count and the page's ids first, so a leader with
+    # a hundred thousand issues costs what one with ten does
+    page = LedgerPaginator(items, settings.LEDGER["PAGE_SIZE"]).get_page(request.GET.get("page"))
+    enterprises, projects = leader_subject_cards(request.user, preview=SUBJECT_PREVIEW)
     return render(
         request,
         "ledger/leader_me.html",
