@@ -154,7 +154,9 @@ def visit_create(request):
         )
     form = VisitForm(request.POST or None, request.FILES or None, user=user, subject=subject)
     formset = ProblemFormSet(request.POST or None, prefix="problems")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    # both are validated, so every mistake is shown at once
+    valid = request.method == "POST" and all([form.is_valid(), formset.is_valid()])
+    if valid:
         try:
             visit = services.visit_record(
                 actor=user, subject=subject, problems=formset.problems(), **form.service_fields()

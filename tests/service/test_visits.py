@@ -406,3 +406,13 @@ def test_the_list_filters_by_leader_and_period_and_explains_bad_input(client, sw
     html = response.content.decode()
     assert response.status_code == 200
     assert "找不到所选的分包领导" in html and "日期无效" in html
+
+
+def test_mistakes_in_the_visit_and_in_a_problem_are_shown_together(client, sw):
+    client.force_login(sw.leader.user)
+    data = _form(sw, problems=["积水"])
+    data["summary"] = ""
+    data["problems-0-description"] = ""
+    html = client.post(f"{NEW}?enterprise={sw.enterprise.pk}", data).content.decode()
+    assert "请填写走访情况。" in html and "请填写问题描述。" in html
+    assert Visit.objects.count() == 0
