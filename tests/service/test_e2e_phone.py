@@ -1,6 +1,6 @@
-"""The service screens in a browser at 375 px (`make e2e`, or `pytest -m e2e tests/service`):
-a leader records a visit with a problem on a phone, nothing overflows sideways, axe-core
-finds no serious violation, and no console error (a CSP refusal) occurs."""
+"""The service screens in a browser at 375 px (`pytest -m e2e tests/service`; `make e2e` runs
+tests/e2e only): a leader records a visit with a problem on a phone, nothing overflows
+sideways, axe-core finds no serious violation, and no console error (a CSP refusal) occurs."""
 
 import re
 
