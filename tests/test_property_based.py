@@ -246,6 +246,23 @@ NOT_FUZZED = {
     "password_reset_complete": "static page",
     "healthz": "no input",
     None: "unnamed redirects (favicon.ico)",
+    # the service room's screens (namespace service:): tests/service/test_fuzz.py
+    **dict.fromkeys(
+        (
+            "visit_list",
+            "visit_create",
+            "visit_detail",
+            "visit_edit",
+            "visit_photo",
+            "coverage",
+            "coverage_export",
+            "procedures_late",
+            "procedure_edit",
+            "procedure_raise",
+            "procedure_plan",
+        ),
+        "the service room: fuzzed in tests/service/test_fuzz.py",
+    ),
 }
 
 
