@@ -137,7 +137,7 @@ def text_search_q(value: str, using: str = "default") -> Q:
     Names (enterprise, project, leader, lead and co-departments): the few matching rows
     of those small tables are looked up first (one query), then the issues by the
     indexed foreign keys (co-departments: the GIN on `involved`, checked exactly)."""
-    own = Q(number__icontains=value) | Q(title__icontains=value) | Q(description__icontains=value)
+    own = Q(number__ilike=value) | Q(title__ilike=value) | Q(description__ilike=value)
     grams = text_bigrams(value)
     if grams:
         own = Q(search_grams__contains_all=grams) & own

@@ -236,6 +236,22 @@ class ArrayOverlaps(models.Lookup):
         return f"{lhs} && {rhs}::{self.lhs.output_field.base_type}[]", [*lhs_params, *rhs_params]
 
 
+@models.CharField.register_lookup
+@models.TextField.register_lookup
+class ILikeContains(models.lookups.IContains):
+    """`field__ilike=text`: contains `text`, any case — as icontains, but on PostgreSQL as
+    `field ILIKE '%text%'` rather than `UPPER(field) LIKE UPPER(...)`, so the planner can
+    estimate it from the column's statistics (and walk the sort index for a common word
+    instead of reading every candidate row)."""
+
+    lookup_name = "ilike"
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
+
+
 @models.ForeignKey.register_lookup
 class InSubquery(models.Lookup):
     """`fk__in_subquery=<queryset of ids>`: on PostgreSQL `fk = ANY(ARRAY(SELECT ...))` —
@@ -469,6 +485,13 @@ class Issue(models.Model):
                 name="issue_card_counts",
             ),
             models.Index(fields=["leader", "health_tier", "deadline"], name="issue_leader_items"),
+            # an enterprise's / a key project's issue history, newest first
+            models.Index(fields=["enterprise", "-raised_at"], name="issue_enterprise_raised"),
+            models.Index(fields=["project", "-raised_at"], name="issue_project_raised"),
+            # the weekly/monthly reports and the dashboard read what happened in a period
+            models.Index(fields=["assigned_at"], name="issue_assigned_at"),
+            models.Index(fields=["resolved_at"], name="issue_resolved_at"),
+            models.Index(fields=["closed_at"], name="issue_closed_at"),
         ]
 
     def __str__(self):

@@ -28,7 +28,7 @@ def _filter_param_names() -> set[str]:
 # the ledger counts its rows up to this many; past it the summary says "more than" and
 # offers the exact figure on demand (?count=exact) — a COUNT(*) over a million visible rows
 # on every page would cost more than the page itself
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 # pages a capped list accepts (the last one is found when asked past the end)
 MAX_PAGE = 1_000_000
 
