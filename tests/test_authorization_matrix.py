@@ -429,6 +429,8 @@ ALLOWED_GROUPS = {
     "admin/": "unnamed Django admin patterns (the object-id redirect and the catch-all view)",
     "service:": "the service room (visits, coverage, procedures): its own matrix in "
     "tests/service/test_authorization.py, whose meta-test covers every service: route",
+    "feedback_": "the feedback room (the enterprise's link): its own matrix in "
+    "tests/feedback/test_authorization.py, whose meta-test covers every feedback_ route",
 }
 
 # routes whose anonymous 302 goes somewhere other than a login page

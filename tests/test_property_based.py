@@ -246,6 +246,17 @@ NOT_FUZZED = {
     "password_reset_complete": "static page",
     "healthz": "no input",
     None: "unnamed redirects (favicon.ico)",
+    # the feedback room's forms (rating, link buttons): tests/feedback/test_fuzz.py
+    **dict.fromkeys(
+        (
+            "feedback_public",
+            "feedback_link_create",
+            "feedback_link_revoke",
+            "feedback_link_email",
+            "feedback_dissatisfied",
+        ),
+        "the feedback room: tests/feedback/test_fuzz.py (the list has no input)",
+    ),
     # the service room's screens (namespace service:): tests/service/test_fuzz.py
     **dict.fromkeys(
         (
