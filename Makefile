@@ -50,7 +50,7 @@ lint: $(VENV)/.installed-dev
 test: lint
 	$(PYTHON) -m pytest
 
-# Browser tests (tests/e2e): axe-core accessibility checks and keyboard journeys in Debian's
+# Browser tests (tests/e2e, and the service room's phone journeys in tests/service): axe-core accessibility checks and keyboard journeys in Debian's
 # chromium against a demo server on a temporary SQLite database. Never skipped: without the
 # browser this fails and says what to install.
 CHROMIUM ?= /usr/bin/chromium
@@ -60,7 +60,7 @@ e2e: $(VENV)/.installed-dev
 	  echo "make e2e: $(CHROMIUM) is missing. The browser tests need Debian's chromium: apt-get install chromium fonts-noto-cjk" >&2; \
 	  exit 1; \
 	fi
-	$(PYTHON) -m pytest -m e2e -p no:cacheprovider tests/e2e
+	$(PYTHON) -m pytest -m e2e -p no:cacheprovider tests/e2e tests/service
 
 # The pages at scale (issue 11, bench/pages.py): a fresh PostgreSQL database zz_bench_<N>
 # (BENCH_DB=name), seed_bench N issues, gunicorn with production settings, HTTP measurements
