@@ -50,8 +50,8 @@ lint: $(VENV)/.installed-dev
 test: lint
 	$(PYTHON) -m pytest
 
-# Browser tests (tests/e2e, and the service room's phone journeys in tests/service): axe-core accessibility checks and keyboard journeys in Debian's
-# chromium against a demo server on a temporary SQLite database. Never skipped: without the
+# Browser tests (tests/e2e, and the service room's phone journeys in tests/service): axe-core
+# accessibility checks and keyboard journeys in Debian's chromium against a demo server on a temporary SQLite database. Never skipped: without the
 # browser this fails and says what to install.
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
