@@ -315,25 +315,28 @@ def _visible_open_count(user, subject_field: str):
     return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
 
 
-def enterprise_directory(user) -> QuerySet:
+def enterprise_directory(user, *, counted: bool = True) -> QuerySet:
     """Enterprises with their leader, sub-district, contacts and `open_issue_count`
-    (only issues `user` may see), in a fixed number of queries."""
+    (only issues `user` may see), in a fixed number of queries. The list page passes
+    counted=False and counts its page's rows only (open_issue_counts)."""
     from ledger.models import Enterprise
 
-    return (
-        Enterprise.objects.select_related("leader__user", "subdistrict")
-        .prefetch_related("contacts")
-        .annotate(open_issue_count=_visible_open_count(user, "enterprise"))
-    )
+    enterprises = Enterprise.objects.select_related("leader__user", "subdistrict")
+    enterprises = enterprises.prefetch_related("contacts")
+    if not counted:
+        return enterprises
+    return enterprises.annotate(open_issue_count=_visible_open_count(user, "enterprise"))
 
 
-def project_directory(user) -> QuerySet:
-    """Key projects with leader, lead department, owner and `open_issue_count` for `user`."""
+def project_directory(user, *, counted: bool = True) -> QuerySet:
+    """Key projects with leader, lead department, owner and `open_issue_count` for `user`
+    (counted=False: without it, see open_issue_counts)."""
     from ledger.models import KeyProject
 
-    return KeyProject.objects.select_related("leader__user", "lead_department", "owner").annotate(
-        open_issue_count=_visible_open_count(user, "project")
-    )
+    projects = KeyProject.objects.select_related("leader__user", "lead_department", "owner")
+    if not counted:
+        return projects
+    return projects.annotate(open_issue_count=_visible_open_count(user, "project"))
 
 
 def subject_issues(user, *, enterprise=None, project=None) -> QuerySet:
@@ -690,11 +693,23 @@ def urgent_issues(user, limit: int = 10) -> list[Issue]:
 SUBJECT_PREVIEW = 5
 
 
-def leader_subject_cards(user, preview: int = SUBJECT_PREVIEW) -> tuple[list, list]:
+class SubjectCards(list):
+    """The cards shown (most pressing first when cut) and `total`: how many the leader 分包."""
+
+    total = 0
+
+
+SUBJECT_CARDS = 24
+
+
+def leader_subject_cards(
+    user, preview: int = SUBJECT_PREVIEW, cards: int = SUBJECT_CARDS
+) -> tuple[list, list]:
     """The enterprises and key projects `user` 分包, each with `open_count`, `overdue_count`
     (counted in SQL, grouped by subject) and `preview`: its `preview` most pressing open
-    issues `user` sees (a window function keeps the first few of each subject). Eight
-    queries at most, whatever the number of subjects or issues."""
+    issues `user` sees (a window function keeps the first few of each subject). At most `cards`
+    of each kind, those with the most overdue and open issues; `.total` says how many there
+    are. Six queries, whatever the number of subjects or issues."""
     from django.db.models import Count, F, Window
     from django.db.models.functions import RowNumber
     from django.utils import timezone
@@ -706,8 +721,11 @@ def leader_subject_cards(user, preview: int = SUBJECT_PREVIEW) -> tuple[list, li
     if leader_id is None:
         return [], []
     today = timezone.localdate()
-    enterprises = list(Enterprise.objects.filter(leader_id=leader_id).order_by("name"))
-    projects = list(KeyProject.objects.filter(leader_id=leader_id).order_by("level", "name"))
+    enterprises = SubjectCards(Enterprise.objects.filter(leader_id=leader_id).order_by("name"))
+    projects = SubjectCards(
+        KeyProject.objects.filter(leader_id=leader_id).order_by("level", "name")
+    )
+    enterprises.total, projects.total = len(enterprises), len(projects)
     open_issues = visible_to(user, Issue.objects.open()).order_by()
     for field, subjects in (("enterprise", enterprises), ("project", projects)):
         by_pk = {subject.pk: subject for subject in subjects}
@@ -724,6 +742,13 @@ def leader_subject_cards(user, preview: int = SUBJECT_PREVIEW) -> tuple[list, li
         ):
             by_pk[row[field]].open_count = row["n"]
             by_pk[row[field]].overdue_count = row["overdue"]
+        if len(subjects) > cards:
+            # a leader may 分包 hundreds: the cards of those with the most overdue and open
+            # issues; the directories list the rest (the view links them)
+            subjects.sort(key=lambda s: (-s.overdue_count, -s.open_count))
+            del subjects[cards:]
+            by_pk = {subject.pk: subject for subject in subjects}
+            mine = open_issues.filter(**{f"{field}_id__in": list(by_pk)})
         # the window ranks narrow rows (id, subject, the sort keys); the few kept are
         # then read whole — sorting whole rows spilled to disk at 14,000 open issues
         first = (
@@ -772,3 +797,21 @@ def leader_items_ordered(user) -> QuerySet:
         .filter(leader_id=leader_id)
         .order_by("health_tier", F("deadline").asc(nulls_last=True), "-year", "-seq")
     )
+
+
+def open_issue_counts(user, field: str, pks) -> dict[int, int]:
+    """{enterprise or project id: its open issues `user` sees} for the rows of one page, in
+    one grouped query (the directories annotated a correlated COUNT per row before)."""
+    from django.db.models import Count
+
+    pks = list(pks)
+    if not pks:
+        return {}
+    rows = (
+        visible_to(user, Issue.objects.open())
+        .filter(**{f"{field}_id__in": pks})
+        .order_by()
+        .values_list(field)
+        .annotate(n=Count("pk"))
+    )
+    return dict(rows)

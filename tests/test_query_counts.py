@@ -20,6 +20,13 @@ from tests import factories as f
 ROLES = ["supervisor", "leader", "staff_a", "staff_b", "staff_c", "admin"]
 
 
+@pytest.fixture(autouse=True)
+def _calendar_read_once(settings):
+    # the working-day calendar is re-read once a minute (one query): on a slow machine that
+    # minute could end between the warm-up request and the counted one
+    settings.LEDGER = {**settings.LEDGER, "CALENDAR_CACHE_SECONDS": 3600}
+
+
 def _user(world, role):
     return world.leader.user if role == "leader" else getattr(world, role)
 
@@ -125,6 +132,26 @@ def test_home_counts_every_card_in_two_queries_at_most(world, django_assert_max_
         user = _user(world, role)
         definitions = _home_card_definitions(user)
         assert definitions
+        home_card_counts(user, definitions)  # warm the working-day calendar (health cut-off)
         with django_assert_max_num_queries(2):
             counts = home_card_counts(user, definitions)
         assert set(counts) == {key for key, *_rest in definitions}
+
+
+def test_leader_page_shows_the_most_pressing_subjects_and_links_the_rest(
+    client, world, monkeypatch
+):
+    monkeypatch.setattr("ledger.views.leaders.SUBJECT_CARDS", 2)
+    calm = [f.EnterpriseFactory(leader=world.leader, name=f"平稳企业{n}") for n in range(3)]
+    busy = f.EnterpriseFactory(leader=world.leader, name="问题最多企业")
+    for n in range(3):
+        world.raise_issue(title=f"待办{n}", enterprise=busy)
+    client.force_login(world.leader.user)
+    html = client.get("/leaders/me/").content.decode()
+    # the cards only (rooms add their own lists of enterprises below, through the slot)
+    cards = html[html.index('id="my-subjects"') : html.index('data-testid="subjects-cut"')]
+    assert "问题最多企业" in cards
+    assert cards.count('data-testid="subject-card"') == 3  # 2 enterprises + world.project
+    assert sum(e.name in cards for e in calm) <= 1  # the busy one and one more
+    assert 'data-testid="subjects-cut"' in html
+    assert f"/enterprises/?leader={world.leader.pk}" in html

@@ -23,4 +23,23 @@ class Migration(migrations.Migration):
                 fields=["leader", "health_tier", "deadline"], name="issue_leader_items"
             ),
         ),
+        # an enterprise's / a key project's issue history on its page, newest first
+        migrations.AddIndex(
+            model_name="issue",
+            index=models.Index(fields=["enterprise", "-raised_at"], name="issue_enterprise_raised"),
+        ),
+        migrations.AddIndex(
+            model_name="issue",
+            index=models.Index(fields=["project", "-raised_at"], name="issue_project_raised"),
+        ),
+        # the weekly/monthly reports and the dashboard: what happened in a period
+        migrations.AddIndex(
+            model_name="issue", index=models.Index(fields=["assigned_at"], name="issue_assigned_at")
+        ),
+        migrations.AddIndex(
+            model_name="issue", index=models.Index(fields=["resolved_at"], name="issue_resolved_at")
+        ),
+        migrations.AddIndex(
+            model_name="issue", index=models.Index(fields=["closed_at"], name="issue_closed_at")
+        ),
     ]

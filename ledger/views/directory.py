@@ -29,6 +29,7 @@ from ledger import selectors, services
 from ledger.forms.directory import ContactFormSet, EnterpriseForm, KeyProjectForm, ProgressForm
 from ledger.models import Department, Enterprise, KeyProject, Leader
 from ledger.validators import credit_code_normalize
+from ledger.views.ledger import LedgerPaginator  # capped count, ids first (issue 11)
 
 PROJECT_PAGE_SIZE = 100
 
@@ -136,6 +137,14 @@ class ProjectFilter(django_filters.FilterSet):
         return queryset
 
 
+def _count_open_issues(user, field: str, subjects) -> None:
+    """Each enterprise/project of the page gets `open_issue_count`: one grouped query for
+    the page's rows, not a correlated count per row over a million issues."""
+    counts = selectors.open_issue_counts(user, field, [subject.pk for subject in subjects])
+    for subject in subjects:
+        subject.open_issue_count = counts.get(subject.pk, 0)
+
+
 # -- enterprises -----------------------------------------------------------------------
 
 
@@ -143,10 +152,11 @@ class ProjectFilter(django_filters.FilterSet):
 def enterprise_list(request):
     _require_directory(request.user)
     filterset = EnterpriseFilter(
-        request.GET or None, queryset=selectors.enterprise_directory(request.user)
+        request.GET or None, queryset=selectors.enterprise_directory(request.user, counted=False)
     )
     enterprises = filterset.qs.order_by("name", "pk")
     page = Paginator(enterprises, settings.LEDGER["PAGE_SIZE"]).get_page(request.GET.get("page"))
+    _count_open_issues(request.user, "enterprise", page.object_list)
     return render(
         request,
         "ledger/enterprise_list.html",
@@ -161,7 +171,7 @@ def enterprise_detail(request, pk):
         Enterprise.objects.select_related("leader__user", "subdistrict", "added_by"), pk=pk
     )
     issues = selectors.subject_issues(request.user, enterprise=enterprise)
-    page = Paginator(issues, settings.LEDGER["PAGE_SIZE"]).get_page(request.GET.get("page"))
+    page = LedgerPaginator(issues, settings.LEDGER["PAGE_SIZE"]).get_page(request.GET.get("page"))
     return render(
         request,
         "ledger/enterprise_detail.html",
@@ -210,13 +220,16 @@ def project_list(request):
     _require_directory(request.user)
     today = timezone.localdate()
     filterset = ProjectFilter(
-        request.GET or None, queryset=selectors.project_directory(request.user)
+        request.GET or None, queryset=selectors.project_directory(request.user, counted=False)
     )
+    # key projects are a few hundred: all of them for the pace filter and the totals, but
+    # the open issues counted for the page's rows only
     projects = list(filterset.qs.order_by("level", "name", "pk"))
     pace = filterset.form.cleaned_data.get("pace") if filterset.is_bound else None
     if pace:
         projects = [p for p in projects if p.pace(today) == pace]
     page = Paginator(projects, PROJECT_PAGE_SIZE).get_page(request.GET.get("page"))
+    _count_open_issues(request.user, "project", page.object_list)
     return render(
         request,
         "ledger/project_list.html",
@@ -240,7 +253,7 @@ def project_detail(request, pk):
     )
     today = timezone.localdate()
     issues = selectors.subject_issues(request.user, project=project)
-    page = Paginator(issues, settings.LEDGER["PAGE_SIZE"]).get_page(request.GET.get("page"))
+    page = LedgerPaginator(issues, settings.LEDGER["PAGE_SIZE"]).get_page(request.GET.get("page"))
     return render(
         request,
         "ledger/project_detail.html",

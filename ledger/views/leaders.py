@@ -13,6 +13,9 @@ from ledger.views.ledger import LedgerPaginator
 
 # open issues listed under each enterprise or project; the rest are one link away
 SUBJECT_PREVIEW = 5
+# cards of each kind (enterprises, projects): a leader may 分包 hundreds; the most pressing
+# are shown, the directories filtered by the leader list them all
+SUBJECT_CARDS = 12
 
 
 def _with_counts(subjects, param: str):
@@ -33,7 +36,9 @@ def leader_me(request):
     # the ledger's paginator: a capped count and the page's ids first, so a leader with
     # a hundred thousand issues costs what one with ten does
     page = LedgerPaginator(items, settings.LEDGER["PAGE_SIZE"]).get_page(request.GET.get("page"))
-    enterprises, projects = leader_subject_cards(request.user, preview=SUBJECT_PREVIEW)
+    enterprises, projects = leader_subject_cards(
+        request.user, preview=SUBJECT_PREVIEW, cards=SUBJECT_CARDS
+    )
     return render(
         request,
         "ledger/leader_me.html",
