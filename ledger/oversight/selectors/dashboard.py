@@ -118,7 +118,12 @@ def dashboard(user, today: datetime.date | None = None) -> dict:
         weeks.append({"start": start, "end": end})
         sums[f"n{index}"] = Count("pk", filter=_span("raised_at", start, end))
         sums[f"r{index}"] = Count("pk", filter=_span("resolved_at", start, end))
-    counted = issues.aggregate(**sums)
+    # only issues raised or resolved in the twelve weeks can count: read those through the
+    # raised_at / resolved_at indexes, not the whole table (issue 11)
+    since = _span("raised_at", weeks[0]["start"], None) | _span(
+        "resolved_at", weeks[0]["start"], None
+    )
+    counted = issues.filter(since).aggregate(**sums)
     for index, week in enumerate(weeks):
         week["label"] = week["start"].strftime("%m-%d")
         week["new"] = Bar(
