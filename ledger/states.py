@@ -48,6 +48,9 @@ class Action(models.TextChoices):
     URGE = "urge", pgettext_lazy("action", "催办")
     ESCALATE = "escalate", pgettext_lazy("action", "督办")
     COMMENT = "comment", pgettext_lazy("action", "备注")
+    # the enterprise's own rating of a resolved issue (not a user action: recorded through
+    # workflow.feedback_record by the enterprise's link, ledger.service.feedback)
+    FEEDBACK = "feedback", pgettext_lazy("action", "回访")
 
 
 @dataclass(frozen=True)

@@ -422,6 +422,51 @@ def transition(
     return event
 
 
+def feedback_record(
+    issue: Issue | int, *, actor, satisfaction: str, note: str, at: datetime.datetime | None = None
+) -> IssueEvent:
+    """Write a 回访 event: the enterprise's own rating of a resolved issue (满意/基本满意/不满意).
+
+    Not in TRANSITIONS, so no user is offered it: the enterprise rates through its link
+    (ledger.service.feedback), which checks the link and passes its service account as
+    `actor`. The status does not change; 销号 still records the office's satisfaction. Like
+    every event it bumps the version (open forms become stale) and joins the signed chain.
+    """
+    if satisfaction not in Issue.Satisfaction.values:
+        raise TransitionRefused(
+            _("请选择满意度。"), field_errors={"satisfaction": _("请选择满意度。")}
+        )
+    note = (note or "").strip()
+    if not note:
+        raise TransitionRefused(_("请填写理由或说明。"), field_errors={"note": _("此项为必填项。")})
+    at = at or timezone.now()
+    pk = issue.pk if isinstance(issue, Issue) else issue
+    with transaction.atomic():
+        try:
+            locked = Issue.objects.select_for_update(of=("self",)).get(pk=pk)
+        except Issue.DoesNotExist:
+            raise TransitionRefused(_("该问题不存在或您无权查看。")) from None
+        if locked.status != Status.RESOLVED:
+            raise TransitionRefused(_stale_message(locked, Action.FEEDBACK))
+        locked.version += 1
+        locked.save(update_fields=["version", "updated_at"])
+        label = str(Issue.Satisfaction(satisfaction).label)
+        event = _event_write(
+            locked,
+            actor=actor,
+            action=Action.FEEDBACK,
+            from_status=locked.status,
+            to_status=locked.status,
+            note=note,
+            changes={"enterprise_rating": ["", label]},
+            at=at,
+        )
+        _notify_on_commit(event)
+    if isinstance(issue, Issue):
+        issue.refresh_from_db()
+    return event
+
+
 # -- what stands in the way, whatever is typed into the form ---------------------
 
 # actions whose precondition is whether an extension request is pending

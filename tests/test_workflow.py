@@ -1005,3 +1005,26 @@ def test_an_issue_goes_from_raised_to_closed(world):
         (4, "resolve", "in_progress", "resolved"),
         (5, "close", "resolved", "closed"),
     ]
+
+
+def test_feedback_record_is_for_resolved_issues_only_and_changes_no_status(world):
+    running = world.in_progress_issue()
+    before = IssueEvent.objects.count()
+    with pytest.raises(TransitionRefused):
+        workflow.feedback_record(
+            running, actor=world.supervisor, satisfaction="satisfied", note="回访。"
+        )
+    resolved = world.resolved_issue()
+    with pytest.raises(TransitionRefused):
+        workflow.feedback_record(resolved, actor=world.supervisor, satisfaction="", note="回访。")
+    assert IssueEvent.objects.count() == before + resolved.events.count()
+    version = resolved.version
+    event = workflow.feedback_record(
+        resolved, actor=world.supervisor, satisfaction="satisfied", note="回访。"
+    )
+    assert (event.action, event.from_status, event.to_status) == (
+        Action.FEEDBACK,
+        Status.RESOLVED,
+        Status.RESOLVED,
+    )
+    assert resolved.status == Status.RESOLVED and resolved.version == version + 1

@@ -50,7 +50,8 @@ RECIPIENTS: dict[str, frozenset[To]] = {
     Kind.NOT_ASSIGNED: frozenset({To.OVERSIGHT}),
 }
 # edit (修改), progress (进展反馈) and comment (备注) notify nobody: they are on the issue page
-SILENT_ACTIONS = frozenset({Action.EDIT, Action.PROGRESS, Action.COMMENT})
+# 回访 (the enterprise's own rating): its room alerts the office on 不满意 itself
+SILENT_ACTIONS = frozenset({Action.EDIT, Action.PROGRESS, Action.COMMENT, Action.FEEDBACK})
 assert set(RECIPIENTS) | SILENT_ACTIONS == set(Kind.values) | set(Action.values), (
     "every action and reminder is either in the table or silent"
 )

@@ -55,6 +55,8 @@ CHANGE_LABELS = {
     "extension_requested": gettext_lazy("申请延期至"),
     "extension_rejected": gettext_lazy("驳回的延期日期"),
     "extension_granted": gettext_lazy("申请的日期 → 批准的日期"),
+    # 回访: the enterprise's own rating through its link (workflow.feedback_record)
+    "enterprise_rating": gettext_lazy("企业评价"),
 }
 
 # attachments a browser may show inline: stored extension -> the Content-Type sent. Only

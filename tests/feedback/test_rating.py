@@ -29,7 +29,7 @@ def test_a_rating_on_a_resolved_issue_writes_one_visit_event(client, link, resol
     events = IssueEvent.objects.filter(issue=resolved).order_by("seq")
     assert events.count() == before + 1
     event = events.last()
-    assert event.action == Action.COMMENT
+    assert event.action == Action.FEEDBACK
     assert event.actor.username == services.ENTERPRISE_USERNAME
     assert "企业回访" in event.note and "李联系" in event.note and "满意" in event.note
     assert "办理很及时" in event.note
@@ -172,3 +172,11 @@ def test_posts_are_limited_per_address(client, world, settings):
     # another address is not held back by the first one's posts
     other = Client(REMOTE_ADDR="10.0.0.9")
     assert _rate(other, made[2]).status_code == 302
+
+
+def test_the_timeline_shows_the_rating_as_a_visit_event(client, world, link, resolved):
+    _rate(client, link, "basically", "")
+    client.force_login(world.supervisor)
+    html = client.get(resolved.get_absolute_url()).content.decode()
+    assert "issue-event-feedback" in html
+    assert "企业评价" in html and "基本满意" in html

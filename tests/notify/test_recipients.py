@@ -126,8 +126,23 @@ CASES = {
 
 
 def test_every_action_has_a_case():
-    assert set(CASES) == set(Action.values)
+    # 回访 is no transition (the enterprise's link writes it): its own test below
+    assert set(CASES) == set(Action.values) - {Action.FEEDBACK}
     assert set(RECIPIENTS) >= set(Action.values) - SILENT_ACTIONS
+
+
+def test_the_enterprises_feedback_tells_nobody(people, committed):
+    issue = _resolved(people)
+    Notification.objects.all().delete()
+    event = committed(
+        workflow.feedback_record,
+        issue,
+        actor=_user(people, "supervisor"),
+        satisfaction="dissatisfied",
+        note="企业回访：不满意。",
+    )
+    assert event.action == Action.FEEDBACK
+    assert not Notification.objects.exists()
 
 
 def _user(w, username):

@@ -1,11 +1,10 @@
 """Writes of the feedback room: hand out, withdraw and e-mail a link; record a rating.
 
-A rating goes into the issue's timeline through the core's one door (workflow.transition,
-action 备注/comment) under the enterprise account `zz_enterprise` (migration 0002): the
+A rating goes into the issue's timeline as a 回访 event through the core's door for it
+(workflow.feedback_record) under the enterprise account `zz_enterprise` (migration 0002): the
 event is signed into the issue's digest chain, the issue's version moves (so a 销号 form
 opened before the rating is refused and shows it) and the core's signals are sent. The
-core has no 回访 action and is not changed for one: the event's note says it is the
-enterprise's 回访 and names the contact; FeedbackRating keeps the figures.
+event's note names the contact; FeedbackRating keeps the figures.
 """
 
 import logging
@@ -164,10 +163,10 @@ def rating_submit(
         if issue.status != Status.RESOLVED:
             raise FeedbackRefused(_("该问题当前不能评价：办结后、销号前可以评价。"))
         try:
-            event = workflow.transition(
+            event = workflow.feedback_record(
                 issue,
                 actor=account,
-                action="comment",
+                satisfaction=rating,
                 note=_event_note(issue, live, rating, comment),
                 at=at,
             )
