@@ -125,6 +125,20 @@ def test_leader_screen_lists_mine_due_or_overdue_with_a_button(client, sw):
     assert "本期已走访 1 个" in html
 
 
+def test_leader_screen_lists_the_twenty_most_pressing_and_counts_the_rest(client, sw):
+    # the world's enterprise was visited last quarter (due); 24 more were never visited
+    # (overdue), so the one only due is among the rest, not listed
+    _visit(sw, sw.enterprise, sw.today - datetime.timedelta(days=100))
+    for i in range(24):
+        f.EnterpriseFactory(name=f"待走访企业{i:02d}", leader=sw.leader)
+    client.force_login(sw.leader.user)
+    html = client.get(reverse("leader_me")).content.decode()
+    assert html.count('data-testid="visit-due-row"') == 20
+    assert html.count('data-state="overdue"') == 20
+    assert 'data-testid="visits-due-more"' in html
+    assert f"?leader={sw.leader.pk}" in html
+
+
 def test_coverage_page_and_export_are_the_oversight_offices(client, sw):
     _visit(sw, sw.enterprise, datetime.date(2026, 10, 8))
     url = reverse("service:coverage")

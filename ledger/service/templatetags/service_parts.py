@@ -1,6 +1,8 @@
 """The parts the service room puts in the core's pages (its slots): each tag reads what it
 shows itself, with a fixed number of queries, and only what the user may see."""
 
+import datetime
+
 from django import template
 from django.db.models import Count, Prefetch
 from django.utils import timezone
@@ -14,6 +16,8 @@ from ..models import ProcedureIssue, ProjectProcedure, VisitIssue
 register = template.Library()
 
 SUBJECT_VISITS_SHOWN = 10
+# subjects due for a visit listed on /leaders/me/
+DUE_SHOWN = 20
 
 
 @register.inclusion_tag("service/parts/issue_origin.html", takes_context=True)
@@ -38,8 +42,16 @@ def visits_due(context, leader):
     today = timezone.localdate()
     rows = selectors.subjects_due(leader, today)
     start, end = selectors.visit_period(today)
+    # the most pressing first (overdue, then longest unvisited); a leader with hundreds of
+    # subjects sees the first DUE_SHOWN and a count, not a page of hundreds of rows
+    pending = sorted(
+        (row for row in rows if row.state != selectors.VISITED),
+        key=lambda row: (row.state != selectors.OVERDUE, row.last_visit or datetime.date.min),
+    )
     return {
-        "pending": [row for row in rows if row.state != selectors.VISITED],
+        "pending": pending[:DUE_SHOWN],
+        "more": max(len(pending) - DUE_SHOWN, 0),
+        "leader": leader,
         "visited": [row for row in rows if row.state == selectors.VISITED],
         "start": start,
         "end": end,
