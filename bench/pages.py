@@ -376,7 +376,8 @@ def render_markdown(report: dict) -> str:
         "",
         f"Machine: {meta.get('cores')} cores, {meta.get('ram_gb')} GB RAM, "
         f"{meta.get('postgresql', '?')}, Python {meta.get('python')}; "
-        f"gunicorn {meta.get('workers', 2)} workers, DEBUG off.",
+        f"gunicorn {meta.get('workers', 2)} workers, DEBUG off. "
+        f"PostgreSQL settings: {meta.get('pg_settings') or '?'}.",
         f"Data: {data['issues']:,} issues, {data.get('events', 0):,} events, "
         f"{data.get('enterprises', 0):,} enterprises, {data.get('projects', 0):,} projects, "
         f"database {data.get('db_size', '?')}. Seeded in {data.get('seed_s', '–')} s.",
@@ -663,6 +664,10 @@ def context_from_db(dsn: str, n: int) -> dict:
         "projects": "SELECT count(*) FROM ledger_keyproject",
         "db_size": "SELECT pg_size_pretty(pg_database_size(current_database()))",
         "postgresql": "SELECT split_part(version(), ' on ', 1)",
+        # the server's own settings decide much of the result: stated in the report
+        "pg_settings": "SELECT string_agg(name || '=' || current_setting(name), ', ' "
+        "ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', "
+        "'effective_cache_size', 'jit', 'random_page_cost')",
     }.items():
         ctx[key] = pg(dsn, sql)[0][0]
     return ctx
@@ -937,7 +942,12 @@ def main(argv=None) -> int:
     report = {
         "date": datetime.date.today().isoformat(),
         "note": args.note,
-        "machine": {**machine(), "postgresql": ctx["postgresql"], "workers": 2},
+        "machine": {
+            **machine(),
+            "postgresql": ctx["postgresql"],
+            "pg_settings": ctx.get("pg_settings", ""),
+            "workers": 2,
+        },
         "data": {
             "issues": ctx["issues"],
             "events": ctx["events"],
