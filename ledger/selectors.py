@@ -68,10 +68,16 @@ def visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     return issues.none()
 
 
+# the search and visibility columns the database keeps (ledger_index.py): used in WHERE,
+# never shown, and large (every bigram of the description), so never loaded with a row
+UNREAD_COLUMNS = ("involved", "search_grams")
+
+
 def issue_for_user(user, number: str) -> Issue:
     """One issue by ledger number, or Issue.DoesNotExist if it is not visible (no leak)."""
     return (
         visible_to(user)
+        .defer(*UNREAD_COLUMNS)
         .select_related(
             "category",
             "source",
@@ -117,6 +123,7 @@ def ledger_queryset(user) -> QuerySet:
     """The ledger table's rows with everything a row shows, in a fixed number of queries."""
     return (
         visible_to(user)
+        .defer(*UNREAD_COLUMNS)
         .with_health()
         .annotate(returned_reason=returned_reason(), **pending_extension_fields())
         .select_related(
