@@ -1,6 +1,5 @@
 """Demo data of the feedback room: enterprise links on demo issues, and enterprise ratings
-on resolved ones (one 不满意; the 满意 one then struck off by the office), written through
-services.py like a real rating.
+on resolved ones (one 不满意), written through services.py like a real rating.
 
 Idempotent: once any demo issue has a link, nothing more is seeded. Ratings are dated shortly
 after the issue's last event, on that (working) day, so the demo timelines still run
@@ -11,7 +10,7 @@ import datetime
 
 from django.utils import timezone
 
-from ledger import demo, workflow
+from ledger import demo
 from ledger.models import Issue, User
 from ledger.states import Status
 
@@ -57,13 +56,6 @@ def feedback_seed(*, today: datetime.date, stdout) -> int:
             continue
         rating, comment = RATINGS[rated]
         services.rating_submit(link=link, rating=rating, comment=comment, at=at, alert=False)
-        closed_at = at + datetime.timedelta(minutes=50)
-        if rated == 0 and timezone.localtime(closed_at).date() == timezone.localtime(at).date():
-            # the first, 满意, is then struck off by the office: a rating on a closed issue,
-            # which its page now shows as the result only
-            workflow.transition(
-                issue, actor=office, action="close", satisfaction=rating, at=closed_at
-            )
         rated += 1
     if resolved or closed:
         stdout.write(f"企业服务评价：{len(resolved) + len(closed)} 个链接，{rated} 条企业评价\n")
