@@ -84,7 +84,7 @@ def test_harness_measures_a_live_server_and_writes_the_report(live_server, tmp_p
         seconds=1,
         concurrency=2,
     )
-    assert mixed["requests"] > 0 and mixed["errors"] == 0
+    assert mixed["requests"] > 0 and mixed["errors"] == 0, mixed["error_samples"]
     report = {
         "date": "2026-11-30",
         "note": "smoke",

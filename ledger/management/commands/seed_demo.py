@@ -407,7 +407,7 @@ class _Story:
         self.spec = spec
         self.shift = shift
         self.raised_at = raised_at
-        self.cursor = raised_at
+        self.previous = self.cursor = raised_at
         self.issue = None
         self.notes = defaultdict(list)
         self.notes["progress"] = list(spec.get("progress", []))
@@ -429,7 +429,7 @@ class _Story:
             moment = ledger._on(day, self.rng.randint(0, 8 * 60))
         if timezone.localtime(moment).date() >= ledger.today:
             raise RuntimeError(f"demo story step lands on today: {self.spec['title']}")
-        self.cursor = moment
+        self.previous, self.cursor = self.cursor, moment
         return moment
 
     # -- who acts
@@ -548,6 +548,17 @@ class _Story:
         self._go("resolve", actor=self._lead_staff(), at=at, resolution=resolution)
 
     def _close(self, at, *, satisfaction):
+        # a room may act between 办结 and 销号 (the feedback room records the enterprise's own
+        # rating there): five minutes before 销号, when that is still after the step before
+        # and on the same day
+        before = at - datetime.timedelta(minutes=5)
+        if before > self.previous and timezone.localtime(before).date() == (
+            timezone.localtime(at).date()
+        ):
+            for config in apps.get_app_configs():
+                hook = getattr(config, "demo_before_close", None)
+                if callable(hook):
+                    hook(issue=self.issue, at=before, satisfaction=satisfaction)
         self._go(
             "close",
             actor=self._director(),

@@ -20,3 +20,9 @@ class FeedbackConfig(AppConfig):
         from .demo import feedback_seed
 
         feedback_seed(today=today, stdout=stdout)
+
+    def demo_before_close(self, *, issue, at, satisfaction):
+        """A demo issue about an enterprise, about to be struck off: the enterprise rates first."""
+        from .demo import feedback_before_close
+
+        feedback_before_close(issue=issue, at=at, satisfaction=satisfaction)
