@@ -90,7 +90,9 @@ def feedback_before_close(*, issue: Issue, at: datetime.datetime, satisfaction: 
     if office is None:
         return
     contact = issue.enterprise.contacts.order_by("-is_primary", "pk").first()
-    link = services.link_create(actor=office, issue=issue, contact=contact, contact_name="企业联系人")
+    link = services.link_create(
+        actor=office, issue=issue, contact=contact, contact_name="企业联系人"
+    )
     services.rating_submit(
         link=link, rating=satisfaction, comment=BEFORE_CLOSE[satisfaction], at=at, alert=False
     )
