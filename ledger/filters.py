@@ -40,6 +40,7 @@ from ledger.models.issues import (
     health_rank,  # noqa: F401 -- re-exported for older imports
 )
 from ledger.states import OPEN_STATUSES, RUNNING_STATUSES, Action, Status
+from ledger.widgets import quicken
 
 YES_NO = [("1", _("是")), ("0", _("否"))]
 
@@ -326,6 +327,7 @@ class IssueFilter(FilterSet):
                 continue
             if isinstance(widget, forms.Select):
                 widget.attrs["class"] = "form-select form-select-sm"
+                quicken(field)
             else:
                 widget.attrs["class"] = "form-control form-control-sm"
 
