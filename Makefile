@@ -47,8 +47,11 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The suite runs in parallel (pytest-xdist), one worker per CPU core; `make test JOBS=1` runs
+# it in one process (easier to read a failure), `make test JOBS=4` on a bigger machine.
+JOBS ?= auto
 test: lint
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n $(JOBS)
 
 # Browser tests (tests/e2e, and the service room's phone journeys in tests/service): axe-core
 # accessibility checks and keyboard journeys in Debian's chromium against a demo server on a temporary SQLite database. Never skipped: without the
