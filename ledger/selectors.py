@@ -8,6 +8,7 @@ exports, dashboard, notifications, admin). It must agree with the
 from django.db import connections
 from django.db.models import (
     Case,
+    Count,
     Exists,
     OuterRef,
     Q,
@@ -27,6 +28,15 @@ def _leader_id(user) -> int | None:
         return user.leader_profile.pk
     except AttributeError:
         return None
+
+
+def count_rows(filter=None) -> Count:
+    """COUNT(1), optionally FILTER (WHERE …): the rows of a grouped or aggregated query.
+
+    Count("pk") makes PostgreSQL read each row's id, so it cannot answer from an index
+    alone; COUNT(1) over the columns of an index (status, deadline …) can, with an
+    index-only scan (the supervisor's home cards at a million issues: 510 ms → 75 ms)."""
+    return Count(Value(1), filter=filter)
 
 
 def visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -306,7 +316,7 @@ def issue_duplicates(
 
 def _visible_open_count(user, subject_field: str):
     """Subquery: open issues of the outer enterprise/project that `user` may see."""
-    from django.db.models import Count, IntegerField, Subquery, Value
+    from django.db.models import IntegerField, Subquery, Value
     from django.db.models.functions import Coalesce
 
     from ledger.states import OPEN_STATUSES
@@ -316,7 +326,7 @@ def _visible_open_count(user, subject_field: str):
         .filter(**{subject_field: OuterRef("pk")}, status__in=OPEN_STATUSES)
         .order_by()
         .values(subject_field)
-        .annotate(n=Count("pk"))
+        .annotate(n=count_rows())
         .values("n")
     )
     return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
@@ -663,7 +673,6 @@ def home_card_counts(user, definitions, today=None) -> dict[str, int]:
     in two queries whatever the number of cards: one conditional aggregation over the
     open and resolved issues `user` sees (every status or health card lies in them, so
     the status index narrows the scan), one over those with a pending extension request."""
-    from django.db.models import Count
     from django.utils import timezone
 
     today = today or timezone.localdate()
@@ -672,9 +681,9 @@ def home_card_counts(user, definitions, today=None) -> dict[str, int]:
         keys = {k for k, _v in params}
         if "pending_extension" in keys:
             rest = [(k, v) for k, v in params if k != "pending_extension"]
-            by_extension[key] = Count("pk", filter=_card_condition(rest, today))
+            by_extension[key] = count_rows(filter=_card_condition(rest, today))
         elif keys & {"status", "health"}:
-            by_status[key] = Count("pk", filter=_card_condition(params, today))
+            by_status[key] = count_rows(filter=_card_condition(params, today))
         else:
             raise ValueError(f"home card {key!r} is neither a status, health nor extension card")
     issues = visible_to(user).order_by()
@@ -716,8 +725,9 @@ def leader_subject_cards(
     (counted in SQL, grouped by subject) and `preview`: its `preview` most pressing open
     issues `user` sees (a window function keeps the first few of each subject). At most `cards`
     of each kind, those with the most overdue and open issues; `.total` says how many there
-    are. Six queries, whatever the number of subjects or issues."""
-    from django.db.models import Count, F, Window
+    are. A fixed number of queries, whatever the number of subjects or issues, and only the
+    cards' subjects are read (a leader may 分包 thousands at a province's scale)."""
+    from django.db.models import F, Window
     from django.db.models.functions import RowNumber
     from django.utils import timezone
 
@@ -728,34 +738,52 @@ def leader_subject_cards(
     if leader_id is None:
         return [], []
     today = timezone.localdate()
-    enterprises = SubjectCards(Enterprise.objects.filter(leader_id=leader_id).order_by("name"))
-    projects = SubjectCards(
-        KeyProject.objects.filter(leader_id=leader_id).order_by("level", "name")
-    )
-    enterprises.total, projects.total = len(enterprises), len(projects)
     open_issues = visible_to(user, Issue.objects.open()).order_by()
-    for field, subjects in (("enterprise", enterprises), ("project", projects)):
+    result = []
+    for field, subjects_qs, name_order in (
+        ("enterprise", Enterprise.objects.filter(leader_id=leader_id), ["name"]),
+        ("project", KeyProject.objects.filter(leader_id=leader_id), ["level", "name"]),
+    ):
+        subjects_qs = subjects_qs.order_by(*name_order, "pk")
+        total = subjects_qs.count()
+        counts = (
+            # the issues of the subjects a leader 分包 are all theirs to see (visible_to),
+            # so the counts need not repeat its conditions
+            Issue.objects.open()
+            .filter(**{f"{field}__leader_id": leader_id})
+            .values(field)
+            .annotate(n=count_rows(), overdue=count_rows(filter=health_q(["red"], today)))
+        )
+        if total <= cards:
+            subjects = SubjectCards(subjects_qs)  # all of them, in name order
+            counted = {row[field]: row for row in counts.order_by()}
+        else:
+            # the cards of those with the most overdue and open issues, then the rest by
+            # name; the directories list them all (the view links them)
+            ranked = list(
+                counts.order_by("-overdue", "-n", *[f"{field}__{n}" for n in name_order], field)[
+                    :cards
+                ]
+            )
+            counted = {row[field]: row for row in ranked}
+            pks = list(counted)
+            if len(pks) < cards:
+                pks += list(
+                    subjects_qs.exclude(pk__in=pks).values_list("pk", flat=True)[: cards - len(pks)]
+                )
+            loaded = subjects_qs.in_bulk(pks)
+            subjects = SubjectCards(loaded[pk] for pk in pks)
+        subjects.total = total
+        result.append(subjects)
         by_pk = {subject.pk: subject for subject in subjects}
         for subject in subjects:
-            subject.open_count = subject.overdue_count = 0
+            row = counted.get(subject.pk)
+            subject.open_count = row["n"] if row else 0
+            subject.overdue_count = row["overdue"] if row else 0
             subject.preview = []
         if not subjects:
             continue
         mine = open_issues.filter(**{f"{field}_id__in": list(by_pk)})
-        for row in (
-            mine.values(field)
-            .annotate(n=Count("pk"), overdue=Count("pk", filter=health_q(["red"], today)))
-            .order_by()
-        ):
-            by_pk[row[field]].open_count = row["n"]
-            by_pk[row[field]].overdue_count = row["overdue"]
-        if len(subjects) > cards:
-            # a leader may 分包 hundreds: the cards of those with the most overdue and open
-            # issues; the directories list the rest (the view links them)
-            subjects.sort(key=lambda s: (-s.overdue_count, -s.open_count))
-            del subjects[cards:]
-            by_pk = {subject.pk: subject for subject in subjects}
-            mine = open_issues.filter(**{f"{field}_id__in": list(by_pk)})
         # the window ranks narrow rows (id, subject, the sort keys); the few kept are
         # then read whole — sorting whole rows spilled to disk at 14,000 open issues
         first = (
@@ -788,6 +816,7 @@ def leader_subject_cards(
         )
         for issue in shown:
             by_pk[getattr(issue, f"{field}_id")].preview.append(issue)
+    enterprises, projects = result
     return enterprises, projects
 
 
@@ -809,7 +838,6 @@ def leader_items_ordered(user) -> QuerySet:
 def open_issue_counts(user, field: str, pks) -> dict[int, int]:
     """{enterprise or project id: its open issues `user` sees} for the rows of one page, in
     one grouped query (the directories annotated a correlated COUNT per row before)."""
-    from django.db.models import Count
 
     pks = list(pks)
     if not pks:
@@ -819,6 +847,6 @@ def open_issue_counts(user, field: str, pks) -> dict[int, int]:
         .filter(**{f"{field}_id__in": pks})
         .order_by()
         .values_list(field)
-        .annotate(n=Count("pk"))
+        .annotate(n=count_rows())
     )
     return dict(rows)

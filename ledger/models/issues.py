@@ -156,6 +156,9 @@ def health_q(healths, today: datetime.date | None = None) -> Q:
 # HEALTH_ORDER buckets is that green running issues come before unassigned ones; in
 # exchange one index (issue_health_sort) serves the order in both directions.
 HEALTH_SORT = ("health_tier", "due_date", "raised_at")
+# the statuses an issue is still being worked in (partial indexes of open issues); a query
+# on OPEN_STATUSES, or on these, is served by them
+NOT_FINAL_VALUES = ["raised", "assigned", "in_progress", "resolved"]
 
 
 def raised_flag_cutoff(today: datetime.date) -> datetime.datetime:
@@ -488,6 +491,18 @@ class Issue(models.Model):
             # an enterprise's / a key project's issue history, newest first
             models.Index(fields=["enterprise", "-raised_at"], name="issue_enterprise_raised"),
             models.Index(fields=["project", "-raised_at"], name="issue_project_raised"),
+            # the open issues of an enterprise / a key project (a leader's 分包 cards and home
+            # counts): a few per cent of the rows, counted from the index alone
+            models.Index(
+                fields=["enterprise", "status", "deadline"],
+                condition=models.Q(status__in=NOT_FINAL_VALUES),
+                name="issue_open_enterprise",
+            ),
+            models.Index(
+                fields=["project", "status", "deadline"],
+                condition=models.Q(status__in=NOT_FINAL_VALUES),
+                name="issue_open_project",
+            ),
             # the weekly/monthly reports and the dashboard read what happened in a period
             models.Index(fields=["assigned_at"], name="issue_assigned_at"),
             models.Index(fields=["resolved_at"], name="issue_resolved_at"),

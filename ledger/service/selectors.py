@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import (
+    Case,
     Count,
     F,
     IntegerField,
@@ -17,6 +18,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -134,6 +136,46 @@ def subjects_due(leader: Leader, today: datetime.date | None = None) -> list[Sub
                 state = OVERDUE
             rows.append(SubjectDue(subject, kind, subject.last_visit, state))
     return rows
+
+
+def subjects_due_summary(leader: Leader, today: datetime.date | None = None, shown: int = 20):
+    """What /leaders/me/ shows of subjects_due() without reading every subject (a leader may
+    分包 thousands): the `shown` most pressing subjects due or overdue for a visit (overdue
+    first, then the longest unvisited; enterprises before projects, then by name, as
+    subjects_due orders them), how many more are pending, and how many were visited this
+    period. Four queries."""
+    today = today or timezone.localdate()
+    start, _end = visit_period(today)
+    previous_start, _ = visit_period(start - datetime.timedelta(days=1))
+    pending, pending_count, visited_count = [], 0, 0
+    for kind, model in (("enterprise", Enterprise), ("project", KeyProject)):
+        last = (
+            _counted_visits()
+            .filter(**{kind: OuterRef("pk")}, leader_id=leader.pk, visited_on__lte=today)
+            .order_by("-visited_on")
+            .values("visited_on")[:1]
+        )
+        queryset = model.objects.filter(leader_id=leader.pk)
+        if model is Enterprise:
+            queryset = queryset.filter(is_active=True)
+        queryset = queryset.annotate(last_visit=Subquery(last))
+        not_yet = Q(last_visit__isnull=True) | Q(last_visit__lt=start)
+        counts = queryset.aggregate(
+            pending=Count("pk", filter=not_yet), visited=Count("pk", filter=~not_yet)
+        )
+        pending_count += counts["pending"]
+        visited_count += counts["visited"]
+        overdue = Q(last_visit__isnull=True) | Q(last_visit__lt=previous_start)
+        first = queryset.filter(not_yet).annotate(
+            late=Case(When(overdue, then=Value(0)), default=Value(1))
+        )
+        for subject in first.order_by("late", F("last_visit").asc(nulls_first=True), "name")[
+            :shown
+        ]:
+            state = OVERDUE if subject.late == 0 else DUE
+            pending.append(SubjectDue(subject, kind, subject.last_visit, state))
+    pending.sort(key=lambda row: (row.state != OVERDUE, row.last_visit or datetime.date.min))
+    return pending[:shown], pending_count - min(pending_count, shown), visited_count
 
 
 @dataclass

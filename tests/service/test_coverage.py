@@ -115,6 +115,38 @@ def test_due_and_overdue_subjects(sw, days):
     ]
 
 
+@pytest.mark.parametrize("shown", [1, 3, 20])
+def test_the_summary_shows_the_first_of_subjects_due_in_its_order_and_counts_the_rest(
+    sw, days, shown
+):
+    today = datetime.date(2026, 11, 30)
+    visits = [
+        datetime.date(2026, 11, 3),  # visited this quarter
+        datetime.date(2026, 8, 3),  # due
+        datetime.date(2026, 9, 20),  # due, visited later
+        datetime.date(2026, 5, 3),  # overdue
+        None,  # never: overdue first
+    ]
+    for i, day in enumerate(visits):
+        enterprise = f.EnterpriseFactory(name=f"企业{i}", leader=sw.leader)
+        project = f.KeyProjectFactory(name=f"项目{i}", leader=sw.leader)
+        for subject in (enterprise, project):
+            if day:
+                _visit(sw, subject, day)
+    f.EnterpriseFactory(name="已停用企业", leader=sw.leader, is_active=False)
+    rows = selectors.subjects_due(sw.leader, today)
+    pending = sorted(
+        (row for row in rows if row.state != selectors.VISITED),
+        key=lambda row: (row.state != selectors.OVERDUE, row.last_visit or datetime.date.min),
+    )
+    first, more, visited = selectors.subjects_due_summary(sw.leader, today, shown)
+    assert [(r.subject.pk, r.kind, r.state, r.last_visit) for r in first] == [
+        (r.subject.pk, r.kind, r.state, r.last_visit) for r in pending[:shown]
+    ]
+    assert more == max(len(pending) - shown, 0)
+    assert visited == sum(row.state == selectors.VISITED for row in rows) > 0
+
+
 def test_leader_screen_lists_mine_due_or_overdue_with_a_button(client, sw):
     sw.visit(subject=sw.project, days_ago=0)
     client.force_login(sw.leader.user)

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import Department, Issue, IssueEvent, Leader
-from ledger.selectors import visible_to
+from ledger.selectors import count_rows, visible_to
 from ledger.states import RUNNING_STATUSES, Action, Status
 from ledger.workdays import is_working_day
 
@@ -297,15 +297,15 @@ def assessment(user, period, *, kind: str = DEPARTMENT, today: datetime.date | N
         counted.order_by()
         .values(key)
         .annotate(
-            due=Count("pk"),
-            done=Count("pk", filter=Q(status__in=DONE)),
-            on_time=Count("pk", filter=Q(status__in=DONE, resolved_on_time=True)),
-            reopened=Count("pk", filter=Q(reopened)),
-            resolved_ever=Count("pk", filter=Q(status__in=DONE) | Q(reopened)),
-            rated=Count("pk", filter=Q(satisfaction__in=RATED)),
-            satisfied=Count("pk", filter=Q(satisfaction__in=SATISFIED)),
-            escalated=Count("pk", filter=Q(is_escalated=True)),
-            late_open=Count("pk", filter=Q(status__in=RUNNING_STATUSES, deadline__lt=today)),
+            due=count_rows(),
+            done=count_rows(filter=Q(status__in=DONE)),
+            on_time=count_rows(filter=Q(status__in=DONE, resolved_on_time=True)),
+            reopened=count_rows(filter=Q(reopened)),
+            resolved_ever=count_rows(filter=Q(status__in=DONE) | Q(reopened)),
+            rated=count_rows(filter=Q(satisfaction__in=RATED)),
+            satisfied=count_rows(filter=Q(satisfaction__in=SATISFIED)),
+            escalated=count_rows(filter=Q(is_escalated=True)),
+            late_open=count_rows(filter=Q(status__in=RUNNING_STATUSES, deadline__lt=today)),
         )
     )
     # 2. returns: by the returning department (the actor's) or by the issue's leader
@@ -344,16 +344,16 @@ def assessment(user, period, *, kind: str = DEPARTMENT, today: datetime.date | N
         counted.filter(assigned_at__isnull=False, accepted_at__isnull=False)
         .order_by()
         .values_list(key, assigned_day, TruncDate("accepted_at", tzinfo=local))
-        .annotate(n=Count("pk"))
+        .annotate(n=count_rows())
     )
     finished = counted.filter(
         status__in=DONE, assigned_at__isnull=False, resolved_at__isnull=False
     ).order_by()
     # working days from assignment to resolution = W(resolved day) - W(assigned day), W the
     # running count of working days: summed per unit from two day histograms
-    assigned_days = finished.values_list(key, assigned_day).annotate(n=Count("pk"))
+    assigned_days = finished.values_list(key, assigned_day).annotate(n=count_rows())
     resolved_days = finished.values_list(key, TruncDate("resolved_at", tzinfo=local)).annotate(
-        n=Count("pk")
+        n=count_rows()
     )
     # 4. overdue now, whatever the period
     overdue = (
@@ -361,7 +361,7 @@ def assessment(user, period, *, kind: str = DEPARTMENT, today: datetime.date | N
         .filter(**{f"{key}__isnull": False})
         .order_by()
         .values(key)
-        .annotate(n=Count("pk"))
+        .annotate(n=count_rows())
     )
     # 5. the units
     if kind == DEPARTMENT:

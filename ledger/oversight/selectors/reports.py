@@ -9,12 +9,12 @@ import datetime
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import Category, Department, IssueEvent
-from ledger.selectors import ledger_queryset, visible_to
+from ledger.selectors import count_rows, ledger_queryset, visible_to
 from ledger.states import RUNNING_STATUSES, Action, Status
 
 LATE_CASES = 15
@@ -110,7 +110,7 @@ def report(user, period, today: datetime.date | None = None) -> dict:
         | Q(pk__in=escalated_ids)
     )
     issues = visible_to(user).filter(touched).order_by()
-    counts = {key: Count("pk", filter=q) for key, (q, _params) in conditions.items()}
+    counts = {key: count_rows(filter=q) for key, (q, _params) in conditions.items()}
 
     totals = issues.aggregate(**counts)
     summary = [

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ledger.models import Department, Issue
 from ledger.oversight.selectors.metrics import Rate
-from ledger.selectors import visible_to
+from ledger.selectors import count_rows, visible_to
 from ledger.states import Status
 
 from .models import FeedbackLink, FeedbackRating
@@ -146,10 +146,10 @@ def enterprise_service(user, period) -> dict:
         issues.order_by()
         .values("lead_department")
         .annotate(
-            done=Count("pk", filter=Q(status__in=DONE)),
+            done=count_rows(filter=Q(status__in=DONE)),
             # only an issue about an enterprise can have a link
-            done_enterprise=Count("pk", filter=Q(status__in=DONE, enterprise__isnull=False)),
-            enterprise_rated=Count("pk", filter=Q(Exists(current))),
+            done_enterprise=count_rows(filter=Q(status__in=DONE, enterprise__isnull=False)),
+            enterprise_rated=count_rows(filter=Q(Exists(current))),
             enterprise_satisfied=Count(
                 "pk", filter=Q(Exists(current.filter(rating__in=SATISFIED)))
             ),
@@ -157,8 +157,8 @@ def enterprise_service(user, period) -> dict:
                 "pk",
                 filter=Q(Exists(current.filter(rating=Issue.Satisfaction.DISSATISFIED))),
             ),
-            office_rated=Count("pk", filter=Q(satisfaction__in=RATED)),
-            office_satisfied=Count("pk", filter=Q(satisfaction__in=SATISFIED)),
+            office_rated=count_rows(filter=Q(satisfaction__in=RATED)),
+            office_satisfied=count_rows(filter=Q(satisfaction__in=SATISFIED)),
         )
     )
     counts = {row.pop("lead_department"): row for row in counts}

@@ -1,8 +1,6 @@
 """The parts the service room puts in the core's pages (its slots): each tag reads what it
 shows itself, with a fixed number of queries, and only what the user may see."""
 
-import datetime
-
 from django import template
 from django.db.models import Count, Prefetch
 from django.utils import timezone
@@ -40,19 +38,15 @@ def issue_origin(context, issue):
 @register.inclusion_tag("service/parts/visits_due.html", takes_context=True)
 def visits_due(context, leader):
     today = timezone.localdate()
-    rows = selectors.subjects_due(leader, today)
     start, end = selectors.visit_period(today)
     # the most pressing first (overdue, then longest unvisited); a leader with hundreds of
     # subjects sees the first DUE_SHOWN and a count, not a page of hundreds of rows
-    pending = sorted(
-        (row for row in rows if row.state != selectors.VISITED),
-        key=lambda row: (row.state != selectors.OVERDUE, row.last_visit or datetime.date.min),
-    )
+    pending, more, visited = selectors.subjects_due_summary(leader, today, DUE_SHOWN)
     return {
-        "pending": pending[:DUE_SHOWN],
-        "more": max(len(pending) - DUE_SHOWN, 0),
+        "pending": pending,
+        "more": more,
         "leader": leader,
-        "visited": [row for row in rows if row.state == selectors.VISITED],
+        "visited": visited,
         "start": start,
         "end": end,
         "OVERDUE": selectors.OVERDUE,
