@@ -169,6 +169,40 @@ def install(connection) -> None:
         cursor.execute(TRIGGERS_SQL)
 
 
+# Covering indexes (PostgreSQL only: SQLite has no INCLUDE) that let the figures be counted
+# from an index alone (issue 11, migration 0008): the assessment reads a period's issues by
+# deadline with every column its counts and day histograms use; the dashboard and the
+# overdue counts read the issues still being worked by status and deadline, grouped by
+# unit, leader, category or source.
+COVERING_SQL = """
+CREATE INDEX IF NOT EXISTS issue_assessment ON ledger_issue (deadline)
+  INCLUDE (id, status, lead_department_id, leader_id, assigned_at, accepted_at, resolved_at,
+           resolved_on_time, satisfaction, is_escalated, enterprise_id);
+CREATE INDEX IF NOT EXISTS issue_open_groups ON ledger_issue (status, deadline)
+  INCLUDE (lead_department_id, leader_id, category_id, source_id)
+  WHERE status IN ('raised', 'assigned', 'in_progress', 'resolved');
+"""
+COVERING_DROP_SQL = """
+DROP INDEX IF EXISTS issue_assessment;
+DROP INDEX IF EXISTS issue_open_groups;
+"""
+
+
+def install_covering(connection) -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cursor.execute(COVERING_SQL)
+
+
+def uninstall_covering(connection) -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(COVERING_DROP_SQL)
+
+
 def install_indexes(connection) -> None:
     """The GIN indexes over both columns (PostgreSQL only)."""
     if connection.vendor != "postgresql":

@@ -503,6 +503,9 @@ class Issue(models.Model):
                 condition=models.Q(status__in=NOT_FINAL_VALUES),
                 name="issue_open_project",
             ),
+            # the dashboard's satisfaction of the issues struck off, from the index alone
+            models.Index(fields=["status", "satisfaction"], name="issue_status_satisfaction"),
+            # and, on PostgreSQL only, the covering indexes of ledger_index.COVERING_SQL
             # the weekly/monthly reports and the dashboard read what happened in a period
             models.Index(fields=["assigned_at"], name="issue_assigned_at"),
             models.Index(fields=["resolved_at"], name="issue_resolved_at"),

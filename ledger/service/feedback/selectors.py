@@ -3,7 +3,7 @@ the 企业服务考核评价 table, and the office's list of 不满意 ratings a
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import Department, Issue
@@ -134,14 +134,13 @@ def enterprise_service(user, period) -> dict:
     period, assigned and not withdrawn; see docs/feedback.md): 已办结 (all, and those about an
     enterprise), the enterprises' own ratings and 满意率, the office's recorded 满意率, and the
     不满意 cases. Departments with no resolved issue about an enterprise and no rating are
-    left out. Three queries."""
+    left out. Four queries."""
     issues = visible_to(user).filter(
         deadline__gte=period.start,
         deadline__lte=period.end,
         status__in=COUNTED,
         lead_department__isnull=False,
     )
-    current = FeedbackRating.objects.filter(issue=OuterRef("pk"), is_current=True)
     counts = (
         issues.order_by()
         .values("lead_department")
@@ -149,18 +148,27 @@ def enterprise_service(user, period) -> dict:
             done=count_rows(filter=Q(status__in=DONE)),
             # only an issue about an enterprise can have a link
             done_enterprise=count_rows(filter=Q(status__in=DONE, enterprise__isnull=False)),
-            enterprise_rated=count_rows(filter=Q(Exists(current))),
-            enterprise_satisfied=Count(
-                "pk", filter=Q(Exists(current.filter(rating__in=SATISFIED)))
-            ),
-            enterprise_dissatisfied=Count(
-                "pk",
-                filter=Q(Exists(current.filter(rating=Issue.Satisfaction.DISSATISFIED))),
-            ),
             office_rated=count_rows(filter=Q(satisfaction__in=RATED)),
             office_satisfied=count_rows(filter=Q(satisfaction__in=SATISFIED)),
         )
     )
+    # the enterprises' ratings are few: counted from their table, by the rated issue's
+    # department (a test per issue row cost half a second for a year of a million issues)
+    rated = (
+        FeedbackRating.objects.filter(is_current=True, issue__in=issues.values("pk"))
+        .order_by()
+        .values(department=F("issue__lead_department"))
+        .annotate(
+            enterprise_rated=Count("issue", distinct=True),
+            enterprise_satisfied=Count("issue", distinct=True, filter=Q(rating__in=SATISFIED)),
+            enterprise_dissatisfied=Count(
+                "issue", distinct=True, filter=Q(rating=Issue.Satisfaction.DISSATISFIED)
+            ),
+        )
+    )
+    rated = {row.pop("department"): row for row in rated}
+    none_rated = {"enterprise_rated": 0, "enterprise_satisfied": 0, "enterprise_dissatisfied": 0}
+    counts = [{**row, **rated.get(row["lead_department"], none_rated)} for row in counts]
     counts = {row.pop("lead_department"): row for row in counts}
     departments = Department.objects.filter(pk__in=list(counts)).order_by("order", "name")
     rows = [
