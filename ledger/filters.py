@@ -11,6 +11,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django_filters import (
     CharFilter,
@@ -105,20 +106,33 @@ def parse_sort(value: str | None) -> str:
     return value if value.lstrip("-") in LEDGER_SORTS else DEFAULT_SORT
 
 
-def ledger_order(queryset: QuerySet, sort: str) -> QuerySet:
-    """Order by an allowed sort key (see parse_sort); nulls always last, ties by number."""
+# date-range filters on a column of the issue: rows in a range are found by that column's
+# index (see ledger_order's `ranged`)
+RANGED_FILTERS = ("raised", "deadline", "assigned", "resolved", "closed")
+
+
+def ledger_order(queryset: QuerySet, sort: str, *, ranged: bool = False) -> QuerySet:
+    """Order by an allowed sort key (see parse_sort); nulls always last, ties by number.
+
+    `ranged`: the rows are limited by a date range (RANGED_FILTERS). PostgreSQL would then
+    often walk the sort's index and test every row against the range — at a million issues,
+    435 ms to find March 2025 by walking the numbers down from today — so the sort keys are
+    written as COALESCE(x, x), which no index matches: the range's index finds the rows and
+    the few asked for are sorted (28 ms). The order is the same."""
     sort = parse_sort(sort)
     descending = sort.startswith("-")
     terms = []
-    for name in LEDGER_SORTS[sort.lstrip("-")]:
-        expression = F(name)
+    names = [*LEDGER_SORTS[sort.lstrip("-")], *(t.lstrip("-") for t in TIEBREAKER)]
+    for position, name in enumerate(names):
+        down = descending if position < len(names) - len(TIEBREAKER) else True
+        expression = Coalesce(F(name), F(name)) if ranged else F(name)
         if name in PLAIN_ORDER:
-            terms.append(expression.desc() if descending else expression.asc())
+            terms.append(expression.desc() if down else expression.asc())
         else:
             terms.append(
-                expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+                expression.desc(nulls_last=True) if down else expression.asc(nulls_last=True)
             )
-    return queryset.order_by(*terms, *TIEBREAKER)
+    return queryset.order_by(*terms)
 
 
 def text_bigrams(text: str) -> list[str]:

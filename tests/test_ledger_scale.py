@@ -280,3 +280,29 @@ def test_deep_page_query_count_is_the_same_as_the_first(client, world, many):
     with CaptureQueriesContext(connection) as deep:
         client.get(URL, {"page": 4})
     assert len(first) == len(deep)
+
+
+@pytest.mark.parametrize("sort", ["-number", "number", "deadline", "-raised", "health", "-status"])
+def test_a_date_range_keeps_every_sorts_order(world, sort):
+    """Under a date-range filter the sort keys are written so no index serves them
+    (ledger_order's `ranged`); the rows and their order are the same."""
+    from ledger.filters import ledger_order
+
+    now = timezone.now()
+    for days, deadline in [(3, 5), (40, None), (10, 1), (10, 9), (70, 2), (1, None)]:
+        issue = world.assigned_issue(deadline_days=deadline) if deadline else world.raise_issue()
+        Issue.objects.filter(pk=issue.pk).update(raised_at=now - datetime.timedelta(days=days))
+    issues = visible_to(world.supervisor).filter(raised_at__gte=now - datetime.timedelta(days=50))
+    plain = list(ledger_order(issues, sort).values_list("number", flat=True))
+    ranged_sql = str(ledger_order(issues, sort, ranged=True).query)
+    assert "COALESCE" in ranged_sql
+    assert list(ledger_order(issues, sort, ranged=True).values_list("number", flat=True)) == plain
+    assert len(plain) == 5
+
+
+def test_the_ledger_page_with_a_date_range_lists_by_number(client, world):
+    numbers = [world.raise_issue(title=f"范围内{i}").number for i in range(3)]
+    today = timezone.localdate().isoformat()
+    client.force_login(world.supervisor)
+    response = client.get(URL, {"raised_after": today, "raised_before": today})
+    assert _numbers(response) == list(reversed(numbers))

@@ -10,7 +10,13 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django_filters import DateFromToRangeFilter
 
-from ledger.filters import LEDGER_SORTS, IssueFilter, ledger_order, parse_sort
+from ledger.filters import (
+    LEDGER_SORTS,
+    RANGED_FILTERS,
+    IssueFilter,
+    ledger_order,
+    parse_sort,
+)
 from ledger.selectors import ledger_queryset
 
 
@@ -99,6 +105,7 @@ class LedgerPaginator(Paginator):
 
 
 FILTER_PARAMS = _filter_param_names()
+ENDS = ("after", "before")
 # how the form lays the filters out: drop-downs, date ranges, and subjects chosen by id
 SELECT_FILTERS = (
     "category",
@@ -167,7 +174,8 @@ def issue_list(request):
     params = ledger_params(request.GET)
     filterset = IssueFilter(params or None, queryset=ledger_queryset(request.user))
     sort = parse_sort(request.GET.get("sort"))
-    rows = ledger_order(filterset.qs, sort)
+    ranged = any(params.get(f"{name}_{end}") for name in RANGED_FILTERS for end in ENDS)
+    rows = ledger_order(filterset.qs, sort, ranged=ranged)
 
     paginator = LedgerPaginator(
         rows, settings.LEDGER["PAGE_SIZE"], exact=request.GET.get("count") == "exact"
