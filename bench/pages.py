@@ -380,7 +380,12 @@ def render_markdown(report: dict) -> str:
         f"PostgreSQL settings: {meta.get('pg_settings') or '?'}.",
         f"Data: {data['issues']:,} issues, {data.get('events', 0):,} events, "
         f"{data.get('enterprises', 0):,} enterprises, {data.get('projects', 0):,} projects, "
-        f"database {data.get('db_size', '?')}. Seeded in {data.get('seed_s', '–')} s.",
+        f"database {data.get('db_size', '?')}. "
+        + (
+            f"Seeded in {data['seed_s']} s."
+            if data.get("seed_s") is not None
+            else "The database was seeded before (REUSE=1)."
+        ),
         f"Requests per page: {report.get('requests')} after warm-up (fewer, at least 5, for a "
         "page slower than the per-page budget); times are wall-clock at the "
         "client; SQL time and queries come from the Server-Timing header (median).",
