@@ -56,8 +56,16 @@ def visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
 
         return issues.filter(
             Q(leader_id=leader_id)
-            | Q(enterprise__in_subquery=Enterprise.objects.filter(leader_id=leader_id).values("pk"))
-            | Q(project__in_subquery=KeyProject.objects.filter(leader_id=leader_id).values("pk"))
+            | Q(
+                enterprise__in_subquery=Enterprise.objects.filter(leader_id=leader_id)
+                .order_by()  # unsorted: the model's name order cost 25 ms at 9,000 enterprises
+                .values("pk")
+            )
+            | Q(
+                project__in_subquery=KeyProject.objects.filter(leader_id=leader_id)
+                .order_by()
+                .values("pk")
+            )
         )
     if user.role == User.Role.STAFF and user.department_id:
         if connections[issues.db].vendor == "postgresql":
