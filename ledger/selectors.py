@@ -638,9 +638,23 @@ def _pending_extension_exists() -> Exists:
     )
 
 
+def co_exists(department) -> Exists:
+    """The outer issue has `department` among its co-departments."""
+    return Exists(
+        Issue.co_departments.through.objects.filter(
+            issue_id=OuterRef("pk"), department_id=int(department)
+        )
+    )
+
+
+def co_alias(department) -> str:
+    return f"co_department_{int(department)}"
+
+
 def _card_condition(params, today) -> Q:
     """The ledger filter `params` (the home card's, see _home_card_definitions) as one Q:
-    the same conditions IssueFilter applies for these parameters."""
+    the same conditions IssueFilter applies for these parameters, on a queryset that
+    carries co_alias(d) = co_exists(d) for each co-department the cards name."""
     from ledger.models.issues import health_q
 
     condition = Q()
@@ -660,13 +674,7 @@ def _card_condition(params, today) -> Q:
         elif key == "raising_department":
             condition &= Q(raising_department_id=int(value))
         elif key == "co_department":
-            condition &= Q(
-                Exists(
-                    Issue.co_departments.through.objects.filter(
-                        issue_id=OuterRef("pk"), department_id=int(value)
-                    )
-                )
-            )
+            condition &= Q(**{co_alias(value): True})
         else:  # a card must only use the parameters translated here
             raise ValueError(f"home card parameter {key!r} has no SQL translation")
     if statuses:
@@ -695,6 +703,14 @@ def home_card_counts(user, definitions, today=None) -> dict[str, int]:
         else:
             raise ValueError(f"home card {key!r} is neither a status, health nor extension card")
     issues = visible_to(user).order_by()
+    # a co-department test is made once per row, not once per card that names it: the
+    # aggregation then reads an inner query that carries it (three cards of the busiest
+    # department at 1M: three EXISTS over 45,000 rows each)
+    co_departments = {
+        v for _k, _l, params, _t, _s in definitions for k, v in params if k == "co_department"
+    }
+    for department in co_departments:
+        issues = issues.annotate(**{co_alias(department): co_exists(department)})
     if by_status:
         counts.update(issues.filter(status__in=_CARD_STATUSES).aggregate(**by_status))
     if by_extension:
