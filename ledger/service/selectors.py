@@ -110,13 +110,15 @@ def _counted_visits():
     return Visit.objects.filter(leader_attended=True)
 
 
-def subjects_due(leader: Leader, today: datetime.date | None = None) -> list[SubjectDue]:
-    """The leader's enterprises and projects with their last visit and whether a visit is
-    due (none yet this period) or overdue (none in the previous period either). Two queries."""
-    today = today or timezone.localdate()
+def _due_periods(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first day of this visit period and of the one before."""
     start, _end = visit_period(today)
     previous_start, _ = visit_period(start - datetime.timedelta(days=1))
-    rows = []
+    return start, previous_start
+
+
+def _subjects_with_last_visit(leader: Leader, today: datetime.date):
+    """(kind, the leader's active enterprises / projects annotated with `last_visit`)."""
     for kind, model in (("enterprise", Enterprise), ("project", KeyProject)):
         last = (
             _counted_visits()
@@ -127,7 +129,17 @@ def subjects_due(leader: Leader, today: datetime.date | None = None) -> list[Sub
         queryset = model.objects.filter(leader_id=leader.pk)
         if model is Enterprise:
             queryset = queryset.filter(is_active=True)
-        for subject in queryset.annotate(last_visit=Subquery(last)).order_by("name"):
+        yield kind, queryset.annotate(last_visit=Subquery(last))
+
+
+def subjects_due(leader: Leader, today: datetime.date | None = None) -> list[SubjectDue]:
+    """The leader's enterprises and projects with their last visit and whether a visit is
+    due (none yet this period) or overdue (none in the previous period either). Two queries."""
+    today = today or timezone.localdate()
+    start, previous_start = _due_periods(today)
+    rows = []
+    for kind, queryset in _subjects_with_last_visit(leader, today):
+        for subject in queryset.order_by("name"):
             if subject.last_visit and subject.last_visit >= start:
                 state = VISITED
             elif subject.last_visit and subject.last_visit >= previous_start:
@@ -145,20 +157,9 @@ def subjects_due_summary(leader: Leader, today: datetime.date | None = None, sho
     subjects_due orders them), how many more are pending, and how many were visited this
     period. Four queries."""
     today = today or timezone.localdate()
-    start, _end = visit_period(today)
-    previous_start, _ = visit_period(start - datetime.timedelta(days=1))
+    start, previous_start = _due_periods(today)
     pending, pending_count, visited_count = [], 0, 0
-    for kind, model in (("enterprise", Enterprise), ("project", KeyProject)):
-        last = (
-            _counted_visits()
-            .filter(**{kind: OuterRef("pk")}, leader_id=leader.pk, visited_on__lte=today)
-            .order_by("-visited_on")
-            .values("visited_on")[:1]
-        )
-        queryset = model.objects.filter(leader_id=leader.pk)
-        if model is Enterprise:
-            queryset = queryset.filter(is_active=True)
-        queryset = queryset.annotate(last_visit=Subquery(last))
+    for kind, queryset in _subjects_with_last_visit(leader, today):
         not_yet = Q(last_visit__isnull=True) | Q(last_visit__lt=start)
         counts = queryset.aggregate(
             pending=Count("pk", filter=not_yet), visited=Count("pk", filter=~not_yet)
