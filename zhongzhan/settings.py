@@ -210,12 +210,19 @@ MEDIA_URL = "/attachments-not-served-directly/"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# E-mail through Django's MAILERS: the console in development, SMTP otherwise.
+# E-mail through Django's MAILERS: the console in development, SMTP otherwise
+# (MAIL_BACKEND=file writes each message to EMAIL_FILE_PATH instead).
 MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "console" if DEBUG else "smtp")
 MAILERS = {
     "default": (
         {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
         if MAIL_BACKEND == "console"
+        # one .log file per connection in EMAIL_FILE_PATH: the browser journeys' outbox
+        else {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": os.environ.get("EMAIL_FILE_PATH", BASE_DIR / "outbox")},
+        }
+        if MAIL_BACKEND == "file"
         else {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {

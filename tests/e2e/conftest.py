@@ -71,6 +71,9 @@ def _manage(*args, env):
     )
 
 
+_SERVER: dict = {}
+
+
 @pytest.fixture(scope="session")
 def base_url(tmp_path_factory):
     """A demo server on its own port and its own temporary database."""
@@ -86,6 +89,9 @@ def base_url(tmp_path_factory):
         "DEBUG": "1",
         "DATABASE_URL": f"sqlite:///{tmp}/e2e.sqlite3",
         "MEDIA_ROOT": str(tmp / "media"),
+        # every mail the server sends lands in this folder (the journeys' outbox)
+        "MAIL_BACKEND": "file",
+        "EMAIL_FILE_PATH": str(tmp / "outbox"),
     }
     env.pop("EXPECT_DB_VENDOR", None)
     _manage("migrate", "--noinput", "-v0", env=env)
@@ -116,6 +122,8 @@ def base_url(tmp_path_factory):
             pytest.fail(
                 "the test server stopped:\n" + (tmp / "server.log").read_text(), pytrace=False
             )
+        _SERVER["outbox"] = tmp / "outbox"
+        _SERVER["env"] = env
         yield base
     finally:
         server.terminate()
@@ -221,3 +229,57 @@ def session_factory(browser, base_url, signed_in):
     yield make
     for session in opened:
         session.close()
+
+
+class Outbox:
+    """The mail the demo server sent (MAIL_BACKEND=file): each message parsed, oldest first."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def messages(self):
+        import email
+        import email.policy
+
+        found = []
+        for path in sorted(self.folder.glob("*.log"), key=lambda p: p.stat().st_mtime_ns):
+            # the file backend separates messages in one file by a line of 79 dashes
+            for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+                if chunk.strip():
+                    found.append(email.message_from_bytes(chunk, policy=email.policy.default))
+        return found
+
+    def to(self, address):
+        """Messages addressed to `address`, oldest first."""
+        return [m for m in self.messages() if address in str(m.get("To", ""))]
+
+    @staticmethod
+    def body(message) -> str:
+        part = message.get_body(preferencelist=("plain", "html"))
+        return part.get_content() if part else ""
+
+
+@pytest.fixture(scope="session")
+def outbox(base_url):
+    """The demo server's sent mail (the folder MAIL_BACKEND=file writes to)."""
+    return Outbox(_SERVER["outbox"])
+
+
+@pytest.fixture(scope="session")
+def manage(base_url):
+    """manage(*args) -> stdout: a management command against the demo server's database
+    (e.g. `manage("shell", "-c", script)` to set up what a journey needs, or to read a
+    figure the screen should show)."""
+
+    def run(*args) -> str:
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=_SERVER["env"],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return done.stdout
+
+    return run
