@@ -53,12 +53,18 @@ JOBS ?= auto
 test: lint
 	$(PYTHON) -m pytest -n $(JOBS)
 
-# Browser tests (tests/e2e, and the service room's phone journeys in tests/service): axe-core
-# accessibility checks and keyboard journeys in Debian's chromium against a demo server on a temporary SQLite database. Never skipped: without the
-# browser this fails and says what to install.
+# Browser tests (tests/e2e, and the service room's phone journeys in tests/service): every
+# role's journeys over real HTTP, axe-core accessibility checks and keyboard journeys in
+# Debian's chromium against a demo server on a temporary SQLite database. Never skipped: as
+# root on Debian a missing chromium is installed with apt-get; otherwise this fails and says
+# what to install.
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 e2e: $(VENV)/.installed-dev
+	@if [ ! -x "$(CHROMIUM)" ] && [ "$(CHROMIUM)" = /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "make e2e: installing Debian's chromium and fonts-noto-cjk (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
 	@if [ ! -x "$(CHROMIUM)" ]; then \
 	  echo "make e2e: $(CHROMIUM) is missing. The browser tests need Debian's chromium: apt-get install chromium fonts-noto-cjk" >&2; \
 	  exit 1; \
