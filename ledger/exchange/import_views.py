@@ -171,9 +171,12 @@ def preview(request, pk: int):
         if batch.state != ImportBatch.State.PREVIEWED:
             messages.error(request, _("该文件已导入或无法读取，不能再修改对应关系。"))
             return redirect("import_preview", pk=batch.pk)
-        mappings = {}
+        # the names mapped in earlier rounds are no longer unknown, so they are not on the
+        # form: keep them, and change only the names this form asked about
+        mappings = {kind: dict(chosen) for kind, chosen in (batch.mappings or {}).items()}
         for row in unknown:
             value = request.POST.get(row["field"], "")
+            mappings.get(row["kind"], {}).pop(row["key"], None)
             if not value:
                 continue
             if value == "new":
@@ -189,7 +192,7 @@ def preview(request, pk: int):
                 continue
             mappings.setdefault(row["kind"], {})[row["key"]] = value
         if not form_errors:
-            batch.mappings = mappings
+            batch.mappings = {kind: chosen for kind, chosen in mappings.items() if chosen}
             batch.save(update_fields=["mappings"])
             _store_preview(batch, _run(batch, dry_run=True))
             messages.success(request, _("已按您的选择重新检查。"))

@@ -223,3 +223,30 @@ def test_master_data_through_the_wizard(client, lists):
     client.post(reverse("import_commit", args=[batch.pk]))
     assert Enterprise.objects.get(credit_code=code).leader == lists.leader
     assert NameAlias.objects.filter(kind="leader", alias="秦区长").exists()
+
+
+def test_mappings_are_kept_across_re_checks(client, lists):
+    """Mapping one unknown name, then another, keeps the first (it used to come back)."""
+    client.force_login(lists.supervisor)
+    rows = [
+        ["问题描述", "责任领导", "牵头单位", "完成时限"],
+        ["用地指标不足", "秦区长", "区规划所", "2026-12-30"],
+    ]
+    _upload(client, xlsx_bytes(rows), "a.xlsx")
+    batch = ImportBatch.objects.get()
+    url = reverse("import_preview", args=[batch.pk])
+    unknown = {u["text"]: i for i, u in enumerate(batch.preview["unknown"])}
+    assert set(unknown) == {"秦区长", "区规划所"}
+    client.post(url, {f"map-{unknown['秦区长']}": f"leader:{lists.leader.pk}"})
+    batch.refresh_from_db()
+    assert [u["text"] for u in batch.preview["unknown"]] == ["区规划所"]
+    client.post(url, {"map-0": f"department:{lists.dept_a.pk}"})
+    batch.refresh_from_db()
+    assert batch.preview["unknown"] == []
+    assert batch.counts["errors"] == 0
+    assert batch.mappings == {
+        "leader": {"秦区长": f"leader:{lists.leader.pk}"},
+        "department": {"区规划所": f"department:{lists.dept_a.pk}"},
+    }
+    page = client.get(url).content.decode()
+    assert reverse("import_commit", args=[batch.pk]) in page
