@@ -254,3 +254,44 @@ def test_the_command_takes_the_description_column(hotline, tmp_path):
     assert "未使用的列" in out.getvalue() and "B 河流（已选择不使用）" in out.getvalue()
     with pytest.raises(CommandError):
         call_command("import_ledger", str(path), "--user", "supervisor", "--column", "河流=颜色")
+
+
+def test_a_two_level_header_with_formula_and_totals_rows_is_read_whole(lists):
+    import openpyxl
+
+    world = lists
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["A1"] = "2026年企业问题台账"
+    sheet.merge_cells("A1:G1")
+    for letter, text in {"A": "序号", "B": "反映企业", "C": "问题描述", "F": "办理时限"}.items():
+        sheet[f"{letter}2"] = text
+        sheet.merge_cells(f"{letter}2:{letter}3")
+    sheet["D2"] = "责任分工"
+    sheet.merge_cells("D2:E2")
+    sheet["D3"], sheet["E3"] = "责任领导", "责任单位"
+    sheet["G2"] = "超期天数"
+    sheet.merge_cells("G2:G3")
+    leader = world.leader.user.name
+    sheet.append([1, world.enterprise.name, "道路积水", leader, "住建局", "2026/3/5"])
+    sheet["G4"] = "=IF(ISNUMBER(F4),TODAY()-F4,0)"
+    sheet.append(["合计", "共 1 项", "=COUNTA(C4:C4)"])
+    out = io.BytesIO()
+    book.save(out)
+
+    outcome = run(world, out.getvalue())
+
+    assert outcome.ok, [str(p) for p in outcome.problems]
+    assert outcome.header_row == 3 and outcome.rows_read == 1 and outcome.skipped == 1
+    assert [(c["header"], c["field"]) for c in outcome.columns] == [
+        ("序号", ""),
+        ("反映企业", "企业名称"),
+        ("问题描述", "问题描述"),
+        ("责任领导", "责任领导"),
+        ("责任单位", "牵头单位"),
+        ("办理时限", "完成时限"),
+        ("超期天数", ""),
+    ]
+    issue = Issue.objects.get()
+    assert issue.deadline == datetime.date(2026, 3, 5) and issue.status == Status.ASSIGNED
+    assert issue.enterprise == world.enterprise and issue.lead_department == world.dept_b
