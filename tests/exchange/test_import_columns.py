@@ -127,6 +127,12 @@ def test_header_variants_of_a_12345_export_are_recognised():
         "配合单位": "co_departments",
         "协办单位": "co_departments",
         "完成时限（年月日）": "deadline",
+        "完成期限": "deadline",
+        "包抓领导": "leader",
+        "承办部门": "lead_department",
+        "协同单位": "co_departments",
+        "企业诉求": "description",
+        "处理结果": "resolution",
     }
     assert {header: header_lookup(index, header) for header in expected} == expected
 
