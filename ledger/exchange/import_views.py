@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ledger.exchange import importing, masterdata
-from ledger.exchange.models import ImportBatch, NameAlias
+from ledger.exchange.models import ColumnChoice, ImportBatch, NameAlias
 from ledger.exchange.reading import ReadRefused, size_check
 from ledger.models import Category, Department, Enterprise, KeyProject, Leader, Source
 from ledger.validators import credit_code_normalize, validate_credit_code
@@ -161,19 +161,71 @@ def _unknown_rows(batch: ImportBatch) -> list[dict]:
     return rows
 
 
+# a column's select: "" = as its header says, "skip" = not used, else a field key
+_AUTO, _SKIP = "", "skip"
+
+
+def _column_rows(batch: ImportBatch) -> list[dict]:
+    """Every column of the sheet as the preview lists it, with the choice a person can make."""
+    rows = []
+    for column in (batch.preview or {}).get("columns", []):
+        chosen = column.get("chosen")
+        rows.append(
+            {
+                **column,
+                "field_name": f"col-{column['index']}",
+                "current": _AUTO if chosen is None else (chosen or _SKIP),
+                # a column without a header cannot be named in a choice
+                "can_choose": bool(column.get("header_key")),
+            }
+        )
+    return rows
+
+
+def _columns_chosen(request, batch: ImportBatch, columns: list[dict], errors: dict) -> dict:
+    """The column choices after this form: the earlier ones, changed where the form says."""
+    chosen = dict((batch.mappings or {}).get("columns", {}))
+    fields = {key for key, _label in importing.COLUMN_FIELDS}
+    for column in columns:
+        value = request.POST.get(column["field_name"])
+        if value is None or not column["can_choose"]:
+            continue
+        if value == _AUTO:
+            chosen.pop(column["header_key"], None)
+        elif value == _SKIP:
+            chosen[column["header_key"]] = ""
+        elif value in fields:
+            chosen[column["header_key"]] = value
+        else:
+            errors[column["field_name"]] = _("请从列表中选择。")
+    described = request.POST.get("description_column", "")
+    if described:
+        column = next((c for c in columns if str(c["index"]) == described), None)
+        if column is None or not column["can_choose"]:
+            errors["description_column"] = _("请从列表中选择。")
+        else:
+            chosen[column["header_key"]] = "description"
+    return chosen
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def preview(request, pk: int):
     batch = _batch_for(request.user, pk)
-    unknown = _unknown_rows(batch) if batch.state == ImportBatch.State.PREVIEWED else []
+    previewed = batch.state == ImportBatch.State.PREVIEWED
+    unknown = _unknown_rows(batch) if previewed else []
+    columns = _column_rows(batch) if batch.kind == ImportBatch.Kind.LEDGER else []
     form_errors = {}
     if request.method == "POST":
         if batch.state != ImportBatch.State.PREVIEWED:
             messages.error(request, _("该文件已导入或无法读取，不能再修改对应关系。"))
             return redirect("import_preview", pk=batch.pk)
-        mappings = {}
+        # the names mapped in earlier rounds are no longer unknown, so they are not on the
+        # form: keep them, and change only the names this form asked about
+        mappings = {kind: dict(chosen) for kind, chosen in (batch.mappings or {}).items()}
         for row in unknown:
             value = request.POST.get(row["field"], "")
+            mappings.get(row["kind"], {}).pop(row["key"], None)
             if not value:
                 continue
             if value == "new":
@@ -188,8 +240,10 @@ def preview(request, pk: int):
                 form_errors[row["field"]] = _("请从列表中选择。")
                 continue
             mappings.setdefault(row["kind"], {})[row["key"]] = value
+        if columns:
+            mappings["columns"] = _columns_chosen(request, batch, columns, form_errors)
         if not form_errors:
-            batch.mappings = mappings
+            batch.mappings = {kind: chosen for kind, chosen in mappings.items() if chosen}
             batch.save(update_fields=["mappings"])
             _store_preview(batch, _run(batch, dry_run=True))
             messages.success(request, _("已按您的选择重新检查。"))
@@ -197,6 +251,9 @@ def preview(request, pk: int):
         for row in unknown:
             row["error"] = form_errors.get(row["field"], "")
             row["current"] = request.POST.get(row["field"], "")
+        for column in columns:
+            column["error"] = form_errors.get(column["field_name"], "")
+            column["current"] = request.POST.get(column["field_name"], column["current"])
     data = batch.preview or {}
     problems = data.get("problems", [])
     return render(
@@ -209,9 +266,15 @@ def preview(request, pk: int):
             "problems": problems[:PAGE_PROBLEMS],
             "more_problems": max(len(problems) - PAGE_PROBLEMS, 0),
             "unknown": unknown,
-            "can_commit": batch.state == ImportBatch.State.PREVIEWED
+            "columns": columns,
+            "unused_count": sum(1 for c in columns if not c["field"]),
+            "column_fields": [(key, str(label)) for key, label in importing.COLUMN_FIELDS],
+            "can_choose": previewed,
+            "description_error": form_errors.get("description_column", ""),
+            "can_commit": previewed
             and not problems
-            and not data.get("refused"),
+            and not data.get("refused")
+            and not data.get("missing"),
             "is_ledger": batch.kind == ImportBatch.Kind.LEDGER,
             "upload_url": reverse("issue_import")
             if batch.kind == ImportBatch.Kind.LEDGER
@@ -293,6 +356,10 @@ def aliases(request):
         if alias is not None:
             alias.delete()
             messages.success(request, _("已删除别名“%(alias)s”。") % {"alias": alias.alias})
+        choice = ColumnChoice.objects.filter(pk=_int(request.POST.get("delete_column"))).first()
+        if choice is not None:
+            choice.delete()
+            messages.success(request, _("已删除列“%(header)s”的对应。") % {"header": choice.header})
         return redirect("import_aliases")
     rows = list(NameAlias.objects.select_related("created_by").order_by("kind", "alias"))
     wanted: dict[str, set] = {}
@@ -304,7 +371,15 @@ def aliases(request):
     }
     for alias in rows:
         alias.target = targets.get(alias.kind, {}).get(alias.target_id, "—")
-    return render(request, "exchange/import_aliases.html", {"aliases": rows})
+    fields = dict(importing.COLUMN_FIELDS)
+    column_choices = list(ColumnChoice.objects.select_related("created_by"))
+    for choice in column_choices:
+        choice.target = str(fields.get(choice.field, "")) if choice.field else _("不使用")
+    return render(
+        request,
+        "exchange/import_aliases.html",
+        {"aliases": rows, "column_choices": column_choices},
+    )
 
 
 def _int(value) -> int | None:

@@ -17,25 +17,30 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ledger import workflow
 from ledger.exchange.columns import LEDGER_COLUMNS
 from ledger.exchange.matching import (
     AMBIGUOUS,
     DateInvalid,
+    HeaderMissing,
     NameIndex,
     SheetRow,
     cell_text,
     date_parse,
+    header_key,
+    header_lookup,
     list_split,
     mapping_overrides,
     name_key,
     register_synonyms,
     synonyms_index,
+    table_columns,
     table_locate,
     table_rows,
 )
-from ledger.exchange.models import ImportBatch, ImportedIssue, NameAlias
+from ledger.exchange.models import ColumnChoice, ImportBatch, ImportedIssue, NameAlias
 from ledger.exchange.reading import CellError, ReadRefused, workbook_read
 from ledger.models import Department, Enterprise, Issue
 from ledger.states import Status
@@ -43,8 +48,8 @@ from ledger.states import Status
 # the header words offices use, besides the export's own headers (columns.py)
 LEDGER_SYNONYMS = {
     "row": ["序号", "序", "No"],
-    "number": ["编号", "问题编号", "台账编号", "编码"],
-    "source": ["问题来源", "来源", "线索来源", "问题渠道"],
+    "number": ["编号", "问题编号", "台账编号", "编码", "工单编号", "工单号", "诉求编号", "id"],
+    "source": ["问题来源", "来源", "线索来源", "问题渠道", "信息来源", "来源渠道"],
     "subject": [
         "企业/项目名称",
         "企业/项目",
@@ -53,10 +58,10 @@ LEDGER_SYNONYMS = {
         "涉及企业",
         "反映主体",
     ],
-    "enterprise": ["企业名称", "企业", "所属企业", "企业全称"],
+    "enterprise": ["企业名称", "企业", "所属企业", "企业全称", "反映企业", "反映单位"],
     "project": ["项目名称", "项目", "重点项目", "所属项目"],
-    "category": ["问题类别", "类别", "问题类型", "类型", "问题分类"],
-    "title": ["问题标题", "标题", "问题名称", "问题概述", "问题简述"],
+    "category": ["问题类别", "类别", "问题类型", "类型", "问题分类", "性质", "诉求类型"],
+    "title": ["问题标题", "标题", "问题名称", "问题概述", "问题简述", "诉求标题"],
     "description": [
         "问题描述",
         "存在问题",
@@ -67,11 +72,27 @@ LEDGER_SYNONYMS = {
         "主要问题",
         "问题详情",
         "诉求内容",
+        "投诉件内容",
+        "投诉内容",
+        "来电内容",
+        "工单内容",
+        "企业诉求",
+        "诉求事项",
+        "问题事项",
         "问题",
     ],
     "urgency": ["紧急程度", "缓急程度"],
-    "raising_department": ["登记单位", "报送单位", "提交单位", "反映单位"],
-    "raised_on": ["登记日期", "登记时间", "提出时间", "反映时间", "收集时间"],
+    "raising_department": ["登记单位", "报送单位", "提交单位"],
+    "raised_on": [
+        "登记日期",
+        "登记时间",
+        "提出时间",
+        "反映时间",
+        "收集时间",
+        "时间",
+        "受理时间",
+        "来电时间",
+    ],
     "leader": [
         "责任领导",
         "包联领导",
@@ -81,17 +102,60 @@ LEDGER_SYNONYMS = {
         "牵头领导",
         "包联/分包领导",
         "区级领导",
+        "包抓领导",
+        "包保领导",
+        "联系区领导",
     ],
-    "lead_department": ["牵头单位", "责任单位", "主办单位", "承办单位", "牵头部门", "责任部门"],
-    "co_departments": ["配合单位", "协办单位", "配合部门", "协助单位"],
+    "lead_department": [
+        "牵头单位",
+        "责任单位",
+        "主办单位",
+        "承办单位",
+        "牵头部门",
+        "责任部门",
+        "承办部门",
+    ],
+    "co_departments": ["配合单位", "协办单位", "配合部门", "协助单位", "协同单位", "协办部门"],
     "responsible_person": ["责任人", "具体责任人", "经办人"],
     "measures": ["整改措施", "解决措施", "工作措施", "推进措施", "措施"],
-    "deadline": ["完成时限", "办结时限", "时限要求", "整改时限", "完成时间", "解决时限", "时限"],
+    "deadline": [
+        "完成时限",
+        "办结时限",
+        "办理时限",
+        "时限要求",
+        "整改时限",
+        "完成时间",
+        "解决时限",
+        "完成期限",
+        "办结期限",
+        "整改期限",
+        "时限",
+    ],
     "status": ["办理状态", "状态", "办结状态"],
     "is_closed": ["是否销号"],
     "health": ["时限状态", "是否逾期"],
-    "progress": ["进展情况", "推进情况", "办理进展", "最新进展", "工作进展"],
-    "resolution": ["办结情况", "办理结果", "解决情况", "整改结果", "完成情况"],
+    "progress": [
+        "进展情况",
+        "推进情况",
+        "办理进展",
+        "最新进展",
+        "工作进展",
+        "办理情况",
+        "落实情况",
+        "目前进展",
+    ],
+    "resolution": [
+        "办结情况",
+        "办理结果",
+        "解决情况",
+        "整改结果",
+        "完成情况",
+        "处理结果",
+        "回复",
+        "回复内容",
+        "答复内容",
+        "最终回复",
+    ],
     "resolved_on": ["办结日期", "办结时间", "完成日期"],
     "closed_on": ["销号日期", "销号时间"],
     "satisfaction": ["满意度", "满意程度", "企业评价"],
@@ -99,6 +163,47 @@ LEDGER_SYNONYMS = {
     "remark": ["备注"],
 }
 register_synonyms(LEDGER_SYNONYMS)
+
+# the fields a column can feed, in the order the preview offers them (a person may choose
+# one for any column of the sheet; the export's own columns row and health are not read)
+_LABELS = {column.key: column.header for column in LEDGER_COLUMNS}
+COLUMN_FIELDS = [
+    (key, _LABELS.get(key) or label)
+    for key, label in (
+        ("number", None),
+        ("title", None),
+        ("description", None),
+        ("subject", None),
+        ("enterprise", gettext_lazy("企业名称")),
+        ("project", gettext_lazy("项目名称")),
+        ("category", None),
+        ("source", None),
+        ("urgency", None),
+        ("raising_department", None),
+        ("raised_on", None),
+        ("leader", None),
+        ("lead_department", None),
+        ("co_departments", None),
+        ("responsible_person", None),
+        ("measures", None),
+        ("deadline", None),
+        ("status", None),
+        ("is_closed", gettext_lazy("是否销号")),
+        ("progress", None),
+        ("resolution", None),
+        ("resolved_on", None),
+        ("closed_on", None),
+        ("satisfaction", None),
+        ("escalated", None),
+    )
+]
+COLUMN_FIELD_KEYS = {key for key, _label in COLUMN_FIELDS}
+# recognised headers whose column is not imported, and why (shown in the column list)
+_NOT_IMPORTED = {
+    "row": gettext_lazy("序号只用于核对，不导入"),
+    "health": gettext_lazy("时限状态由系统按完成时限计算，不导入"),
+    "remark": gettext_lazy("备注不导入；如需保留，请指定它对应的字段"),
+}
 
 # deadline words (DOMAIN.md): 立行立改 = at once; 长期坚持 / 持续推进 = no fixed deadline
 IMMEDIATE_WORDS = ("立行立改", "立即整改", "即知即改", "立即办理", "马上办")
@@ -217,11 +322,19 @@ class Outcome:
     preview: list[dict] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)
     refused: str = ""
+    # every column of the sheet: the field it feeds, or why it is not used (column_list)
+    columns: list[dict] = field(default_factory=list)
+    # a required column no header was recognised as ("description"): the preview asks
+    missing: str = ""
     committed: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.refused and not self.problems
+        return not self.refused and not self.missing and not self.problems
+
+    @property
+    def unused_columns(self) -> list[dict]:
+        return [c for c in self.columns if not c["field"]]
 
     def counts(self) -> dict:
         return {
@@ -239,6 +352,8 @@ class Outcome:
             "sheet": self.sheet,
             "header_row": self.header_row,
             "refused": self.refused,
+            "missing": self.missing,
+            "columns": self.columns,
             "problems": [[p.row, p.column, p.message] for p in self.problems],
             "notes": [[p.row, p.column, p.message] for p in self.notes],
             "unknown": [
@@ -272,7 +387,10 @@ def ledger_import(
 
     `mappings` are the names chosen in the preview ({kind: {name key: "leader:3" …}}); at
     commit they become NameAlias rows (and "new:<code>|<name>" enterprises) in the same
-    transaction as the issues. A refusal of the whole file is returned as `refused`.
+    transaction as the issues. mappings["columns"] are the columns chosen in the preview
+    ({header_key: field key, or "" for a column not to use}); at commit they become
+    ColumnChoice rows, which later files follow. A refusal of the whole file is returned as
+    `refused`; a sheet without a description column as `missing` with its column list.
     """
     now = now or timezone.now()
     outcome = Outcome(file_name=file_name)
@@ -281,21 +399,40 @@ def ledger_import(
     except ReadRefused as refusal:
         outcome.refused = refusal.message
         return outcome
+    names = {k: v for k, v in (mappings or {}).items() if k != "columns"}
+    choices = column_choices((mappings or {}).get("columns"))
     if dry_run:
-        _check(outcome, sheets, user=user, now=now, overrides=mapping_overrides(mappings))
+        overrides = mapping_overrides(names)
+        _check(outcome, sheets, user=user, now=now, overrides=overrides, choices=choices)
         return outcome
     try:
         with transaction.atomic():
             imports_serialise()
-            if not _mappings_save(mappings or {}, user=user, now=now, outcome=outcome):
+            if not _mappings_save(names, user=user, now=now, outcome=outcome):
                 raise _Rollback
-            plan = _check(outcome, sheets, user=user, now=now, overrides={})
+            _columns_save((mappings or {}).get("columns") or {}, user=user, now=now)
+            plan = _check(outcome, sheets, user=user, now=now, overrides={}, choices=choices)
             if not outcome.ok:
                 raise _Rollback
             _commit(plan, outcome, user=user, now=now, batch=batch)
     except _Rollback:
         return outcome
     return outcome
+
+
+def column_choices(chosen: dict | None) -> dict[str, str]:
+    """The columns chosen for this file over the ones remembered from earlier files."""
+    remembered = dict(ColumnChoice.objects.values_list("header", "field"))
+    return {**remembered, **(chosen or {})}
+
+
+def _columns_save(chosen: dict, *, user, now) -> None:
+    for header, key in chosen.items():
+        if header and (key in COLUMN_FIELD_KEYS or key == ""):
+            ColumnChoice.objects.update_or_create(
+                header=header[:200],
+                defaults={"field": key, "created_by": user, "created_at": now},
+            )
 
 
 # any constant: the key of the PostgreSQL advisory lock all imports take
@@ -385,14 +522,29 @@ class _Row:
         return cell_text(value)
 
 
-def _check(outcome: Outcome, sheets, *, user, now, overrides) -> _Plan:
+def _check(outcome: Outcome, sheets, *, user, now, overrides, choices) -> _Plan:
     index = ledger_index()
     try:
-        table = table_locate(sheets, index, required=[("description", str(_("问题描述")))])
+        table = table_locate(
+            sheets, index, required=[("description", str(_("问题描述")))], choices=choices
+        )
+    except HeaderMissing as missing:
+        if missing.table is None:
+            outcome.refused = missing.message
+            return _Plan()
+        # not a refusal: the preview shows the header row found and asks for the column
+        outcome.missing = "description"
+        outcome.sheet = missing.table.sheet.name
+        outcome.header_row = missing.table.header_row + 1
+        outcome.columns = column_list(missing.table, index, choices)
+        return _Plan()
     except ReadRefused as refusal:
         outcome.refused = refusal.message
         return _Plan()
     rows = table_rows(table, index, text_keys=("description", "title"))
+    outcome.columns = column_list(
+        table, index, choices, data_rows=[row.number - 1 for row in rows.data]
+    )
     limit = settings.EXCHANGE["IMPORT_MAX_ROWS"]
     if len(rows.data) > limit:
         outcome.refused = _(
@@ -409,6 +561,48 @@ def _check(outcome: Outcome, sheets, *, user, now, overrides) -> _Plan:
     reader = _Reader(table, outcome, user=user, now=now, overrides=overrides)
     parsed = [reader.read(row) for row in rows.data]
     return reader.match(parsed)
+
+
+def column_list(table, index, choices, data_rows=None) -> list[dict]:
+    """Each column of the sheet with the field it feeds, or "" and the reason it feeds none
+    (nothing is left out silently: the preview and the command list every one)."""
+    columns = table_columns(table, data_rows)
+    by_key = {column["key"]: column for column in columns if column["key"]}
+    out = []
+    for column in columns:
+        key = column["key"]
+        hkey = header_key(column["header"])
+        note = ""
+        if key in _NOT_IMPORTED:
+            note, key = str(_NOT_IMPORTED[key]), ""
+        elif not key and hkey in choices and choices[hkey] == "":
+            note = _("已选择不使用")
+        elif not key:
+            same = choices.get(hkey) or header_lookup(index, column["header"])
+            first = by_key.get(same)
+            if same and first is not None:
+                note = _("与 %(letter)s 列“%(header)s”同为“%(field)s”，只用 %(letter)s 列") % {
+                    "letter": first["letter"],
+                    "header": first["header"],
+                    "field": _field_name(same),
+                }
+        out.append(
+            {
+                "index": column["index"],
+                "letter": column["letter"],
+                "header": column["header"],
+                "header_key": hkey,
+                "key": key,
+                "field": _field_name(key) if key else "",
+                "chosen": choices.get(hkey) if hkey in choices else None,
+                "note": note,
+            }
+        )
+    return out
+
+
+def _field_name(key: str) -> str:
+    return str(dict(COLUMN_FIELDS).get(key) or _LABELS.get(key) or key)
 
 
 class _Reader:

@@ -70,6 +70,7 @@ class Table:
     header_row: int  # 0-based index into sheet.rows
     columns: dict[int, str]  # column index -> key
     headers: dict[str, str]  # key -> the header as written in the sheet
+    chosen: set[int] = field(default_factory=set)  # columns set by a person's choice
 
     def header(self, key: str, default: str = "") -> str:
         return self.headers.get(key, default)
@@ -101,42 +102,143 @@ def synonyms_index(columns, extra: dict[str, list[str]]) -> dict[str, str]:
     return index
 
 
+class HeaderMissing(ReadRefused):
+    """No row names every required column. `table` is the likeliest header row (the row
+    naming the most known columns), or None when no row looks like a header at all, so the
+    caller can show it and ask which column is which."""
+
+    def __init__(self, message: str, table: "Table | None", missing: list[str]):
+        super().__init__(message)
+        self.table = table
+        self.missing = missing
+
+
+# a header written with a note after a dash or a bracket (最终回复-投诉事件, 完成时限（年月日）)
+# is recognised by the words before it
+_HEADER_NOTE = re.compile(r"[-—–－_（(\[【]")
+
+
+def header_lookup(index: dict[str, str], text) -> str | None:
+    """The key a header cell names, or None."""
+    key = index.get(header_key(text))
+    if key is None:
+        head = _HEADER_NOTE.split(str(text or "").strip(), maxsplit=1)[0]
+        if head and head != str(text).strip():
+            key = index.get(header_key(head))
+    return key
+
+
+def _is_header_text(value) -> bool:
+    return isinstance(value, str) and not isinstance(value, CellError) and bool(value.strip())
+
+
+def _row_columns(row, index, choices) -> tuple[dict[int, str], dict[str, str], set[int]]:
+    """(column -> key, key -> header as written, columns set by a person's choice) of a
+    candidate header row. A choice wins over a recognised header; a key is fed by its first
+    column only."""
+    columns: dict[int, str] = {}
+    headers: dict[str, str] = {}
+    chosen: set[int] = set()
+    for c, value in enumerate(row):
+        if _is_header_text(value) and header_key(value) in choices:
+            chosen.add(c)
+            key = choices[header_key(value)]
+            if key and key not in headers:
+                columns[c] = key
+                headers[key] = value.strip()
+    for c, value in enumerate(row):
+        if c in chosen or not _is_header_text(value):
+            continue
+        key = header_lookup(index, value)
+        if key and key not in headers:
+            columns[c] = key
+            headers[key] = value.strip()
+    return columns, headers, chosen
+
+
 def table_locate(
-    sheets: list[Sheet], index: dict[str, str], required: list[tuple[str, str]]
+    sheets: list[Sheet],
+    index: dict[str, str],
+    required: list[tuple[str, str]],
+    choices: dict[str, str] | None = None,
 ) -> Table:
     """The sheet and row whose cells name the most known columns, under any title rows.
 
-    `required` is [(key, the header shown when it is missing)]. Refused with the columns
-    that were looked for when no sheet has them.
+    `required` is [(key, the header shown when it is missing)]. `choices` are the columns a
+    person chose ({header_key: key, or "" for a column not to use}). HeaderMissing (a
+    ReadRefused) names the columns that were looked for when no sheet has them.
     """
+    choices = choices or {}
     best = None
+    likeliest, likeliest_score = None, (0, 0)
     for sheet in sheets:
         for r, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-            columns, headers = {}, {}
-            for c, value in enumerate(row):
-                if not isinstance(value, str) or isinstance(value, CellError):
-                    continue
-                key = index.get(header_key(value))
-                if key and key not in headers:
-                    columns[c] = key
-                    headers[key] = value.strip()
+            columns, headers, chosen = _row_columns(row, index, choices)
+            table = Table(
+                sheet=sheet, header_row=r, columns=columns, headers=headers, chosen=chosen
+            )
             if all(key in headers for key, _label in required) and (
                 best is None or len(columns) > len(best.columns)
             ):
-                best = Table(sheet=sheet, header_row=r, columns=columns, headers=headers)
+                best = table
+            texts = sum(1 for value in row if _is_header_text(value))
+            score = (len(columns), texts)
+            if texts >= 2 and score > likeliest_score:
+                likeliest, likeliest_score = table, score
     if best is None:
         if not any(any(not is_blank(cell) for cell in row) for s in sheets for row in s.rows):
             raise ReadRefused(_("文件中没有任何数据。"))
         looked = "、".join(f"“{label}”" for _key, label in required)
         known = "、".join(sorted({f"“{word}”" for word in _shown_synonyms(index, required)}))
-        raise ReadRefused(
+        raise HeaderMissing(
             _(
                 "没有找到可识别的表头：在每个工作表的前 %(rows)s 行中查找了 %(required)s 列"
                 "（也认 %(known)s），均未找到。请确认表头行包含这些列名。"
             )
-            % {"rows": HEADER_SEARCH_ROWS, "required": looked, "known": known}
+            % {"rows": HEADER_SEARCH_ROWS, "required": looked, "known": known},
+            likeliest,
+            [key for key, _label in required if likeliest is None or key not in likeliest.headers],
         )
     return best
+
+
+def table_columns(table: Table, data_rows: list[int] | None = None) -> list[dict]:
+    """Every column of the table: each header cell, and each column without a header that
+    holds a value in a data row (`data_rows`: 0-based row indexes; all rows under the header
+    when None). [{"index", "letter", "header", "key", "chosen"}] in sheet order."""
+    rows = table.sheet.rows
+    header = rows[table.header_row] if table.header_row < len(rows) else []
+    below = (
+        [rows[r] for r in data_rows if r < len(rows)]
+        if data_rows is not None
+        else rows[table.header_row + 1 :]
+    )
+    width = max([len(header), *(len(row) for row in below)])
+    out = []
+    for c in range(width):
+        text = cell_text(header[c]) if c < len(header) else ""
+        if not text and not any(c < len(row) and not is_blank(row[c]) for row in below):
+            continue
+        out.append(
+            {
+                "index": c,
+                "letter": column_letter(c),
+                "header": text,
+                "key": table.columns.get(c, ""),
+                "chosen": c in table.chosen,
+            }
+        )
+    return out
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _shown_synonyms(index, required):

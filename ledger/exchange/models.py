@@ -215,3 +215,30 @@ class ImportedIssue(models.Model):
 
     def __str__(self):
         return f"{self.file_name}:{self.row}"
+
+
+class ColumnChoice(models.Model):
+    """A sheet's header that a person chose a field for in a preview (or chose not to use):
+    later files with the same header follow the choice, as they follow a NameAlias.
+
+    `header` is stored normalised (matching.header_key); `field` is a key of
+    importing.COLUMN_FIELDS, or "" for a column not to import.
+    """
+
+    header = models.CharField(_("表头"), max_length=200, unique=True)
+    field = models.CharField(_("导入为"), max_length=30, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("列的对应")
+        verbose_name_plural = _("列的对应")
+        ordering = ["header"]
+
+    def __str__(self):
+        return f"{self.header} → {self.field or '-'}"

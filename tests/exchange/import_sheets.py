@@ -235,3 +235,88 @@ def file_of(kind, rows, merged=()):
     if kind == "xls":
         return xls_bytes(rows, merged), "台账.xls"
     return csv_bytes(rows), "台账.csv"
+
+
+# -- a 12345 hotline export: one sheet, a flat header of 33 columns, formula columns --------
+
+HOTLINE_HEADER = [
+    "id",
+    "河流",
+    "性质",
+    "信息来源",
+    "标题",
+    "投诉件内容",
+    "时间",
+    "所属区县",
+    "所属街道",
+    "事发地址",
+    "诉求人",
+    "是否保密",
+    "派单时间",
+    "办理单位",
+    "回复1",
+    "回复时间1",
+    "回复2",
+    "回复时间2",
+    "转处理次数",
+    "最终回复-投诉事件",
+    "回访结果",
+    "回访时间",
+    "是否按期",
+    "处理天数",
+    "平均处理天数",
+    "超期判断",
+    "工单状态",
+    "督办级别",
+    "诉求分类一级",
+    "诉求分类二级",
+    "热点标签",
+    "备注",
+    "录入人",
+]
+HOTLINE_COL = {name: i for i, name in enumerate(HOTLINE_HEADER)}
+
+
+def hotline_rows(count: int = 300, *, content_header: str = "投诉件内容", nature: str = "投诉"):
+    """(rows, expected) of a fictional 12345 export with `count` work orders.
+
+    Column X holds a day count, Y `=AVERAGE(…)` and Z `=_xlfn.IFS(…)` in every row (formulas
+    written without a cached value, as openpyxl saves them)."""
+    header = list(HOTLINE_HEADER)
+    header[HOTLINE_COL["投诉件内容"]] = content_header
+    rows = [header]
+    expected = {}
+    for n in range(1, count + 1):
+        r = n + 1  # the Excel row
+        day = datetime.date(2026, 1 + n % 10, 1 + n % 28)
+        row = [""] * len(header)
+        row[HOTLINE_COL["id"]] = 2026030000 + n
+        row[HOTLINE_COL["河流"]] = "大沙河" if n % 2 else "白马河"
+        row[HOTLINE_COL["性质"]] = nature
+        row[HOTLINE_COL["信息来源"]] = "12345热线"
+        row[HOTLINE_COL["标题"]] = f"夜间施工噪声扰民（{n}）"
+        row[HOTLINE_COL["投诉件内容"]] = f"市民反映第{n}号工地夜间施工，噪声扰民，请求处理。"
+        row[HOTLINE_COL["时间"]] = f"{day:%Y-%m-%d} 09:{n % 60:02d}:33"
+        row[HOTLINE_COL["所属区县"]] = "中站区"
+        row[HOTLINE_COL["所属街道"]] = "府城街道"
+        row[HOTLINE_COL["事发地址"]] = f"示例路{n}号"
+        row[HOTLINE_COL["诉求人"]] = "市民（匿名）"
+        row[HOTLINE_COL["是否保密"]] = "是"
+        row[HOTLINE_COL["派单时间"]] = f"{day:%Y/%m/%d}"
+        row[HOTLINE_COL["办理单位"]] = "区住建局"
+        row[HOTLINE_COL["回复1"]] = "已转住建局核实。"
+        row[HOTLINE_COL["回复时间1"]] = f"{day:%Y/%m/%d}"
+        row[HOTLINE_COL["转处理次数"]] = n % 3
+        row[HOTLINE_COL["最终回复-投诉事件"]] = f"已督促第{n}号工地调整作业时间，噪声已消除。"
+        row[HOTLINE_COL["回访结果"]] = "满意"
+        row[HOTLINE_COL["是否按期"]] = "是"
+        row[HOTLINE_COL["处理天数"]] = n % 7 + 1
+        row[HOTLINE_COL["平均处理天数"]] = f"=AVERAGE(X2:X{count + 1})"
+        row[HOTLINE_COL["超期判断"]] = f'=_xlfn.IFS(X{r}>5,"超期",X{r}>3,"临期",TRUE,"正常")'
+        row[HOTLINE_COL["工单状态"]] = "已办结"
+        row[HOTLINE_COL["诉求分类一级"]] = "城乡建设"
+        row[HOTLINE_COL["诉求分类二级"]] = "施工噪声"
+        row[HOTLINE_COL["录入人"]] = "话务员07"
+        rows.append(row)
+        expected[r] = {"number": str(2026030000 + n), "raised_on": day}
+    return rows, expected

@@ -264,8 +264,14 @@ def test_an_empty_file_is_refused(lists):
     assert "没有任何数据" in _refusal(lists, xlsx_bytes([], extra_sheet=False), "b.xlsx")
 
 
-def test_a_sheet_without_a_recognisable_header_names_the_columns_looked_for(lists):
-    message = _refusal(lists, xlsx_bytes([["姓名", "年龄"], ["张三", 3]]), "a.xlsx")
+def test_a_sheet_without_a_recognisable_header_asks_for_the_description_column(lists):
+    # issue 16: not refused any more; the header row found is listed for a choice
+    outcome = run(lists, xlsx_bytes([["姓名", "年龄"], ["张三", 3]]), "a.xlsx")
+    assert not outcome.refused and outcome.missing == "description"
+    assert [c["header"] for c in outcome.columns] == ["姓名", "年龄"]
+    assert not outcome.committed and Issue.objects.count() == 0
+    # with no row that looks like a header, the refusal still names the columns looked for
+    message = _refusal(lists, xlsx_bytes([["张三"], [3]]), "b.xlsx")
     assert "问题描述" in message and "存在问题" in message
 
 

@@ -223,3 +223,75 @@ def test_master_data_through_the_wizard(client, lists):
     client.post(reverse("import_commit", args=[batch.pk]))
     assert Enterprise.objects.get(credit_code=code).leader == lists.leader
     assert NameAlias.objects.filter(kind="leader", alias="秦区长").exists()
+
+
+def test_mappings_are_kept_across_re_checks(client, lists):
+    """Mapping one unknown name, then another, keeps the first (it used to come back)."""
+    client.force_login(lists.supervisor)
+    rows = [
+        ["问题描述", "责任领导", "牵头单位", "完成时限"],
+        ["用地指标不足", "秦区长", "区规划所", "2026-12-30"],
+    ]
+    _upload(client, xlsx_bytes(rows), "a.xlsx")
+    batch = ImportBatch.objects.get()
+    url = reverse("import_preview", args=[batch.pk])
+    unknown = {u["text"]: i for i, u in enumerate(batch.preview["unknown"])}
+    assert set(unknown) == {"秦区长", "区规划所"}
+    client.post(url, {f"map-{unknown['秦区长']}": f"leader:{lists.leader.pk}"})
+    batch.refresh_from_db()
+    assert [u["text"] for u in batch.preview["unknown"]] == ["区规划所"]
+    client.post(url, {"map-0": f"department:{lists.dept_a.pk}"})
+    batch.refresh_from_db()
+    assert batch.preview["unknown"] == []
+    assert batch.counts["errors"] == 0
+    assert batch.mappings == {
+        "leader": {"秦区长": f"leader:{lists.leader.pk}"},
+        "department": {"区规划所": f"department:{lists.dept_a.pk}"},
+    }
+    page = client.get(url).content.decode()
+    assert reverse("import_commit", args=[batch.pk]) in page
+
+
+def test_preview_lists_every_column_and_asks_which_is_the_description(client, lists):
+    from ledger.exchange.matching import header_key
+    from ledger.exchange.models import ColumnChoice
+    from tests.exchange.import_sheets import HOTLINE_HEADER, hotline_rows
+
+    f.CategoryFactory(name="投诉")
+    client.force_login(lists.supervisor)
+    rows, _expected = hotline_rows(12, content_header="反映内容摘要")
+    _upload(client, xlsx_bytes(rows, extra_sheet=False), "12345.xlsx")
+    batch = ImportBatch.objects.get()
+    url = reverse("import_preview", args=[batch.pk])
+    page = client.get(url).content.decode()
+    assert "没有识别出“问题描述”列" in page and "哪一列是问题描述？" in page
+    assert "没有找到可识别的表头" not in page
+    assert '<option value="5">F 反映内容摘要</option>' in page
+    for header in HOTLINE_HEADER[:5]:
+        assert f'<th scope="row" class="fw-normal">{header}</th>' in page
+    assert reverse("import_commit", args=[batch.pk]) not in page
+    client.post(url, {"description_column": "5"})
+    batch.refresh_from_db()
+    assert batch.mappings == {"columns": {header_key("反映内容摘要"): "description"}}
+    assert batch.counts["to_create"] == 12 and batch.counts["errors"] == 0
+    page = client.get(url).content.decode()
+    assert "未使用" in page and reverse("import_commit", args=[batch.pk]) in page
+    # a second round keeps the first round's choice
+    client.post(url, {"col-1": "skip"})
+    batch.refresh_from_db()
+    assert batch.mappings["columns"] == {
+        header_key("反映内容摘要"): "description",
+        header_key("河流"): "",
+    }
+    river = next(c for c in batch.preview["columns"] if c["header"] == "河流")
+    assert river["note"] == "已选择不使用"
+    bad = client.post(url, {"col-1": "colour"})
+    assert bad.status_code == 400 and "请从列表中选择" in bad.content.decode()
+    client.post(reverse("import_commit", args=[batch.pk]))
+    assert Issue.objects.count() == 12
+    assert ColumnChoice.objects.get(header=header_key("反映内容摘要")).field == "description"
+    aliases = client.get(reverse("import_aliases")).content.decode()
+    assert "反映内容摘要" in aliases and "问题描述" in aliases
+    choice = ColumnChoice.objects.get(header=header_key("河流"))
+    client.post(reverse("import_aliases"), {"delete_column": choice.pk})
+    assert not ColumnChoice.objects.filter(pk=choice.pk).exists()
