@@ -503,3 +503,42 @@ def test_batch_page_shows_only_the_fields_of_the_chosen_action(client, world):
     assert " hidden" in _block(nothing, assign_block) and " hidden" in _block(nothing, note_block)
     assert "请先选择批量催办或批量交办" in nothing
     assert "js/batch.js" in nothing  # switches the fields as the choice changes
+
+
+def test_assignment_notice_after_reopening_prints_each_rounds_opinion_and_deadline(client, world):
+    issue = world.raise_issue(title="重办的问题")
+    first, extended, second = (f.days_from_today(n) for n in (10, 20, 30))
+    sup = world.supervisor
+    workflow.transition(
+        issue,
+        actor=sup,
+        action="assign",
+        leader=world.leader,
+        lead_department=world.dept_b,
+        deadline=first,
+        note="请于十日内疏通排水",
+    )
+    workflow.transition(issue, actor=world.staff_b, action="accept")
+    workflow.transition(
+        issue, actor=world.staff_b, action="extension_request", new_deadline=extended, note="等雨停"
+    )
+    workflow.transition(issue, actor=sup, action="extension_approve", note="同意")
+    workflow.transition(issue, actor=world.staff_b, action="resolve", resolution="已疏通")
+    workflow.transition(issue, actor=sup, action="reopen", deadline=second, note="企业反映仍积水")
+
+    client.force_login(world.staff_b)
+    html = client.get(reverse("issue_notice_assign", args=[issue.number])).content.decode()
+    rounds = re.findall(r'<tr data-testid="notice-round">(.*?)</tr>', html, re.S)
+    assert len(rounds) == 2
+
+    def day(d):
+        return f"{d.year}年{d.month}月{d.day}日"
+
+    assert "第1轮 交办意见" in rounds[0] and "请于十日内疏通排水" in rounds[0]
+    assert f'data-testid="round-deadline">{day(first)}<' in rounds[0]
+    assert f"经批准延期至 {day(extended)}" in rounds[0]
+    assert "第2轮 重办意见" in rounds[1] and "企业反映仍积水" in rounds[1]
+    assert f'data-testid="round-deadline">{day(second)}<' in rounds[1]
+    assert "请于十日内疏通排水" not in rounds[1]
+    notice_deadline = html[html.index('data-testid="notice-deadline"') :]
+    assert notice_deadline.index(day(second)) < notice_deadline.index("</td>")  # in force now
