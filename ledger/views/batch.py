@@ -58,7 +58,7 @@ class BatchForm(forms.Form):
         label=gettext_lazy("配合单位"),
         queryset=Department.objects.filter(is_active=True),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         help_text=gettext_lazy("可多选；牵头单位不必再选。"),
         error_messages={"invalid_choice": gettext_lazy("所选配合单位无效，请重新选择。")},
     )
