@@ -83,6 +83,49 @@ def next_working_day(day: datetime.date) -> datetime.date:
     return add_working_days(day, 1)
 
 
+def calendar_exceptions(start: datetime.date, end: datetime.date) -> tuple[list, list]:
+    """(holidays, make-up working days) from `start` to `end`, sorted: what a date picker
+    needs, besides Monday–Friday, to tell a working day (static/js/workdays.js)."""
+    holidays, makeup = _calendar()
+    return (
+        sorted(day for day in holidays if start <= day <= end),
+        sorted(day for day in makeup if start <= day <= end),
+    )
+
+
+def next_working_day_from(day: datetime.date) -> datetime.date:
+    """`day` itself when it is a working day, else the first working day after it."""
+    return day if is_working_day(day) else next_working_day(day)
+
+
+def weekday_name(day: datetime.date) -> str:
+    from django.utils.translation import gettext
+
+    names = [gettext("周一"), gettext("周二"), gettext("周三"), gettext("周四")]
+    names += [gettext("周五"), gettext("周六"), gettext("周日")]
+    return names[day.weekday()]
+
+
+def nonworking_warning(label: str, day: datetime.date) -> str | None:
+    """What a person is told of a deadline on a weekend or holiday (None on a working day):
+    the day, and the next working day offered instead."""
+    from django.utils.translation import gettext
+
+    if day is None or day == datetime.date.max or is_working_day(day):
+        return None
+    offered = next_working_day(day)
+    return gettext(
+        "%(label)s %(day)s（%(weekday)s）不是工作日（周末或节假日）；"
+        "下一个工作日是 %(next)s（%(next_weekday)s）。"
+    ) % {
+        "label": label,
+        "day": day.isoformat(),
+        "weekday": weekday_name(day),
+        "next": offered.isoformat(),
+        "next_weekday": weekday_name(offered),
+    }
+
+
 # -- the chinesecalendar package ----------------------------------------------------
 
 # the package names its holidays in English; the table holds what offices call them

@@ -427,3 +427,118 @@ def test_print_notice_and_batch_pages_render_in_both_languages(client, world, la
     ):
         response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
         assert response.status_code == 200, url
+
+
+def test_batch_assign_includes_co_departments(client, world):
+    one, two = world.raise_issue(title="一"), world.raise_issue(title="二")
+    client.force_login(world.supervisor)
+    response = client.post(
+        "/issues/batch/",
+        {
+            "numbers": [one.number, two.number],
+            "action": "assign",
+            "leader": world.leader.pk,
+            "lead_department": world.dept_b.pk,
+            # the lead department ticked as well: it is not its own co-department
+            "co_departments": [world.dept_a.pk, world.dept_c.pk, world.dept_b.pk],
+            "deadline": f.days_from_today(15).isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    for issue in (one, two):
+        issue.refresh_from_db()
+        assert issue.status == "assigned" and issue.lead_department == world.dept_b
+        assert set(issue.co_departments.all()) == {world.dept_a, world.dept_c}
+
+
+def test_batch_assign_with_an_unknown_co_department_is_a_message(client, world):
+    issue = world.raise_issue()
+    client.force_login(world.supervisor)
+    response = client.post(
+        "/issues/batch/",
+        {
+            "numbers": [issue.number],
+            "action": "assign",
+            "leader": world.leader.pk,
+            "lead_department": world.dept_b.pk,
+            "co_departments": ["999999"],
+            "deadline": f.days_from_today(15).isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    assert "所选配合单位无效" in response.content.decode()
+    issue.refresh_from_db()
+    assert issue.status == "raised"
+
+
+def _block(html: str, marker: str) -> str:
+    """The opening tag of the element carrying `marker`."""
+    start = html.rindex("<", 0, html.index(marker))
+    return html[start : html.index(">", start) + 1]
+
+
+def test_batch_page_shows_only_the_fields_of_the_chosen_action(client, world):
+    issue = world.raise_issue()
+    client.force_login(world.supervisor)
+
+    def page(action=""):
+        query = f"numbers={issue.number}" + (f"&action={action}" if action else "")
+        return client.get(f"/issues/batch/?{query}").content.decode()
+
+    assign_block = 'data-batch-fields="assign" data-testid="batch-assign-fields"'
+    note_block = 'data-batch-fields="urge assign"'
+
+    urge = page("urge")
+    assert " hidden" in _block(urge, assign_block)  # no leader, department or deadline
+    assert " hidden" not in _block(urge, note_block)
+
+    assign = page("assign")
+    assert " hidden" not in _block(assign, assign_block)
+    fields = assign[assign.index(assign_block) :]
+    for label in ("责任领导", "牵头单位", "配合单位", "完成时限"):
+        assert label in fields[: fields.index("</fieldset>")]
+    assert f'name="co_departments" value="{world.dept_c.pk}"' in fields
+
+    nothing = page()
+    assert " hidden" in _block(nothing, assign_block) and " hidden" in _block(nothing, note_block)
+    assert "请先选择批量催办或批量交办" in nothing
+    assert "js/batch.js" in nothing  # switches the fields as the choice changes
+
+
+def test_assignment_notice_after_reopening_prints_each_rounds_opinion_and_deadline(client, world):
+    issue = world.raise_issue(title="重办的问题")
+    first, extended, second = (f.days_from_today(n) for n in (10, 20, 30))
+    sup = world.supervisor
+    workflow.transition(
+        issue,
+        actor=sup,
+        action="assign",
+        leader=world.leader,
+        lead_department=world.dept_b,
+        deadline=first,
+        note="请于十日内疏通排水",
+    )
+    workflow.transition(issue, actor=world.staff_b, action="accept")
+    workflow.transition(
+        issue, actor=world.staff_b, action="extension_request", new_deadline=extended, note="等雨停"
+    )
+    workflow.transition(issue, actor=sup, action="extension_approve", note="同意")
+    workflow.transition(issue, actor=world.staff_b, action="resolve", resolution="已疏通")
+    workflow.transition(issue, actor=sup, action="reopen", deadline=second, note="企业反映仍积水")
+
+    client.force_login(world.staff_b)
+    html = client.get(reverse("issue_notice_assign", args=[issue.number])).content.decode()
+    rounds = re.findall(r'<tr data-testid="notice-round">(.*?)</tr>', html, re.S)
+    assert len(rounds) == 2
+
+    def day(d):
+        return f"{d.year}年{d.month}月{d.day}日"
+
+    assert "第1轮 交办意见" in rounds[0] and "请于十日内疏通排水" in rounds[0]
+    assert f'data-testid="round-deadline">{day(first)}<' in rounds[0]
+    assert f"经批准延期至 {day(extended)}" in rounds[0]
+    assert "第2轮 重办意见" in rounds[1] and "企业反映仍积水" in rounds[1]
+    assert f'data-testid="round-deadline">{day(second)}<' in rounds[1]
+    assert "请于十日内疏通排水" not in rounds[1]
+    notice_deadline = html[html.index('data-testid="notice-deadline"') :]
+    assert notice_deadline.index(day(second)) < notice_deadline.index("</td>")  # in force now

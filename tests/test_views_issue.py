@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from ledger import selectors, workflow
+from ledger import selectors, workdays, workflow
 from ledger.models import Attachment, ExtensionRequest, Issue
 from ledger.states import TRANSITIONS, Action
 from ledger.views.issue import change_rows
@@ -310,7 +310,9 @@ def test_page_shows_every_field_with_links_to_enterprise_and_project(client, wor
         "王科长",
         "协调供电公司增容",
         f.days_from_today(10).isoformat(),
-        "还剩 10 天",
+        # working days, weekends and holidays left out (issue 16, 2.10)
+        f"还剩 {workdays.working_days_between(timezone.localdate(), f.days_from_today(10))} 个"
+        "工作日",
         "正常",
         "催办次数",
         "督办件",

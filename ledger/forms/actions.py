@@ -15,7 +15,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ledger import workflow
+from ledger import workdays, workflow
 from ledger.forms.fields import PkMultipleChoiceField, SingleLineCharField
 from ledger.forms.widgets import AttachmentsField
 from ledger.models import Department, ExtensionRequest, Issue, Leader
@@ -74,6 +74,9 @@ class ActionForm(forms.Form):
     accepts_files = False
     # fields passed to workflow.transition() besides `note`
     data_fields: tuple[str, ...] = ()
+    # deadlines: a weekend or holiday is warned of and the next working day offered
+    # (static/js/workdays.js before submitting, nonworking_warnings() after)
+    workday_fields: tuple[str, ...] = ()
     submit_label = _("提交")
 
     version = forms.IntegerField(
@@ -105,6 +108,8 @@ class ActionForm(forms.Form):
         for field in self.fields.values():
             if isinstance(field, forms.DateField):
                 field.widget.attrs["max"] = self.horizon.isoformat()
+        for name in self.workday_fields:
+            self.fields[name].widget.attrs["data-workday-check"] = ""
 
     def initial_for(self, issue: Issue) -> dict:
         return {"version": issue.version}
@@ -130,6 +135,19 @@ class ActionForm(forms.Form):
                     },
                 )
         return cleaned
+
+    def workday_values(self) -> dict:
+        """The deadlines this form sets, by field name (a valid form)."""
+        return {name: self.cleaned_data.get(name) for name in self.workday_fields}
+
+    def nonworking_warnings(self) -> list[str]:
+        """For each deadline set on a weekend or holiday: the day and the next working day."""
+        warnings = []
+        for name, day in self.workday_values().items():
+            text = workdays.nonworking_warning(str(self.fields[name].label), day)
+            if text:
+                warnings.append(text)
+        return warnings
 
     def submitted_version(self) -> int | None:
         """The version the page was built from, read even when the form is not valid."""
@@ -169,6 +187,7 @@ class AssignForm(ActionForm):
         "measures",
         "responsible_person",
     )
+    workday_fields = ("deadline",)
 
     leader = forms.ModelChoiceField(
         label=_("责任领导"),
@@ -284,6 +303,7 @@ class ExtensionRequestForm(ActionForm):
     action = Action.EXTENSION_REQUEST
     submit_label = _("提交延期申请")
     data_fields = ("new_deadline",)
+    workday_fields = ("new_deadline",)
 
     new_deadline = _date(_("申请延至"), required_message=_("请填写申请延至的日期。"))
     note = _note(_("延期理由"), required=True, required_message=_("请说明延期理由。"))
@@ -316,6 +336,7 @@ class ExtensionApproveForm(ActionForm):
     action = Action.EXTENSION_APPROVE
     submit_label = _("批准延期")
     data_fields = ("granted_deadline",)
+    workday_fields = ("granted_deadline",)
 
     granted_deadline = _date(
         _("批准延至"),
@@ -333,6 +354,12 @@ class ExtensionApproveForm(ActionForm):
         self._set_min_date("granted_deadline", minimum)
         if self.pending is not None and not self.is_bound:
             self.initial["granted_deadline"] = self.pending.requested_deadline
+
+    def workday_values(self) -> dict:
+        granted = self.cleaned_data.get("granted_deadline")
+        if granted is None and self.pending is not None:
+            granted = self.pending.requested_deadline  # left blank: what was asked for
+        return {"granted_deadline": granted}
 
     def clean_granted_deadline(self):
         value = self.cleaned_data["granted_deadline"]
@@ -406,6 +433,7 @@ class ReopenForm(ActionForm):
     action = Action.REOPEN
     submit_label = Action.REOPEN.label
     data_fields = ("deadline",)
+    workday_fields = ("deadline",)
 
     deadline = _date(_("新的完成时限"), required_message=_("请填写重办后的完成时限。"))
     note = _note(_("重办理由"), required=True, required_message=_("请说明重办理由。"))

@@ -120,6 +120,19 @@ class Contact(models.Model):
         return f"{self.name} · {self.enterprise}"
 
 
+class KeyProjectManager(models.Manager):
+    """Every key project read with the month of its latest 投资进度月报 (`latest_report_month`,
+    None without one): its 序时进度 is that month's, so no list pays a query per project."""
+
+    def get_queryset(self):
+        latest = (
+            ProjectProgress.objects.filter(project_id=models.OuterRef("pk"))
+            .order_by("-month")
+            .values("month")[:1]
+        )
+        return super().get_queryset().annotate(latest_report_month=models.Subquery(latest))
+
+
 class KeyProject(models.Model):
     """重点项目 with its investment plan in 万元 and the 序时进度 pace rule."""
 
@@ -201,6 +214,8 @@ class KeyProject(models.Model):
 
     history = HistoricalRecords()
 
+    objects = KeyProjectManager()
+
     class Meta:
         verbose_name = _("重点项目")
         verbose_name_plural = _("重点项目")
@@ -237,26 +252,50 @@ class KeyProject(models.Model):
             return None
         return (self.completed_this_year * 100 / self.annual_plan).quantize(Decimal("0.1"))
 
+    @property
+    def progress_month(self) -> datetime.date | None:
+        """The month the cumulative figure stands for: that of the latest 投资进度月报 (its
+        first day), None without one. Read with the project (KeyProjectManager), else asked."""
+        if "latest_report_month" not in self.__dict__:
+            self.latest_report_month = (
+                None
+                if self.pk is None
+                else self.progress_reports.order_by("-month")
+                .values_list("month", flat=True)
+                .first()
+            )
+        return self.latest_report_month
+
+    def refresh_from_db(self, *args, **kwargs):
+        self.__dict__.pop("latest_report_month", None)  # a report may have come meanwhile
+        super().refresh_from_db(*args, **kwargs)
+
+    def pace_month(self, today: datetime.date | None = None) -> datetime.date:
+        """The month 序时进度 is taken for: a monthly report for month M is compared with M/12
+        of the plan, whatever month the page is opened in; without a report, this month."""
+        return self.progress_month or today or timezone.localdate()
+
     def expected_share(self, today: datetime.date | None = None) -> Decimal:
-        """序时进度: months elapsed / 12, in percent, for the plan year."""
-        today = today or timezone.localdate()
-        if today.year < self.year:
+        """序时进度 in percent for the plan year: M / 12, M the month of the latest report
+        (pace_month); 0 before the plan year, 100 after it."""
+        month = self.pace_month(today)
+        if month.year < self.year:
             return Decimal("0")
-        if today.year > self.year:
+        if month.year > self.year:
             return Decimal("100")
-        return (Decimal(today.month) * 100 / 12).quantize(Decimal("0.1"))
+        return (Decimal(month.month) * 100 / 12).quantize(Decimal("0.1"))
 
     def pace(self, today: datetime.date | None = None) -> str:
         """green / yellow / red by how far completion lags 序时进度 (settings.LEDGER)."""
-        today = today or timezone.localdate()
+        month = self.pace_month(today)
         rules = settings.LEDGER
         done = self.completion_share
         if done is None:
             return self.Pace.ON_PACE
         if (
             self.completed_this_year == 0
-            and today.year == self.year
-            and today.month > rules["PACE_NOT_STARTED_MONTHS"]
+            and month.year == self.year
+            and month.month > rules["PACE_NOT_STARTED_MONTHS"]
         ):
             return self.Pace.FAR_BEHIND
         behind = self.expected_share(today) - done

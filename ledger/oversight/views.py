@@ -19,7 +19,7 @@ from ledger.oversight.selectors import metrics
 from ledger.oversight.selectors.dashboard import dashboard as dashboard_figures
 from ledger.oversight.selectors.pace import PACE_SORTS, pace_rows, parse_pace_sort
 from ledger.oversight.selectors.reports import report
-from ledger.oversight.xlsx import percent_or_none, workbook_response
+from ledger.oversight.xlsx import percent_or_none, room_sheets, workbook_response
 
 
 def may_assess(user) -> bool:
@@ -42,20 +42,21 @@ def dashboard(request):
 
 # -- assessment ---------------------------------------------------------------------
 
-ASSESSMENT_HEADERS = [
-    "单位",
-    "应办结",
-    "已办结",
-    "办结率",
-    "按时办结率",
-    "及时签收率",
-    "退回率",
-    "重办率",
-    "回访率",
-    "满意率",
-    "得分",
-    "排名",
-]
+
+def assessment_headers(kind: str) -> list:
+    """The assessment table's columns, as the page shows them, in the page's order."""
+    return [
+        _("排名"),
+        _("责任领导") if kind == metrics.LEADER else _("单位"),
+        _("应办结"),
+        _("已办结"),
+        *(label for label, _w, _h in metrics.RATES.values()),
+        _("平均办理工作日"),
+        _("本期逾期未结"),
+        _("督办件"),
+        _("当前逾期"),
+        _("得分"),
+    ]
 
 
 def _kind(request) -> str:
@@ -121,6 +122,8 @@ def _export_query(period, kind) -> str:
 
 @login_required
 def assessment_export(request):
+    """The page's table, column for column, on the first sheet; the parts other rooms add to
+    the page (visit coverage, enterprise service ratings) each on a sheet of its own."""
     context, refused = _assessment(request)
     if refused:
         return refused
@@ -130,18 +133,29 @@ def assessment_export(request):
         rates = row.rates
         rows.append(
             [
+                row.rank if row.rank is not None else "—",
                 row.name,
                 row.due,
                 row.done,
                 *(percent_or_none(rates[key]) for key in metrics.RATES),
+                row.avg_days if row.avg_days is not None else "—",
+                row.late_open,
+                row.escalated,
+                row.overdue_now,
                 row.score if row.score is not None else "—",
-                row.rank if row.rank is not None else "—",
             ]
         )
     kind_label = _("按责任领导") if context["kind"] == metrics.LEADER else _("按牵头单位")
     title = _("考核统计（%(period)s，%(kind)s）") % {"period": period.label, "kind": kind_label}
     filename = f"assessment-{period.start.isoformat()}-{period.end.isoformat()}.xlsx"
-    return workbook_response(filename, title, ASSESSMENT_HEADERS, rows)
+    return workbook_response(
+        filename,
+        title,
+        assessment_headers(context["kind"]),
+        rows,
+        sheet_name=_("考核统计"),
+        more=room_sheets("assessment", user=request.user, period=period),
+    )
 
 
 # -- key-project pace board -------------------------------------------------------------

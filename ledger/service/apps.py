@@ -24,6 +24,15 @@ class ServiceConfig(AppConfig):
 
         checks.register(visit_settings_check, checks.Tags.compatibility)
 
+    def export_sheets(self, slot, *, period=None, **context):
+        """Sheets this room adds to a page's export (ledger/oversight/xlsx.py room_sheets):
+        the assessment's visit coverage table, as its slot shows it."""
+        if slot != "assessment" or period is None:
+            return []
+        from .sheets import coverage_sheet
+
+        return [coverage_sheet(period)]
+
     def seed_demo(self, *, today, stdout):
         """Visits of every demo leader (one overdue) and procedure checklists of the demo key
         projects (one late step). Idempotent."""

@@ -8,6 +8,7 @@ shown on a page of its own (post/redirect/get: going back does not post again).
 """
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ledger import selectors, workflow
+from ledger import selectors, workdays, workflow
 from ledger.models import Department, Leader
 from ledger.states import Action
 
@@ -53,10 +54,18 @@ class BatchForm(forms.Form):
         required=False,
         empty_label=gettext_lazy("请选择"),
     )
+    co_departments = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("配合单位"),
+        queryset=Department.objects.filter(is_active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        help_text=gettext_lazy("可多选；牵头单位不必再选。"),
+        error_messages={"invalid_choice": gettext_lazy("所选配合单位无效，请重新选择。")},
+    )
     deadline = forms.DateField(
         label=gettext_lazy("完成时限"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date", "data-workday-check": ""}),
         error_messages={"invalid": gettext_lazy("请按 2026-01-31 的格式填写完成时限。")},
     )
     note = forms.CharField(
@@ -69,7 +78,7 @@ class BatchForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
-            if name == "action":
+            if name in ("action", "co_departments"):
                 continue
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = css
@@ -88,7 +97,23 @@ class BatchForm(forms.Form):
             deadline = cleaned.get("deadline")
             if deadline and deadline < timezone.localdate():
                 self.add_error("deadline", _("完成时限不能早于今天。"))
+            lead = cleaned.get("lead_department")
+            if lead is not None and cleaned.get("co_departments") is not None:
+                # the lead department is not also its own co-department
+                cleaned["co_departments"] = [d for d in cleaned["co_departments"] if d != lead]
         return cleaned
+
+    def chosen_action(self) -> str:
+        """The action the page was opened or posted with ("" when none): only its fields show."""
+        value = self["action"].value()
+        return value if value in BATCH_ACTIONS else ""
+
+
+# which of the form's fields each action uses (the page shows only those of the chosen one)
+BATCH_FIELDS = {
+    Action.URGE.value: ("note",),
+    Action.ASSIGN.value: ("leader", "lead_department", "co_departments", "deadline", "note"),
+}
 
 
 def _require_oversight(user):
@@ -134,6 +159,7 @@ def _render_form(request, form, issues, missing, too_many, *, status=200):
             "too_many": too_many,
             "batch_max": BATCH_MAX,
             "action": action,
+            "chosen": form.chosen_action(),
         },
         status=status,
     )
@@ -169,6 +195,7 @@ def issue_batch(request):
         data = {
             "leader": form.cleaned_data["leader"],
             "lead_department": form.cleaned_data["lead_department"],
+            "co_departments": form.cleaned_data["co_departments"],
             "deadline": form.cleaned_data["deadline"],
         }
     done, refused = [], []
@@ -192,6 +219,10 @@ def issue_batch(request):
             done.append({"number": issue.number, "title": issue.title})
     for number in missing:
         refused.append({"number": number, "title": "", "reason": _("该问题不存在或您无权查看。")})
+    if action == Action.ASSIGN and done:
+        warning = workdays.nonworking_warning(_("完成时限"), data["deadline"])
+        if warning:
+            messages.warning(request, warning)
     request.session[SESSION_KEY] = {
         "action": action.value,
         "done": done,

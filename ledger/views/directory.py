@@ -8,6 +8,7 @@ rules.py (`ledger.add_enterprise`, `change_enterprise`, `verify_enterprise`, `ad
 `change_project`, `report_progress`); services.py writes.
 """
 
+import datetime
 from decimal import Decimal
 
 import django_filters
@@ -428,6 +429,17 @@ def _project_form(request, project):
     )
 
 
+def default_progress_month(project, today) -> datetime.date:
+    """The month a report is usually for: the last complete one (reported in early December,
+    November's figures), kept within the project's plan year."""
+    last_complete = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    if last_complete.year < project.year:
+        return datetime.date(project.year, 1, 1)
+    if last_complete.year > project.year:
+        return datetime.date(project.year, 12, 1)
+    return last_complete
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_progress(request, pk):
@@ -462,7 +474,7 @@ def project_progress(request, pk):
         form = ProgressForm(
             project=project,
             initial={
-                "month": today.replace(day=1),
+                "month": default_progress_month(project, today),
                 "completed_this_year": project.completed_this_year,
                 "stage": project.stage,
             },

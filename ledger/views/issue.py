@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ledger import selectors, workflow
+from ledger import selectors, workdays, workflow
 from ledger.forms.actions import ACTION_FORMS, ActionForm
 from ledger.models import (
     Attachment,
@@ -207,6 +207,12 @@ def issue_detail(request, number):
             "buttons": _buttons(issue, workflow.available_actions(request.user, issue)),
             "is_running": issue.status in (Status.ASSIGNED, Status.IN_PROGRESS),
             "days_left": days_left,
+            # "还剩 N 个工作日": weekends and holidays do not count (ledger/workdays.py)
+            "working_days_left": (
+                workdays.working_days_between(timezone.localdate(), issue.deadline)
+                if days_left is not None and days_left > 0
+                else 0
+            ),
             "overdue_days": -days_left if days_left is not None and days_left < 0 else 0,
         },
     )
@@ -409,6 +415,8 @@ def issue_action(request, number, action):
         _("已对问题 %(number)s 执行“%(action)s”。")
         % {"number": issue.number, "action": action.label},
     )
+    for warning in form.nonworking_warnings():
+        messages.warning(request, warning)
     if not selectors.visible_to(request.user).filter(pk=issue.pk).exists():
         # e.g. 退回: the issue has left the department's sight, so its page would be a 404
         return redirect("home")

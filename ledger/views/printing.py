@@ -99,6 +99,52 @@ def _issuing_office(event: IssueEvent | None):
     return Department.objects.filter(kind="oversight", is_active=True).order_by("pk").first()
 
 
+# the events that start a round of handling (交办, 改派, 重办), and the one that moves a round's
+# deadline within it (批准延期)
+ROUND_ACTIONS = (Action.ASSIGN, Action.REASSIGN, Action.REOPEN)
+
+
+def assignment_rounds(issue: Issue) -> list[dict]:
+    """Each round of handling in order: what started it (交办 / 改派 / 重办), when, by whom,
+    its opinion (the event's note) and its own deadline, and the deadline an approved
+    extension moved it to. The 交办单 prints them all once the issue was reopened."""
+    events = (
+        issue.events.filter(action__in=[*ROUND_ACTIONS, Action.EXTENSION_APPROVE])
+        .select_related("actor")
+        .order_by("seq")
+    )
+    rounds: list[dict] = []
+    for event in events:
+        change = event.changes.get("deadline") if isinstance(event.changes, dict) else None
+        new = _parse_day(change[1]) if isinstance(change, list) and len(change) == 2 else None
+        if event.action == Action.EXTENSION_APPROVE:
+            if rounds and new is not None:
+                rounds[-1]["extended_to"] = new
+            continue
+        deadline = new if new is not None else (rounds[-1]["deadline"] if rounds else None)
+        rounds.append(
+            {
+                "number": len(rounds) + 1,
+                "action": Action(event.action),
+                "on": _local_date(event.created_at),
+                "actor": event.actor,
+                "note": event.note,
+                "deadline": deadline,
+                "extended_to": None,
+            }
+        )
+    return rounds
+
+
+def _parse_day(value):
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
 @login_required
 @require_GET
 def notice_assign(request, number):
@@ -119,6 +165,7 @@ def notice_assign(request, number):
             "office": _issuing_office(event),
             "issued_on": _local_date(event.created_at if event else issue.assigned_at),
             "accept_days": settings.LEDGER["ACCEPT_WITHIN_WORKING_DAYS"],
+            "rounds": assignment_rounds(issue),
         },
     )
 

@@ -25,3 +25,20 @@
   rows.forEach(function (box) { box.addEventListener("change", update); });
   update();
 })();
+
+// The batch page (/issues/batch/): only the fields of the chosen action show
+// (data-batch-fields lists the actions a block belongs to; "none" shows before a choice).
+(function () {
+  const radios = Array.from(document.querySelectorAll("input[name=action][type=radio]"));
+  const blocks = Array.from(document.querySelectorAll("[data-batch-fields]"));
+  if (!radios.length || !blocks.length) { return; }
+  function update() {
+    const chosen = radios.find(function (radio) { return radio.checked; });
+    const action = chosen ? chosen.value : "none";
+    blocks.forEach(function (block) {
+      block.hidden = block.dataset.batchFields.split(" ").indexOf(action) === -1;
+    });
+  }
+  radios.forEach(function (radio) { radio.addEventListener("change", update); });
+  update();
+})();

@@ -15,6 +15,15 @@ class FeedbackConfig(AppConfig):
         "nav": "feedback/_nav.html",
     }
 
+    def export_sheets(self, slot, *, user=None, period=None, **context):
+        """Sheets this room adds to a page's export (ledger/oversight/xlsx.py room_sheets):
+        the assessment's enterprise service table, as its slot shows it."""
+        if slot != "assessment" or period is None or user is None:
+            return []
+        from .sheets import enterprise_service_sheet
+
+        return [enterprise_service_sheet(user, period)]
+
     def seed_demo(self, *, today, stdout):
         """Links on some demo issues about enterprises, ratings on resolved ones (one 不满意)."""
         from .demo import feedback_seed
