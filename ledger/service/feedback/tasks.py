@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from ledger.models import User
 from ledger.services import single_line
+from ledger.site_url import absolute_url
 
 from . import links
 from .models import FeedbackLink, FeedbackRating
@@ -96,7 +97,7 @@ def dissatisfied_alert_send(rating_id: int) -> int:
                 _("企业意见：%(comment)s") % {"comment": rating.comment},
                 "",
                 _("查看：%(link)s")
-                % {"link": settings.SITE_URL + reverse("issue_detail", args=[issue.number])},
+                % {"link": absolute_url(reverse("issue_detail", args=[issue.number]))},
             ]
         )
     sent = 0
