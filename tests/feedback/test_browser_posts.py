@@ -115,6 +115,7 @@ def test_a_refused_post_shows_the_public_page_not_the_staff_one(link, resolved):
     assert 'data-testid="feedback-csrf"' in html
     assert "feedback-public" in html  # the enterprise's own bare layout
     assert response["Referrer-Policy"] == "same-origin"
+    assert "no-store" in response["Cache-Control"]
     assert not FeedbackRating.objects.filter(issue=resolved).exists()
 
 

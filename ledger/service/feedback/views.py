@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import decorator_from_middleware
 from django.utils.log import log_response
 from django.utils.translation import gettext as _
@@ -63,6 +64,7 @@ class _PublicCsrfMiddleware(CsrfViewMiddleware):
                 status=403,
             )
         )
+        add_never_cache_headers(response)  # it links to the token's page, like the page itself
         log_response(
             "Forbidden (%s): %s",
             reason,
