@@ -179,8 +179,8 @@ def test_the_enterprise_rates_dissatisfied_the_office_reopens_and_strikes_it_off
     assert not phone.errors, phone.errors
 
     # -- the leader and the office are told: bell and e-mail
-    for username in ("leader", "supervisor"):
-        who = session_factory("phone" if username == "leader" else "desktop", username)
+    office = session_factory("desktop", "supervisor")
+    for username, who in (("leader", session_factory("phone", "leader")), ("supervisor", office)):
         who.goto("/")
         who.page.get_by_test_id("bell").click()
         item = who.page.get_by_test_id("notifications").locator("li", has_text=number).first
@@ -197,7 +197,6 @@ def test_the_enterprise_rates_dissatisfied_the_office_reopens_and_strikes_it_off
         assert f"{base_url}/issues/{number}/" in mail_body
 
     # -- the office reopens it (重办) with a new deadline
-    office = session_factory("desktop", "supervisor")
     open_action(office, number, "重办")
     new_deadline = datetime.date.today() + datetime.timedelta(days=30)
     office.page.get_by_label("新的完成时限").fill(new_deadline.isoformat())
