@@ -34,12 +34,20 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
+# The names runserver answers to (an ALLOWED_HOSTS in the environment wins): any, when it
+# listens on every interface (a phone or a colleague reaches it by this machine's LAN address),
+# else the address given. Links handed outside then use the address a page was opened at
+# (ledger/site_url.py), so no SITE_URL is needed here.
+comma := ,
+BIND = $(if $(findstring :,$(HOST)),[$(HOST)],$(HOST))
+SERVED_HOSTS = $(if $(filter 0.0.0.0 :: [::],$(HOST)),*,$(BIND)$(comma)127.0.0.1$(comma)localhost)
+
 run: $(VENV)/.installed-run
 	@$(PYTHON) scripts/port_free.py $(HOST) $(PORT)
 	$(PYTHON) manage.py migrate --noinput
 	$(PYTHON) manage.py seed_demo
 	@$(PYTHON) manage.py demo_logins
-	$(PYTHON) manage.py runserver $(if $(findstring :,$(HOST)),[$(HOST)],$(HOST)):$(PORT)
+	ALLOWED_HOSTS='$(or $(ALLOWED_HOSTS),$(SERVED_HOSTS))' $(PYTHON) manage.py runserver $(BIND):$(PORT)
 
 lint: $(VENV)/.installed-dev
 	$(PYTHON) manage.py check

@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # DEBUG without SITE_URL: the address this request came in at, for links built in tasks
+    "ledger.site_url.ServedAddressMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # the idle session timeout: renews a signed-in session's expiry (at most once a minute)
@@ -457,8 +459,11 @@ NOTIFY = {
     # local hour at which the self-scheduling reminder task runs (when no cron/systemd timer)
     "REMINDER_HOUR": env_int("NOTIFY_REMINDER_HOUR", 8),
 }
-# the address people open the ledger at, for the links in e-mails
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+# the address people open the ledger at, for links handed outside (e-mails, the enterprise's
+# link and QR code). Production sets it (notify.W001 in `check --deploy` otherwise). Unset in
+# DEBUG, links use the host and port the server was actually reached at (ledger/site_url.py):
+# `make run PORT=8801 HOST=0.0.0.0` opened at http://192.168.1.5:8801/ hands out that address.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 
 LOGGING = {
     "version": 1,

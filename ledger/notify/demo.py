@@ -43,6 +43,11 @@ def notifications_seed(*, today: datetime.date, stdout) -> int:
         rows = []
         issue = None
         for event in events:
+            # the enterprises' demo ratings (回访) are written after the bells are seeded (the
+            # feedback room comes later in INSTALLED_APPS): telling them on the next run
+            # only would make seeding twice differ from seeding once
+            if event.action == Kind.FEEDBACK:
+                continue
             if issue is None or issue.pk != event.issue_id:
                 issue = issue_for_notify(event.issue_id)
             for user in recipients_for(event.action, issue, actor=event.actor):

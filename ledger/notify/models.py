@@ -26,6 +26,8 @@ class Kind(models.TextChoices):
     WITHDRAW = Action.WITHDRAW.value, Action.WITHDRAW.label
     URGE = Action.URGE.value, Action.URGE.label
     ESCALATE = Action.ESCALATE.value, Action.ESCALATE.label
+    # 回访: the enterprise's rating through its link; only 不满意 is told (recipients.py)
+    FEEDBACK = Action.FEEDBACK.value, _("企业不满意")
     DUE_SOON = "due_soon", _("临期提醒")
     NOT_ACCEPTED = "not_accepted", _("超时未签收提醒")
     NOT_ASSIGNED = "not_assigned", _("超时未交办提醒")

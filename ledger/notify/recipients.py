@@ -9,7 +9,9 @@ action's recipients with it.
 
 from enum import StrEnum
 
+from django.conf import settings
 from django.db.models import Q
+from django.utils import translation
 
 from ledger.models import Issue, User
 from ledger.states import Action
@@ -44,17 +46,38 @@ RECIPIENTS: dict[str, frozenset[To]] = {
     Kind.URGE: frozenset({To.LEAD, To.LEADER}),
     # the office hears of every 督办, also the automatic ones the system writes
     Kind.ESCALATE: frozenset({To.LEAD, To.LEADER, To.OVERSIGHT}),
+    # 回访 (the enterprise's own rating through its link), only when 不满意 (event_is_told):
+    # the responsible leader and the office hear it before 销号, to check and perhaps 重办
+    Kind.FEEDBACK: frozenset({To.LEADER, To.OVERSIGHT}),
     # reminders written by send_reminders
     Kind.DUE_SOON: frozenset({To.LEAD}),
     Kind.NOT_ACCEPTED: frozenset({To.LEAD}),
     Kind.NOT_ASSIGNED: frozenset({To.OVERSIGHT}),
 }
 # edit (修改), progress (进展反馈) and comment (备注) notify nobody: they are on the issue page
-# 回访 (the enterprise's own rating): its room alerts the office on 不满意 itself
-SILENT_ACTIONS = frozenset({Action.EDIT, Action.PROGRESS, Action.COMMENT, Action.FEEDBACK})
+SILENT_ACTIONS = frozenset({Action.EDIT, Action.PROGRESS, Action.COMMENT})
 assert set(RECIPIENTS) | SILENT_ACTIONS == set(Kind.values) | set(Action.values), (
     "every action and reminder is either in the table or silent"
 )
+
+
+def _dissatisfied_labels() -> frozenset[str]:
+    labels = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            labels.add(str(Issue.Satisfaction.DISSATISFIED.label))
+    return frozenset(labels)
+
+
+def event_is_told(event) -> bool:
+    """Whether a committed event is news for anyone: every action in the table is, but a 回访
+    only when the enterprise rated 不满意 (满意 and 基本满意 stay on the issue page). The event
+    keeps the rating's label ({"enterprise_rating": ["", label]}), written in the source
+    language; a label in any of the site's languages is recognised."""
+    if event.action != Action.FEEDBACK:
+        return True
+    rating = (event.changes or {}).get("enterprise_rating") or [""]
+    return rating[-1] in _dissatisfied_labels()
 
 
 def _group_filter(group: To, issue: Issue) -> Q | None:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from ledger.models import Issue, IssueEvent
 
 from .models import Kind, Notification, Preference
-from .recipients import SYSTEM_USERNAME, recipients_for
+from .recipients import SYSTEM_USERNAME, event_is_told, recipients_for
 
 logger = logging.getLogger(__name__)
 
@@ -98,12 +98,25 @@ def _emails_enqueue(notification_ids: list[int]) -> None:
 def event_notify(event_id: int) -> list[Notification]:
     """Notifications for one committed workflow event (the signal's receiver calls this)."""
     event = IssueEvent.objects.select_related("actor").filter(pk=event_id).first()
-    if event is None or event.action not in Kind.values:
+    if event is None or event.action not in Kind.values or not event_is_told(event):
         return []
     issue = issue_for_notify(event.issue_id)
     return notifications_create(
-        kind=event.action, issue=issue, actor=event.actor, event=event, at=event.created_at
+        kind=event.action,
+        issue=issue,
+        actor=event.actor,
+        event=event,
+        at=event.created_at,
+        data=event_data(event),
     )
+
+
+def event_data(event: IssueEvent) -> dict:
+    """What the sentence of an event's notification needs besides the issue: the 回访's own
+    words (rating, who, the enterprise's comment), as the timeline keeps them."""
+    if event.action == Kind.FEEDBACK:
+        return {"note": event.note}
+    return {}
 
 
 def on_event_committed(sender, *, event_id, **kwargs) -> None:
@@ -173,6 +186,9 @@ def notification_text(notification: Notification) -> str:
         return _("该问题交办已超过%(days)s个工作日仍未签收，请尽快签收。") % {
             "days": data.get("days", "")
         }
+    if kind == Kind.FEEDBACK:
+        text = _("企业对办理结果不满意，请核实情况，必要时重办。")
+        return f"{text}{data['note']}" if data.get("note") else text
     if kind == Kind.NOT_ASSIGNED:
         return _("该问题登记已超过%(days)s个工作日仍未交办，请尽快交办。") % {
             "days": data.get("days", "")

@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ledger.services import single_line
+from ledger.site_url import absolute_url
 
 from .models import Notification
 
@@ -36,8 +37,8 @@ def _email_build(notification: Notification) -> EmailMessage:
     issue = notification.issue
     language = _preference(recipient).language or settings.LANGUAGE_CODE
     with translation.override(language):
-        link = settings.SITE_URL + reverse("issue_detail", args=[issue.number])
-        preferences = settings.SITE_URL + reverse("notification_preferences")
+        link = absolute_url(reverse("issue_detail", args=[issue.number]))
+        preferences = absolute_url(reverse("notification_preferences"))
         subject = _("【中站问题台账】%(number)s %(kind)s：%(title)s") % {
             "number": issue.number,
             "kind": notification.get_kind_display(),

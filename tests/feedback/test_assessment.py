@@ -20,7 +20,7 @@ def _period(issue):
 def _rated(world, contact, rating, comment="", *, close=None):
     issue = world.resolved_issue(enterprise=world.enterprise)
     link = services.link_create(actor=world.supervisor, issue=issue, contact=contact)
-    services.rating_submit(link=link, rating=rating, comment=comment, alert=False)
+    services.rating_submit(link=link, rating=rating, comment=comment)
     if close:
         workflow.transition(issue, actor=world.supervisor, action="close", satisfaction=close)
     return issue
@@ -38,7 +38,7 @@ def test_enterprise_and_office_figures_are_kept_apart(world, contact):
     workflow.transition(issue, actor=c_staff, action="accept")
     workflow.transition(issue, actor=c_staff, action="resolve", resolution="已处理。")
     link = services.link_create(actor=c_staff, issue=issue, contact=contact)
-    services.rating_submit(link=link, rating="basically", alert=False)
+    services.rating_submit(link=link, rating="basically")
     workflow.transition(
         issue, actor=world.supervisor, action="close", satisfaction="dissatisfied", note="复查"
     )
@@ -74,8 +74,8 @@ def test_enterprise_and_office_figures_are_kept_apart(world, contact):
 def test_only_the_latest_rating_of_an_issue_counts(world, contact):
     issue = world.resolved_issue(enterprise=world.enterprise)
     link = services.link_create(actor=world.supervisor, issue=issue, contact=contact)
-    services.rating_submit(link=link, rating="dissatisfied", comment="没解决", alert=False)
-    services.rating_submit(link=link, rating="satisfied", alert=False)
+    services.rating_submit(link=link, rating="dissatisfied", comment="没解决")
+    services.rating_submit(link=link, rating="satisfied")
     (row,) = selectors.enterprise_service(world.supervisor, _period(issue))["rows"]
     assert (row.enterprise_rated, row.enterprise_satisfied, row.enterprise_dissatisfied) == (
         1,

@@ -1,5 +1,6 @@
 """The enterprise's rating: one 回访 event through the workflow, shown on the 销号 form and in
-the assessment, changeable until 销号; 不满意 alerts the office; CSRF and rate limits hold."""
+the assessment, changeable until 销号; 不满意 reaches the leader's and the office's bell and
+e-mail; CSRF and rate limits hold."""
 
 import pytest
 from django.core import mail
@@ -9,6 +10,7 @@ from django.urls import reverse
 from ledger import workflow
 from ledger.integrity.models import IssueHead
 from ledger.models import IssueEvent
+from ledger.notify.models import Notification
 from ledger.service.feedback import services
 from ledger.service.feedback.models import FeedbackRating
 from ledger.states import Action
@@ -103,20 +105,55 @@ def test_bad_ratings_are_explained_and_change_nothing(client, link, data, messag
     assert not FeedbackRating.objects.exists()
 
 
-def test_dissatisfied_alerts_the_oversight_office_by_email(
-    world, link, resolved, committed, settings
+def test_dissatisfied_reaches_the_leaders_and_the_offices_bell_and_email(
+    client, world, link, resolved, committed, settings
 ):
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
-    world.supervisor.email = "office@example.com"
-    world.supervisor.save()
-    f.SupervisorFactory(username="away", email="away@example.com", is_active=False)
+    second = f.SupervisorFactory(username="office2", department=world.oversight)
+    f.SupervisorFactory(username="away", is_active=False)
+    Notification.objects.all().delete()
     mail.outbox.clear()
+
     committed(services.rating_submit, link=link, rating="satisfied", comment="")
-    assert mail.outbox == []
+    assert not Notification.objects.filter(issue=resolved).exists()
+    assert mail.outbox == []  # 满意 is on the issue page, not news
+
     committed(services.rating_submit, link=link, rating="dissatisfied", comment="雨后仍积水")
-    assert [m.to for m in mail.outbox] == [["office@example.com"]]
-    assert resolved.number in mail.outbox[0].subject
-    assert "雨后仍积水" in mail.outbox[0].body
+    told = Notification.objects.filter(issue=resolved).select_related("recipient")
+    assert {n.recipient.username for n in told} == {"leader1", "supervisor", "office2"}
+    assert {n.kind for n in told} == {Action.FEEDBACK}
+
+    # the bell says what happened, on which issue
+    for user in (world.leader.user, second):
+        client.force_login(user)
+        html = client.get(reverse("notification_list")).content.decode()
+        assert "企业对办理结果不满意" in html
+        assert "雨后仍积水" in html
+        assert resolved.number in html
+
+    # and the e-mail, through the same notify path (once each)
+    to = sorted(address for message in mail.outbox for address in message.to)
+    assert to == sorted([world.leader.user.email, world.supervisor.email, second.email])
+    message = next(m for m in mail.outbox if m.to == [world.leader.user.email])
+    assert "企业不满意" in message.subject and resolved.number in message.subject
+    assert "企业对办理结果不满意" in message.body and "雨后仍积水" in message.body
+    assert f"/issues/{resolved.number}/" in message.body
+
+
+def test_dissatisfied_from_an_english_browser_is_told_all_the_same(
+    client, link, resolved, committed
+):
+    Notification.objects.all().delete()
+    response = committed(
+        client.post,
+        public_url(link),
+        {"rating": "dissatisfied", "comment": "still flooded"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 302
+    event = resolved.events.get(action=Action.FEEDBACK)
+    assert event.changes["enterprise_rating"] == ["", "不满意"]  # stored in the source language
+    assert Notification.objects.filter(issue=resolved, kind=Action.FEEDBACK).count() == 2
 
 
 def test_dissatisfied_ratings_awaiting_close_are_listed_for_the_office(client, world, link):

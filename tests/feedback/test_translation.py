@@ -45,7 +45,7 @@ def test_the_ledger_side_renders_in_english(client, ascii_world):
     services.link_create(actor=w.staff_b, issue=resolved, contact=contact)
     assert_english(c.get(resolved.get_absolute_url()), "issue page with the link panel")
     link = services.link_create(actor=w.staff_b, issue=resolved, contact=contact)
-    services.rating_submit(link=link, rating="dissatisfied", comment="Still wet.", alert=False)
+    services.rating_submit(link=link, rating="dissatisfied", comment="Still wet.")
     c = english(client, w.supervisor)
     # the rating's event note is stored in the source language, like every note: check the
     # room's own parts of these pages

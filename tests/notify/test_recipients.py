@@ -131,18 +131,30 @@ def test_every_action_has_a_case():
     assert set(RECIPIENTS) >= set(Action.values) - SILENT_ACTIONS
 
 
-def test_the_enterprises_feedback_tells_nobody(people, committed):
+@pytest.mark.parametrize(
+    ("satisfaction", "expected"),
+    [
+        ("satisfied", set()),
+        ("basically", set()),
+        # 不满意: the responsible leader and the office, before 销号
+        ("dissatisfied", {"leader1", "supervisor", "supervisor2"}),
+    ],
+)
+def test_the_enterprises_feedback_tells_the_leader_and_office_only_when_dissatisfied(
+    people, committed, satisfaction, expected
+):
     issue = _resolved(people)
     Notification.objects.all().delete()
     event = committed(
         workflow.feedback_record,
         issue,
-        actor=_user(people, "supervisor"),
-        satisfaction="dissatisfied",
-        note="企业回访：不满意。",
+        actor=f.UserFactory(username="zz_enterprise_test"),
+        satisfaction=satisfaction,
+        note="企业回访。",
     )
     assert event.action == Action.FEEDBACK
-    assert not Notification.objects.exists()
+    told = set(Notification.objects.values_list("recipient__username", flat=True))
+    assert told == expected
 
 
 def _user(w, username):

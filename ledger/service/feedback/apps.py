@@ -26,9 +26,14 @@ class FeedbackConfig(AppConfig):
 
     def seed_demo(self, *, today, stdout):
         """Links on some demo issues about enterprises, ratings on resolved ones (one 不满意)."""
+        from django.conf import settings
+        from django.test.utils import override_settings
+
         from .demo import feedback_seed
 
-        feedback_seed(today=today, stdout=stdout)
+        # demo ratings are history, not news: no bell, no e-mail (as for the core's demo)
+        with override_settings(LEDGER={**settings.LEDGER, "NOTIFY": False}):
+            feedback_seed(today=today, stdout=stdout)
 
     def demo_before_close(self, *, issue, at, satisfaction):
         """A demo issue about an enterprise, about to be struck off: the enterprise rates first."""

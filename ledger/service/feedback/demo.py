@@ -65,7 +65,7 @@ def feedback_seed(*, today: datetime.date, stdout) -> int:
         ):
             continue
         rating, comment = RATINGS[rated]
-        services.rating_submit(link=link, rating=rating, comment=comment, at=at, alert=False)
+        services.rating_submit(link=link, rating=rating, comment=comment, at=at)
         rated += 1
     if resolved or closed:
         stdout.write(f"企业服务评价：{len(resolved) + len(closed)} 个链接，{rated} 条企业评价\n")
@@ -94,5 +94,5 @@ def feedback_before_close(*, issue: Issue, at: datetime.datetime, satisfaction: 
         actor=office, issue=issue, contact=contact, contact_name="企业联系人"
     )
     services.rating_submit(
-        link=link, rating=satisfaction, comment=BEFORE_CLOSE[satisfaction], at=at, alert=False
+        link=link, rating=satisfaction, comment=BEFORE_CLOSE[satisfaction], at=at
     )

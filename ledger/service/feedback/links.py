@@ -11,6 +11,8 @@ import secrets
 from django.core import signing
 from django.urls import reverse
 
+from ledger.site_url import absolute_url
+
 SALT = "ledger.service.feedback.link"
 SEP = "."  # not in the URL-safe base64 alphabet of nonce and signature
 
@@ -41,13 +43,7 @@ def link_path(link) -> str:
     return reverse("feedback_public", args=[token_for(link.nonce)])
 
 
-def link_url(link) -> str:
-    from django.conf import settings
-
-    return settings.SITE_URL + link_path(link)
-
-
-def site_url() -> str:
-    from django.conf import settings
-
-    return settings.SITE_URL
+def link_url(link, request=None) -> str:
+    """The link as handed to the enterprise: on SITE_URL, else the address served
+    (ledger/site_url.py)."""
+    return absolute_url(link_path(link), request)

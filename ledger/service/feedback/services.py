@@ -135,14 +135,12 @@ def link_for_token(token: str) -> FeedbackLink | None:
     return link
 
 
-def rating_submit(
-    *, link: FeedbackLink, rating: str, comment: str = "", at=None, alert: bool = True
-):
+def rating_submit(*, link: FeedbackLink, rating: str, comment: str = "", at=None):
     """Record the enterprise's rating of a resolved issue: a 回访 event and a FeedbackRating.
 
     Allowed while the issue is 已办结（待销号）; a new rating replaces the current one (both
-    stay in the timeline). 不满意 alerts the oversight office after the commit (not for demo
-    data: `alert=False`)."""
+    stay in the timeline). A 不满意 reaches the responsible leader's and the office's bell and
+    e-mail through ledger.notify, like any event (its recipients table has the rule)."""
     if rating not in Issue.Satisfaction.values:
         raise FeedbackRefused(_("请选择您的评价。"), field="rating")
     comment = (comment or "").strip()
@@ -163,13 +161,16 @@ def rating_submit(
         if issue.status != Status.RESOLVED:
             raise FeedbackRefused(_("该问题当前不能评价：办结后、销号前可以评价。"))
         try:
-            event = workflow.feedback_record(
-                issue,
-                actor=account,
-                satisfaction=rating,
-                note=_event_note(issue, live, rating, comment),
-                at=at,
-            )
+            # the event keeps the rating's label in the source language, like every stored
+            # text, whatever language the enterprise's browser asked for
+            with translation.override(settings.LANGUAGE_CODE):
+                event = workflow.feedback_record(
+                    issue,
+                    actor=account,
+                    satisfaction=rating,
+                    note=_event_note(issue, live, rating, comment),
+                    at=at,
+                )
         except workflow.TransitionRefused as refusal:
             raise FeedbackRefused(refusal.message) from None
         FeedbackRating.objects.filter(issue=issue, is_current=True).update(is_current=False)
@@ -182,11 +183,6 @@ def rating_submit(
             event=event,
             rated_at=at,
         )
-        if alert and rating == Issue.Satisfaction.DISSATISFIED:
-            from .tasks import dissatisfied_alert_send
-
-            rating_id = created.pk
-            transaction.on_commit(lambda: _enqueue(dissatisfied_alert_send, rating_id))
     return created
 
 

@@ -2,22 +2,16 @@
 as ledger.notify (settings.NOTIFY["MAILER"]); the arguments are ids, never the token, so the
 task queue's table holds no working link."""
 
-import logging
-
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.tasks import task
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from ledger.models import User
 from ledger.services import single_line
 
 from . import links
-from .models import FeedbackLink, FeedbackRating
-
-logger = logging.getLogger(__name__)
+from .models import FeedbackLink
 
 
 @task
@@ -57,58 +51,3 @@ def link_email_send(link_id: int) -> str:
         to=[link.contact.email],
     ).send(using=settings.NOTIFY["MAILER"])
     return "sent"
-
-
-@task
-def dissatisfied_alert_send(rating_id: int) -> int:
-    """Tell the oversight office (active supervisors with an e-mail) of an 不满意 rating."""
-    rating = (
-        FeedbackRating.objects.select_related("issue", "issue__lead_department")
-        .filter(pk=rating_id, is_current=True)
-        .first()
-    )
-    if rating is None:
-        return 0
-    from .services import ENTERPRISE_USERNAME
-
-    recipients = list(
-        User.objects.filter(role=User.Role.SUPERVISOR, is_active=True)
-        .exclude(email="")
-        .exclude(username__in=["zz_system", ENTERPRISE_USERNAME])
-        .values_list("email", flat=True)
-    )
-    if not recipients:
-        return 0
-    issue = rating.issue
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("【中站问题台账】企业不满意：%(number)s %(title)s") % {
-            "number": issue.number,
-            "title": issue.title,
-        }
-        body = "\n".join(
-            [
-                _("企业通过评价链接对以下问题表示不满意，请在销号前核实，必要时重办。"),
-                "",
-                _("问题：%(number)s %(title)s") % {"number": issue.number, "title": issue.title},
-                _("牵头单位：%(unit)s")
-                % {"unit": issue.lead_department.name if issue.lead_department_id else "—"},
-                _("评价人：%(name)s") % {"name": rating.contact_name},
-                _("企业意见：%(comment)s") % {"comment": rating.comment},
-                "",
-                _("查看：%(link)s")
-                % {"link": settings.SITE_URL + reverse("issue_detail", args=[issue.number])},
-            ]
-        )
-    sent = 0
-    for address in recipients:
-        try:
-            EmailMessage(
-                subject=single_line(subject)[:200],
-                body=body,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[address],
-            ).send(using=settings.NOTIFY["MAILER"])
-            sent += 1
-        except Exception:
-            logger.exception("dissatisfied alert for rating %s to one supervisor failed", rating_id)
-    return sent

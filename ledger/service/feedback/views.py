@@ -8,15 +8,21 @@ back to the issue page.
 """
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import decorator_from_middleware
+from django.utils.log import log_response
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ledger import selectors as core_selectors
@@ -30,10 +36,47 @@ from .models import FeedbackLink
 
 
 def _public_headers(response):
-    # the token is in the URL: never pass it on as a referrer, never index the page
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the URL. `same-origin`: the page's address goes as Referer only to this
+    # server (which has it anyway), and no other site ever receives it, nor even our origin.
+    # Not `no-referrer`: under it browsers post the form with `Origin: null` and no Referer,
+    # and Django's CSRF check refuses the enterprise's rating (403).
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+def _not_found(request):
+    """Any link that is altered, unknown, revoked or expired: one answer, on the enterprise's
+    own layout (never the staff 404, which points into the ledger)."""
+    return _public_headers(render(request, "feedback/not_found.html", status=404))
+
+
+class _PublicCsrfMiddleware(CsrfViewMiddleware):
+    """Django's CSRF checks, unchanged; only a refusal is the enterprise's own page instead
+    of CSRF_FAILURE_VIEW's staff page (页面已过期 … 返回工作台)."""
+
+    def _reject(self, request, reason):
+        response = _public_headers(
+            render(
+                request,
+                "feedback/csrf_failure.html",
+                {"page_url": request.path},
+                status=403,
+            )
+        )
+        add_never_cache_headers(response)  # it links to the token's page, like the page itself
+        log_response(
+            "Forbidden (%s): %s",
+            reason,
+            request.path,
+            response=response,
+            request=request,
+            logger=logging.getLogger("django.security.csrf"),
+        )
+        return response
+
+
+public_csrf_protect = decorator_from_middleware(_PublicCsrfMiddleware)
 
 
 def _throttled(link: FeedbackLink, request) -> bool:
@@ -46,12 +89,16 @@ def _throttled(link: FeedbackLink, request) -> bool:
     return throttle_hit("feedback_rating", limits, window=window)
 
 
+# the site-wide CSRF middleware skips this view only because public_csrf_protect makes the
+# very same checks (token, Origin, Referer on HTTPS) with the public refusal page
+@csrf_exempt
+@public_csrf_protect
 @never_cache
 @require_http_methods(["GET", "POST"])
 def feedback_public(request, token):
     link = services.link_for_token(token)
     if link is None:
-        raise Http404
+        return _not_found(request)
     status = 200
     form = RatingForm()
     if request.method == "POST":

@@ -37,8 +37,7 @@ def feedback_issue_panel(context):
         link = selectors.live_link(issue.pk)
         if link is not None:
             link.issue = issue
-            path = links.link_path(link)
-            url = links.link_url(link) if links.site_url() else request.build_absolute_uri(path)
+            url = links.link_url(link, request)
             data.update(
                 {
                     "link": link,
