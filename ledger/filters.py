@@ -149,14 +149,14 @@ def text_search_q(value: str, using: str = "default") -> Q:
     The issue's own text (number, title, description): rows holding every bigram of
     `value` (GIN on search_grams) are checked with ILIKE — the same rows as ILIKE alone,
     found without reading the table. A one-character text has no bigram and is ILIKE only.
-    Names (enterprise, project, leader, lead and co-departments): the few matching rows
+    Names (enterprise, project, leader, category, lead and co-departments): the few matching rows
     of those small tables are looked up first (one query), then the issues by the
     indexed foreign keys (co-departments: the GIN on `involved`, checked exactly)."""
     own = Q(number__ilike=value) | Q(title__ilike=value) | Q(description__ilike=value)
     grams = text_bigrams(value)
     if grams:
         own = Q(search_grams__contains_all=grams) & own
-    found = {"e": [], "p": [], "l": [], "d": []}
+    found = {"e": [], "p": [], "l": [], "c": [], "d": []}
     named = (
         Enterprise.objects.using(using)
         .filter(name__icontains=value)
@@ -178,6 +178,11 @@ def text_search_q(value: str, using: str = "default") -> Q:
             .annotate(found_kind=Value("l"))
             .order_by()
             .values_list("found_kind", "pk"),
+            Category.objects.using(using)
+            .filter(name__icontains=value)
+            .annotate(found_kind=Value("c"))
+            .order_by()
+            .values_list("found_kind", "pk"),
             Department.objects.using(using)
             .filter(Q(name__icontains=value) | Q(short_name__icontains=value))
             .annotate(found_kind=Value("d"))
@@ -196,6 +201,8 @@ def text_search_q(value: str, using: str = "default") -> Q:
         condition |= Q(project_id__in=found["p"])
     if found["l"]:
         condition |= Q(leader_id__in=found["l"])
+    if found["c"]:
+        condition |= Q(category_id__in=found["c"])
     if found["d"]:
         co_department = Issue.co_departments.through.objects.filter(
             issue_id=OuterRef("pk"), department_id__in=found["d"]
@@ -353,7 +360,8 @@ class IssueFilter(FilterSet):
             return queryset
         if connections[queryset.db].vendor == "postgresql":
             return queryset.filter(text_search_q(value, using=queryset.db))
-        # people and units too: the responsible leader's name, the lead and co-departments
+        # people, units and the category too: the responsible leader's name, the category,
+        # the lead and co-departments
         # (co-departments through EXISTS, so an issue with two matching ones is one row)
         co_department = Issue.co_departments.through.objects.filter(
             Q(department__name__icontains=value) | Q(department__short_name__icontains=value),
@@ -368,6 +376,7 @@ class IssueFilter(FilterSet):
             | Q(leader__user__name__icontains=value)
             | Q(leader__user__last_name__icontains=value)
             | Q(leader__user__first_name__icontains=value)
+            | Q(category__name__icontains=value)
             | Q(lead_department__name__icontains=value)
             | Q(lead_department__short_name__icontains=value)
             | Exists(co_department)

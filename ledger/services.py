@@ -209,6 +209,11 @@ def _contacts_save(enterprise, contacts) -> None:
     for contact in sorted(keep, key=lambda c: c.is_primary):
         contact.full_clean()
         contact.save()
+    # an enterprise's only contact is the one to call: it is the primary contact
+    remaining = list(enterprise.contacts.all()[:2])
+    if len(remaining) == 1 and not remaining[0].is_primary:
+        remaining[0].is_primary = True
+        remaining[0].save(update_fields=["is_primary"])
 
 
 def enterprise_create(*, actor, data: dict, contacts=(), verified: bool | None = None):

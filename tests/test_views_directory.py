@@ -426,3 +426,106 @@ def test_withdrawn_issue_is_not_an_open_issue_in_the_directory(client, world):
     login(client, world.supervisor)
     [row] = client.get(ENTERPRISES).context["page"].object_list
     assert row.open_issue_count == 0
+
+
+# -- several contacts at once; a single contact is the primary one ---------------------------
+
+
+def _contact_rows(rows, initial=0):
+    data = {
+        "contacts-TOTAL_FORMS": str(len(rows)),
+        "contacts-INITIAL_FORMS": str(initial),
+        "contacts-MIN_NUM_FORMS": "0",
+        "contacts-MAX_NUM_FORMS": "1000",
+    }
+    for n, row in enumerate(rows):
+        for name in ("id", "name", "position", "mobile", "office_phone", "email"):
+            data[f"contacts-{n}-{name}"] = row.get(name, "")
+        if row.get("is_primary"):
+            data[f"contacts-{n}-is_primary"] = "on"
+        if row.get("DELETE"):
+            data[f"contacts-{n}-DELETE"] = "on"
+    return data
+
+
+def _new_enterprise(rows, **fields):
+    data = {
+        "name": "多联系人材料有限公司",
+        "credit_code": f.valid_credit_code(7301),
+        "industry": "新材料",
+        "scale": "below",
+        "address": "",
+        "subdistrict": "",
+        "leader": "",
+        "is_active": "on",
+        **_contact_rows(rows),
+    }
+    data.update(fields)
+    return data
+
+
+def test_enterprise_form_offers_several_blank_contact_rows(client, world):
+    html = html_of(login(client, world.supervisor).get(reverse("enterprise_create")))
+    assert html.count('data-testid="contact-form"') >= 3
+    assert 'name="contacts-2-name"' in html
+
+
+def test_enterprise_is_added_with_several_contacts_in_one_post(client, world):
+    rows = [
+        {"name": "王经理", "position": "总经理", "mobile": "13912345678", "is_primary": True},
+        {"name": "李会计", "position": "财务", "mobile": "13912345679"},
+        {"name": "赵主任", "position": "办公室主任", "office_phone": "0391-1234567"},
+    ]
+    response = login(client, world.supervisor).post(
+        reverse("enterprise_create"), _new_enterprise(rows)
+    )
+    assert response.status_code == 302
+    enterprise = Enterprise.objects.get(name="多联系人材料有限公司")
+    contacts = set(enterprise.contacts.values_list("name", "is_primary"))
+    assert contacts == {("王经理", True), ("李会计", False), ("赵主任", False)}
+
+
+def test_a_single_contact_added_without_the_box_becomes_primary(client, world):
+    rows = [{"name": "王经理", "mobile": "13912345678"}, {}, {}]
+    response = login(client, world.supervisor).post(
+        reverse("enterprise_create"), _new_enterprise(rows)
+    )
+    assert response.status_code == 302
+    enterprise = Enterprise.objects.get(name="多联系人材料有限公司")
+    assert list(enterprise.contacts.values_list("name", "is_primary")) == [("王经理", True)]
+    assert enterprise.primary_contact.name == "王经理"
+
+
+def test_several_contacts_without_a_primary_are_saved_without_one(client, world):
+    rows = [{"name": "王经理"}, {"name": "李会计"}]
+    login(client, world.supervisor).post(reverse("enterprise_create"), _new_enterprise(rows))
+    enterprise = Enterprise.objects.get(name="多联系人材料有限公司")
+    assert sorted(enterprise.contacts.values_list("is_primary", flat=True)) == [False, False]
+
+
+def test_the_contact_left_after_deleting_the_primary_becomes_primary(client, world):
+    enterprise = world.enterprise
+    boss = f.ContactFactory(enterprise=enterprise, name="厂长", is_primary=True)
+    deputy = f.ContactFactory(enterprise=enterprise, name="副手", is_primary=False)
+    data = {
+        "name": enterprise.name,
+        "credit_code": enterprise.credit_code,
+        "industry": enterprise.industry,
+        "scale": enterprise.scale,
+        "address": enterprise.address,
+        "subdistrict": enterprise.subdistrict_id or "",
+        "leader": enterprise.leader_id or "",
+        "is_active": "on",
+        **_contact_rows(
+            [
+                {"id": boss.pk, "name": "厂长", "is_primary": True, "DELETE": True},
+                {"id": deputy.pk, "name": "副手"},
+            ],
+            initial=2,
+        ),
+    }
+    response = login(client, world.supervisor).post(
+        reverse("enterprise_edit", kwargs={"pk": enterprise.pk}), data
+    )
+    assert response.status_code == 302
+    assert list(enterprise.contacts.values_list("name", "is_primary")) == [("副手", True)]

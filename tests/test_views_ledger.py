@@ -334,6 +334,22 @@ def test_free_text_searches_title_description_and_enterprise(client, ledger, tex
     assert ledger.keys(numbers) == expected
 
 
+@pytest.mark.parametrize("text", ["资金", "融资资金"])
+def test_free_text_matches_the_category_name(client, ledger, text):
+    # "资金" is in no title, description or name: only the category 融资资金 holds it
+    client.force_login(ledger.w.supervisor)
+    _, numbers = rows(client, f"?q={text}")
+    assert ledger.keys(numbers) == {"assigned"}
+
+
+def test_free_text_category_and_title_matches_are_one_row_each(client, ledger):
+    # 融资 is in the title 融资担保 and in its category 融资资金: one row, not two
+    client.force_login(ledger.w.supervisor)
+    _, numbers = rows(client, "?q=融资")
+    assert sorted(numbers) == sorted(set(numbers))
+    assert ledger.keys(numbers) == {"assigned"}
+
+
 def test_free_text_finds_a_ledger_number(client, ledger):
     client.force_login(ledger.w.supervisor)
     number = ledger.issues["closed"].number

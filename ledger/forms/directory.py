@@ -113,7 +113,8 @@ ContactFormSet = forms.inlineformset_factory(
     Contact,
     form=ContactForm,
     formset=BaseContactFormSet,
-    extra=1,
+    # several contacts in one go (a 厂长, a 财务, an 办公室主任): blank rows are left out
+    extra=3,
     can_delete=True,
     max_num=CONTACTS_MAX,
     absolute_max=CONTACTS_MAX,

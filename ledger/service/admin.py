@@ -10,8 +10,9 @@ from .models import ProcedureIssue, ProcedureType, ProjectProcedure, Visit, Visi
 
 @admin.register(ProcedureType)
 class ProcedureTypeAdmin(admin.ModelAdmin):
-    list_display = ("name", "order", "is_active")
-    list_editable = ("order", "is_active")
+    list_display = ("name", "order", "default_department", "is_active")
+    list_editable = ("order", "default_department", "is_active")
+    list_select_related = ("default_department",)
     search_fields = ("name",)
 
 

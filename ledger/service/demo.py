@@ -25,7 +25,7 @@ from ledger.models import Enterprise, Issue, KeyProject, Leader, User
 
 from .models import ProcedureType, ProjectProcedure, Visit, VisitIssue
 from .selectors import visit_period
-from .services import SOURCE_LEADER_VISIT, SOURCE_STAFF_VISIT
+from .services import SOURCE_LEADER_VISIT, SOURCE_STAFF_VISIT, default_units_fill
 
 OVERDUE_LEADER = "leader_tao"
 SUMMARIES = [
@@ -166,7 +166,12 @@ def _names(rows) -> list[str]:
 
 
 def _procedures_seed(today, users) -> int:
-    types = list(ProcedureType.objects.filter(is_active=True).order_by("order", "name"))
+    default_units_fill()  # the demo's departments exist now: 环评批复 → 区生态环境分局 …
+    types = list(
+        ProcedureType.objects.filter(is_active=True)
+        .select_related("default_department")
+        .order_by("order", "name")
+    )
     if not types:
         return 0
     staff = _unit_staff(users)
@@ -227,7 +232,7 @@ def _procedures_seed(today, users) -> int:
                 ProjectProcedure(
                     project=project,
                     type=kind,
-                    department=project.lead_department,
+                    department=kind.default_department or project.lead_department,
                     agent=agent,
                     note="",
                     updated_by=agent,

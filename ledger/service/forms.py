@@ -4,6 +4,7 @@ services.py; the forms only collect and explain."""
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -24,6 +25,18 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+# accounts the system signs with (zz_system: automatic 催办; zz_enterprise: the enterprises'
+# ratings): nobody can sign in with them (unusable password), so nobody chooses them either
+SYSTEM_USERNAME_PREFIX = "zz_"
+
+
+def people_choosable():
+    """Active accounts a person may be chosen among: never a system account."""
+    return User.objects.filter(is_active=True).exclude(
+        username__startswith=SYSTEM_USERNAME_PREFIX, password__startswith=UNUSABLE_PASSWORD_PREFIX
+    )
+
+
 def _companion_choices(user, subject):
     """People who may have gone along: the actor and their department, the departments
     serving the subject, the oversight office, the 分包 leader's own account."""
@@ -39,7 +52,8 @@ def _companion_choices(user, subject):
     if subject.leader_id:
         condition |= Q(leader_profile=subject.leader_id)
     return (
-        User.objects.filter(condition, is_active=True)
+        people_choosable()
+        .filter(condition)
         .select_related("department")
         .order_by("department__order", "name", "username")
     )
@@ -219,7 +233,8 @@ class ProcedureForm(forms.Form):
                 "planned_on": procedure.planned_on,
                 "done_on": procedure.done_on,
                 "note": procedure.note,
-                "department": procedure.department_id,
+                # a row without a unit offers the one its type usually goes to
+                "department": procedure.department_id or procedure.type.default_department_id,
                 "agent": procedure.agent_id,
             },
         )
@@ -231,7 +246,11 @@ class ProcedureForm(forms.Form):
             )
             self.fields["agent"].queryset = (
                 User.objects.filter(
-                    Q(is_active=True, role__in=[User.Role.STAFF, User.Role.SUPERVISOR])
+                    Q(
+                        pk__in=people_choosable()
+                        .filter(role__in=[User.Role.STAFF, User.Role.SUPERVISOR])
+                        .values("pk")
+                    )
                     | Q(pk=procedure.agent_id)
                 )
                 .select_related("department")

@@ -140,6 +140,16 @@ class ProcedureType(models.Model):
     name = models.CharField(_("名称"), max_length=50, unique=True)
     order = models.PositiveIntegerField(_("排序"), default=100)
     is_active = models.BooleanField(_("启用"), default=True)
+    # who usually handles it (环评批复 → 生态环境分局): a new checklist row starts with it
+    default_department = models.ForeignKey(
+        Department,
+        verbose_name=_("默认办理单位"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("按清单生成手续时填入的办理单位；不填时用项目的责任单位。"),
+    )
 
     class Meta:
         verbose_name = _("审批手续类型")

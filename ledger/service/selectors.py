@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import (
     Case,
     Count,
+    DateTimeField,
     F,
     IntegerField,
     OuterRef,
@@ -22,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ledger.models import Enterprise, KeyProject, Leader
 from ledger.rules import is_leader, is_staff_member
@@ -105,6 +107,58 @@ class SubjectDue:
     state: str  # VISITED, DUE, OVERDUE
 
 
+def visit_rule(months: int | None = None) -> str:
+    """The visit rule in words: 每季度至少走访一次 (LEDGER_VISIT_EVERY_MONTHS = 3)."""
+    months = months or visit_months()
+    every = {
+        1: _("每月"),
+        2: _("每两个月"),
+        3: _("每季度"),
+        4: _("每四个月"),
+        6: _("每半年"),
+        12: _("每年"),
+    }.get(months) or _("每 %(n)s 个月") % {"n": months}
+    return _("%(every)s至少走访一次") % {"every": every}
+
+
+def period_name(start: datetime.date, months: int | None = None) -> str:
+    """The visit period starting on `start`: 2026年第4季度, 2026年11月, 2026年下半年 …"""
+    months = months or visit_months()
+    if months == 3:
+        return _("%(year)s年第%(n)s季度") % {"year": start.year, "n": (start.month + 2) // 3}
+    if months == 1:
+        return _("%(year)s年%(month)s月") % {"year": start.year, "month": start.month}
+    if months == 6:
+        half = _("上半年") if start.month <= 6 else _("下半年")
+        return _("%(year)s年%(half)s") % {"year": start.year, "half": half}
+    if months == 12:
+        return _("%(year)s年") % {"year": start.year}
+    return _("%(year)s年%(first)s—%(last)s月") % {
+        "year": start.year,
+        "first": start.month,
+        "last": start.month + months - 1,
+    }
+
+
+def cycle_label(day: datetime.date) -> str:
+    """What the leader's page and the assessment say of the cycle holding `day`:
+    每季度至少走访一次（2026年第4季度）."""
+    start, _end = visit_period(day)
+    return _("%(rule)s（%(period)s）") % {"rule": visit_rule(), "period": period_name(start)}
+
+
+def assessment_cycle(
+    start: datetime.date, end: datetime.date, today: datetime.date | None = None
+) -> tuple[datetime.date, datetime.date, str]:
+    """The visit cycle the assessment of [start, end] reports coverage for — the one the
+    leader's page counts with: the cycle holding the period's last day, or today while the
+    period runs. (first day, last day, 每季度至少走访一次（2026年第4季度）)."""
+    today = today or timezone.localdate()
+    day = max(min(end, today), start)
+    first, last = visit_period(day)
+    return first, last, cycle_label(day)
+
+
 def _counted_visits():
     """Visits that count for coverage: the 分包 leader went in person."""
     return Visit.objects.filter(leader_attended=True)
@@ -113,12 +167,43 @@ def _counted_visits():
 def _due_periods(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     """The first day of this visit period and of the one before."""
     start, _end = visit_period(today)
-    previous_start, _ = visit_period(start - datetime.timedelta(days=1))
+    previous_start, _end = visit_period(start - datetime.timedelta(days=1))
     return start, previous_start
 
 
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def _assigned_since(model, leader_id: int) -> Subquery:
+    """When the subject became this leader's (added with them as its 分包 leader, or handed
+    to them): the first history row naming them after the last one naming someone else. The
+    directory's history (django-simple-history) is indexed by the subject's id; a subject
+    written without history (a bulk load) has no date and counts as long assigned."""
+    history = model.history.model
+    other = (
+        history.objects.filter(id=OuterRef("id"))
+        .exclude(leader_id=leader_id)
+        .order_by("-history_date")
+        .values("history_date")[:1]
+    )
+    since = (
+        history.objects.filter(id=OuterRef("pk"), leader_id=leader_id)
+        .filter(
+            history_date__gt=Coalesce(Subquery(other), Value(EPOCH, output_field=DateTimeField()))
+        )
+        .order_by("history_date")
+        .values("history_date")[:1]
+    )
+    return Subquery(since, output_field=DateTimeField())
+
+
+def _cycle_start(start: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
+
+
 def _subjects_with_last_visit(leader: Leader, today: datetime.date):
-    """(kind, the leader's active enterprises / projects annotated with `last_visit`)."""
+    """(kind, the leader's active enterprises / projects annotated with `last_visit` and
+    `assigned_since`)."""
     for kind, model in (("enterprise", Enterprise), ("project", KeyProject)):
         last = (
             _counted_visits()
@@ -129,23 +214,38 @@ def _subjects_with_last_visit(leader: Leader, today: datetime.date):
         queryset = model.objects.filter(leader_id=leader.pk)
         if model is Enterprise:
             queryset = queryset.filter(is_active=True)
-        yield kind, queryset.annotate(last_visit=Subquery(last))
+        yield (
+            kind,
+            queryset.annotate(
+                last_visit=Subquery(last), assigned_since=_assigned_since(model, leader.pk)
+            ),
+        )
+
+
+def _state(last_visit, assigned_since, start, previous_start, cycle_start) -> str:
+    if last_visit and last_visit >= start:
+        return VISITED
+    if last_visit and last_visit >= previous_start:
+        return DUE
+    # new to the leader this cycle and not visited yet: due by the end of its first cycle
+    if last_visit is None and assigned_since is not None and assigned_since >= cycle_start:
+        return DUE
+    return OVERDUE
 
 
 def subjects_due(leader: Leader, today: datetime.date | None = None) -> list[SubjectDue]:
     """The leader's enterprises and projects with their last visit and whether a visit is
-    due (none yet this period) or overdue (none in the previous period either). Two queries."""
+    due (none yet this period) or overdue (none in the previous period either; a subject
+    new to the leader this period and not yet visited is only due). Two queries."""
     today = today or timezone.localdate()
     start, previous_start = _due_periods(today)
+    cycle_start = _cycle_start(start)
     rows = []
     for kind, queryset in _subjects_with_last_visit(leader, today):
         for subject in queryset.order_by("name"):
-            if subject.last_visit and subject.last_visit >= start:
-                state = VISITED
-            elif subject.last_visit and subject.last_visit >= previous_start:
-                state = DUE
-            else:
-                state = OVERDUE
+            state = _state(
+                subject.last_visit, subject.assigned_since, start, previous_start, cycle_start
+            )
             rows.append(SubjectDue(subject, kind, subject.last_visit, state))
     return rows
 
@@ -158,6 +258,7 @@ def subjects_due_summary(leader: Leader, today: datetime.date | None = None, sho
     period. Four queries."""
     today = today or timezone.localdate()
     start, previous_start = _due_periods(today)
+    cycle_start = _cycle_start(start)
     pending, pending_count, visited_count = [], 0, 0
     for kind, queryset in _subjects_with_last_visit(leader, today):
         not_yet = Q(last_visit__isnull=True) | Q(last_visit__lt=start)
@@ -166,7 +267,12 @@ def subjects_due_summary(leader: Leader, today: datetime.date | None = None, sho
         )
         pending_count += counts["pending"]
         visited_count += counts["visited"]
-        overdue = Q(last_visit__isnull=True) | Q(last_visit__lt=previous_start)
+        # never visited and not new this cycle, or last visited before the previous period
+        # (spelt out: a NULL assigned_since must read as "long assigned", not as unknown)
+        overdue = Q(last_visit__lt=previous_start) | (
+            Q(last_visit__isnull=True)
+            & (Q(assigned_since__isnull=True) | Q(assigned_since__lt=cycle_start))
+        )
         first = queryset.filter(not_yet).annotate(
             late=Case(When(overdue, then=Value(0)), default=Value(1))
         )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ledger import workflow
-from ledger.models import Category, Issue, Source
+from ledger.models import Category, Department, Issue, Source
 from ledger.services import (
     attachment_validate,
     attachments_validate_batch,
@@ -273,6 +273,55 @@ def visit_update(
 
 # -- procedures ------------------------------------------------------------------------------
 
+# The default list's handling units: which department usually handles each procedure type,
+# by words its name holds (a district writes 区生态环境分局 or 区环保局). A type's own
+# default_department (admin → 审批手续类型) comes first; migration 0003 and the demo fill it.
+DEFAULT_UNITS = {
+    "立项备案": ("发改", "发展和改革"),
+    "用地预审/规划选址": ("自然资源",),
+    "土地供应": ("自然资源",),
+    "规划许可": ("自然资源",),
+    "环评批复": ("生态环境", "环保"),
+    "能评": ("发改", "发展和改革"),
+    "施工图审查": ("住建", "住房和城乡建设"),
+    "施工许可": ("住建", "住房和城乡建设"),
+    "竣工验收": ("住建", "住房和城乡建设"),
+}
+
+
+def default_units(kinds) -> dict:
+    """{type id: the department that usually handles it, or None}: the type's own default
+    unit, else the active department DEFAULT_UNITS names for it. One query at most."""
+    kinds = list(kinds)
+    units = {kind.pk: kind.default_department for kind in kinds}
+    if all(units.values()):
+        return units
+    departments = list(Department.objects.filter(is_active=True).order_by("order", "pk"))
+    for kind in kinds:
+        if units[kind.pk] is None:
+            words = DEFAULT_UNITS.get(kind.name, ())
+            units[kind.pk] = next(
+                (d for d in departments if any(word in d.name for word in words)), None
+            )
+    return units
+
+
+def default_units_fill() -> int:
+    """Give every procedure type without a default handling unit the one DEFAULT_UNITS
+    names, where that department exists (the demo calls it once its departments exist)."""
+    kinds = list(
+        ProcedureType.objects.filter(default_department__isnull=True).select_related(
+            "default_department"
+        )
+    )
+    filled = 0
+    for kind_id, department in default_units(kinds).items():
+        if department is not None:
+            filled += ProcedureType.objects.filter(
+                pk=kind_id, default_department__isnull=True
+            ).update(default_department=department)
+    return filled
+
 
 def procedures_plan(*, actor, project, at: datetime.datetime | None = None) -> int:
     """按清单生成: add every active procedure type the project does not have yet (未启动)."""
@@ -281,15 +330,22 @@ def procedures_plan(*, actor, project, at: datetime.datetime | None = None) -> i
     at = at or timezone.now()
     with transaction.atomic():
         have = set(project.procedures.values_list("type_id", flat=True))
+        kinds = list(
+            ProcedureType.objects.filter(is_active=True)
+            .exclude(pk__in=have)
+            .select_related("default_department")
+        )
+        units = default_units(kinds)
         rows = [
             ProjectProcedure(
                 project=project,
                 type=kind,
-                department=project.lead_department,
+                # 环评批复 goes to 生态环境分局, not to the project's 责任单位
+                department=units[kind.pk] or project.lead_department,
                 updated_by=actor,
                 updated_at=at,
             )
-            for kind in ProcedureType.objects.filter(is_active=True).exclude(pk__in=have)
+            for kind in kinds
         ]
         ProjectProcedure.objects.bulk_create(rows)
     return len(rows)

@@ -310,7 +310,16 @@ def _coverage_period(request, today):
 def _coverage_context(request):
     today = timezone.localdate()
     start, end, error = _coverage_period(request, today)
+    if (start, end) == selectors.visit_period(start):
+        caption = selectors.cycle_label(start)  # 每季度至少走访一次（2026年第4季度）
+    else:
+        caption = _("%(rule)s（%(start)s 至 %(end)s）") % {
+            "rule": selectors.visit_rule(),
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+        }
     return {
+        "caption": caption,
         "rows": selectors.coverage(start, end),
         "start": start,
         "end": end,

@@ -3,11 +3,13 @@ visit, a leader with no visits, due and overdue subjects, the Excel export, the 
 
 import datetime
 import io
+import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from ledger.service import selectors
@@ -29,6 +31,12 @@ def _visit(sw, subject, day, *, leader_attended=True, actor=None):
         no_problems=True,
         created_by=actor or subject.leader.user,
     )
+
+
+def _assigned_on(subject, day):
+    """Date the subject's directory history (when it became its leader's) back to `day`."""
+    at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
+    subject.history.all().update(history_date=at)
 
 
 @pytest.mark.parametrize(
@@ -104,6 +112,8 @@ def test_due_and_overdue_subjects(sw, days):
     _visit(sw, sw.enterprise, datetime.date(2026, 11, 3))  # this quarter: visited
     _visit(sw, sw.project, datetime.date(2026, 8, 3))  # last quarter only: due
     _visit(sw, second, datetime.date(2026, 5, 3))  # before last quarter: overdue
+    for subject in (sw.enterprise, sw.project, second, sw.other_enterprise):
+        _assigned_on(subject, datetime.date(2026, 1, 5))
     rows = {row.subject.name: row for row in selectors.subjects_due(sw.leader, today)}
     assert rows[sw.enterprise.name].state == selectors.VISITED
     assert rows[sw.project.name].state == selectors.DUE
@@ -162,7 +172,8 @@ def test_leader_screen_lists_the_twenty_most_pressing_and_counts_the_rest(client
     # (overdue), so the one only due is among the rest, not listed
     _visit(sw, sw.enterprise, sw.today - datetime.timedelta(days=100))
     for i in range(24):
-        f.EnterpriseFactory(name=f"待走访企业{i:02d}", leader=sw.leader)
+        old = f.EnterpriseFactory(name=f"待走访企业{i:02d}", leader=sw.leader)
+        _assigned_on(old, sw.today - datetime.timedelta(days=200))
     client.force_login(sw.leader.user)
     html = client.get(reverse("leader_me")).content.decode()
     assert html.count('data-testid="visit-due-row"') == 20
@@ -214,3 +225,104 @@ def test_the_assessment_shows_the_coverage_table(client, sw):
     assert 'data-testid="assessment-visit-coverage"' in html
     assert html.count('data-testid="coverage-row"') == 2
     assert "50.0%" in html  # the leader: 1 of 2
+
+
+# -- a new subject is due at the end of its first cycle (issue 16, 2.13) ------------------------
+
+
+def test_a_subject_new_this_cycle_and_not_yet_visited_is_due_not_overdue(sw):
+    today = datetime.date(2026, 11, 30)
+    added = f.EnterpriseFactory(name="新入驻企业", leader=sw.leader)
+    _assigned_on(added, datetime.date(2026, 11, 20))  # this quarter
+    project = f.KeyProjectFactory(name="新开工项目", leader=sw.leader)
+    _assigned_on(project, datetime.date(2026, 10, 1))
+    earlier = f.EnterpriseFactory(name="上季度入驻企业", leader=sw.leader)
+    _assigned_on(earlier, datetime.date(2026, 9, 30))  # its first cycle has ended
+    states = {row.subject.name: row.state for row in selectors.subjects_due(sw.leader, today)}
+    assert states["新入驻企业"] == selectors.DUE
+    assert states["新开工项目"] == selectors.DUE
+    assert states["上季度入驻企业"] == selectors.OVERDUE
+
+
+def test_a_subject_handed_to_the_leader_this_cycle_is_due_not_overdue(sw):
+    today = datetime.date(2026, 11, 30)
+    moved = f.EnterpriseFactory(name="换人分包企业", leader=sw.other_leader)
+    _assigned_on(moved, datetime.date(2026, 1, 5))
+    moved.leader = sw.leader
+    moved.save()  # a new history row: 分包 by sw.leader from now
+    latest = moved.history.order_by("-history_date").first()
+    latest.history_date = timezone.make_aware(datetime.datetime(2026, 11, 2, 9))
+    latest.save()
+    kept = f.EnterpriseFactory(name="一直分包企业", leader=sw.leader)
+    _assigned_on(kept, datetime.date(2026, 1, 5))
+    kept.address = "新地址"
+    kept.save()  # a later edit that keeps the leader does not make it new
+    states = {row.subject.name: row.state for row in selectors.subjects_due(sw.leader, today)}
+    assert states["换人分包企业"] == selectors.DUE
+    assert states["一直分包企业"] == selectors.OVERDUE
+
+
+def test_the_summary_agrees_for_new_subjects(sw):
+    today = datetime.date(2026, 11, 30)
+    _assigned_on(sw.enterprise, datetime.date(2026, 1, 5))
+    _assigned_on(sw.project, datetime.date(2026, 11, 1))
+    first, more, visited = selectors.subjects_due_summary(sw.leader, today, 20)
+    states = {row.subject.name: row.state for row in first}
+    assert states == {sw.enterprise.name: selectors.OVERDUE, sw.project.name: selectors.DUE}
+    assert (more, visited) == (0, 0)
+
+
+def test_a_newly_added_enterprise_shows_as_due_on_the_leaders_page(client, sw):
+    # added today through the directory, never visited: 本期待走访, not 逾期未走访
+    client.force_login(sw.supervisor)
+    credit = f.valid_credit_code(7501)
+    response = client.post(
+        reverse("enterprise_create"),
+        {
+            "name": "刚添加的企业",
+            "credit_code": credit,
+            "industry": "",
+            "scale": "below",
+            "address": "",
+            "subdistrict": sw.sub.pk,
+            "leader": sw.leader.pk,
+            "is_active": "on",
+            "contacts-TOTAL_FORMS": "0",
+            "contacts-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    client.force_login(sw.leader.user)
+    html = client.get(reverse("leader_me")).content.decode()
+    row = re.search(r'<li[^>]*data-state="(\w+)"[^>]*>(?:(?!</li>).)*刚添加的企业', html, re.S)
+    assert row and row.group(1) == "due"
+
+
+@pytest.mark.parametrize(
+    "months, day, label",
+    [
+        (3, datetime.date(2026, 11, 30), "每季度至少走访一次（2026年第4季度）"),
+        (1, datetime.date(2026, 11, 30), "每月至少走访一次（2026年11月）"),
+        (6, datetime.date(2026, 3, 2), "每半年至少走访一次（2026年上半年）"),
+        (12, datetime.date(2026, 3, 2), "每年至少走访一次（2026年）"),
+        (2, datetime.date(2026, 4, 2), "每两个月至少走访一次（2026年3—4月）"),
+    ],
+)
+def test_the_cycle_is_named(settings, months, day, label):
+    settings.LEDGER = {**settings.LEDGER, "VISIT_EVERY_MONTHS": months}
+    assert selectors.cycle_label(day) == label
+
+
+def test_the_leaders_page_and_the_assessment_name_the_same_cycle(client, sw):
+    label = selectors.cycle_label(sw.today)
+    start, end = selectors.visit_period(sw.today)
+    _visit(sw, sw.enterprise, start)
+    client.force_login(sw.leader.user)
+    assert label in client.get(reverse("leader_me")).content.decode()
+    client.force_login(sw.supervisor)
+    # the assessment of the whole year reports the cycle the leader's page counts with
+    html = client.get(reverse("assessment"), {"year": str(sw.today.year)}).content.decode()
+    section = html[html.index('data-testid="assessment-visit-coverage"') :]
+    assert label in section
+    assert f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}" in section
+    assert "50.0%" in section  # the leader's enterprise of their two subjects

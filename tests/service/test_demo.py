@@ -11,7 +11,7 @@ from ledger import demo
 from ledger.models import KeyProject, Leader
 from ledger.service import selectors
 from ledger.service.apps import visit_settings_check
-from ledger.service.models import ProjectProcedure, Visit, VisitIssue
+from ledger.service.models import ProcedureType, ProjectProcedure, Visit, VisitIssue
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +63,13 @@ def test_seeding_again_adds_nothing(seeded, db):
 def test_the_visit_period_setting_must_divide_the_year(settings, months, errors):
     settings.LEDGER = {**settings.LEDGER, "VISIT_EVERY_MONTHS": months}
     assert len(visit_settings_check()) == errors
+
+
+def test_demo_procedures_go_to_their_types_default_unit(seeded, db):
+    units = dict(ProcedureType.objects.values_list("name", "default_department__name"))
+    assert units["环评批复"] == "区生态环境分局"
+    assert units["立项备案"] == "区发改委"
+    assert units["施工许可"] == "区住建局"
+    rows = ProjectProcedure.objects.filter(type__name="环评批复")
+    assert rows.exists()
+    assert set(rows.values_list("department__name", flat=True)) == {"区生态环境分局"}

@@ -49,6 +49,7 @@ def visits_due(context, leader):
         "visited": visited,
         "start": start,
         "end": end,
+        "cycle": selectors.cycle_label(today),
         "OVERDUE": selectors.OVERDUE,
     }
 
@@ -117,6 +118,13 @@ def procedure_checklist(context, project):
         "today": today,
         "user": user,
     }
+
+
+@register.inclusion_tag("service/parts/coverage_table.html", takes_context=True)
+def assessment_coverage(context, period):
+    """The assessment's 包联走访覆盖率: the visit cycle the leader's page counts with, named."""
+    start, end, label = selectors.assessment_cycle(period.start, period.end)
+    return coverage_table(context, start, end, caption=label)
 
 
 @register.inclusion_tag("service/parts/coverage_table.html", takes_context=True)
