@@ -7,7 +7,9 @@ from . import selectors
 
 
 def coverage_sheet(period) -> dict:
-    """包联走访覆盖率 over `period`, the columns of the assessment page's coverage table."""
+    """包联走访覆盖率 for the assessment of `period`: the visit cycle the page's table shows
+    (`selectors.assessment_cycle`, the one the leader's page counts with), its columns."""
+    start, end, label = selectors.assessment_cycle(period.start, period.end)
     rows = [
         [
             row.leader.name,
@@ -18,17 +20,12 @@ def coverage_sheet(period) -> dict:
             row.visits,
             row.last_visit if row.last_visit else "—",
         ]
-        for row in selectors.coverage(period.start, period.end)
+        for row in selectors.coverage(start, end)
     ]
     return {
         "name": _("包联走访覆盖率"),
-        "title": _("包联走访覆盖率（%(period)s，%(start)s 至 %(end)s，每 %(n)s 个月一个走访周期）")
-        % {
-            "period": period.label,
-            "start": period.start.isoformat(),
-            "end": period.end.isoformat(),
-            "n": selectors.visit_months(),
-        },
+        "title": _("包联走访覆盖率：%(cycle)s，%(start)s 至 %(end)s")
+        % {"cycle": label, "start": start.isoformat(), "end": end.isoformat()},
         "headers": [
             _("分包领导"),
             _("职务"),
