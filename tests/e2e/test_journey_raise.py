@@ -19,6 +19,7 @@ from tests.e2e.conftest import ROOT
 pytestmark = pytest.mark.e2e
 
 SHOTS = ROOT / "docs" / "screenshots"
+ATTACHMENT = {"name": "积水照片说明.txt", "mimeType": "text/plain", "buffer": "北门积水".encode()}
 
 # An enterprise of the journey's own (its 分包 leader is the `leader` demo login, 方志远) and,
 # with `title` given, an open issue of it raised by `staff` (区工信局).
@@ -73,15 +74,18 @@ def unique() -> str:
     return uuid.uuid4().hex[:6].upper()
 
 
+def shell(manage, script) -> str:
+    """The last line a script run by `manage.py shell` printed (the shell may print a note
+    on its automatic imports first)."""
+    return manage("shell", "-c", script).strip().splitlines()[-1]
+
+
 def enterprise_with_issue(manage, name, title=""):
     digits = f"{uuid.uuid4().int % 10**9:09d}"
-    out = manage("shell", "-c", SETUP.format(digits=digits, name=name, title=title))
-    return json.loads(out.strip().splitlines()[-1])
+    return json.loads(shell(manage, SETUP.format(digits=digits, name=name, title=title)))
 
 
-def test_staff_logs_an_issue_for_an_enterprise_and_finds_it_in_the_ledger(
-    session_factory, manage
-):
+def test_staff_logs_an_issue_for_an_enterprise_and_finds_it_in_the_ledger(session_factory, manage):
     tag = unique()
     enterprise = f"旅程登记企业{tag}有限公司"
     existing_title = f"厂区北门外道路积水{tag}"
@@ -112,9 +116,7 @@ def test_staff_logs_an_issue_for_an_enterprise_and_finds_it_in_the_ledger(
     page.screenshot(path=SHOTS / "journey-raise-form.png", full_page=True)
 
     # saving without saying it is not a duplicate is refused, with the reason, nothing saved
-    page.get_by_label("附件").set_input_files(
-        files=[{"name": "积水照片说明.txt", "mimeType": "text/plain", "buffer": "北门积水".encode()}]
-    )
+    page.get_by_label("附件").set_input_files(files=[ATTACHMENT])
     page.get_by_role("button", name="登记问题").click()
     page.get_by_test_id("form-errors").wait_for()
     assert page.get_by_label("问题标题").input_value() == title
@@ -122,9 +124,7 @@ def test_staff_logs_an_issue_for_an_enterprise_and_finds_it_in_the_ledger(
     page.get_by_label("仍然登记（已核对，不是重复问题）").check()
     # files are chosen again after the form comes back (the page says so)
     assert page.get_by_test_id("reselect-files").is_visible()
-    page.get_by_label("附件").set_input_files(
-        files=[{"name": "积水照片说明.txt", "mimeType": "text/plain", "buffer": "北门积水".encode()}]
-    )
+    page.get_by_label("附件").set_input_files(files=[ATTACHMENT])
     with page.expect_navigation():
         page.get_by_role("button", name="登记问题").click()
 
@@ -167,3 +167,61 @@ def test_staff_logs_an_issue_for_an_enterprise_and_finds_it_in_the_ledger(
     assert title in row.inner_text()
     page.screenshot(path=SHOTS / "journey-raise-ledger.png", full_page=True)
     assert not session.errors, "\n".join(session.errors)
+
+
+def test_lead_staff_returns_an_issue_and_the_office_withdraws_it(session_factory, manage):
+    tag = unique()
+    title = f"企业用电增容申请未答复{tag}"
+    number = enterprise_with_issue(manage, f"旅程退回企业{tag}有限公司", title)["number"]
+    assert shell(manage, ASSIGN.format(number=number)) == "assigned"
+    reason = f"增容审批属供电公司职责，不属于本单位，建议交区发改委协调。{tag}"
+
+    # lead staff (区工信局) returns it: without a reason it is refused and nothing changes
+    staff = session_factory("desktop", "staff")
+    page = staff.page
+    staff.goto(f"/issues/{number}/")
+    assert "已交办" in page.get_by_test_id("issue-status").inner_text()
+    page.get_by_test_id("issue-actions").get_by_role("link", name="退回", exact=True).click()
+    page.get_by_label("退回理由").wait_for()
+    page.get_by_test_id("submit").click()
+    errors = page.get_by_test_id("form-errors")
+    errors.wait_for()
+    assert "问题没有任何改变" in errors.inner_text()
+    assert "请说明退回理由。" in page.locator("main").inner_text()
+    page.get_by_label("退回理由").fill(reason)
+    page.screenshot(path=SHOTS / "journey-return-form.png", full_page=True)
+    with page.expect_navigation():
+        page.get_by_test_id("submit").click()
+    assert page.url.endswith(f"/issues/{number}/")
+    assert "待交办" in page.get_by_test_id("issue-status").inner_text()
+    assert reason in page.get_by_test_id("timeline").inner_text()
+    assert not staff.errors, "\n".join(staff.errors)
+
+    # the office sees it back in 待交办, marked 已退回 with the reason
+    office = session_factory("desktop", "supervisor")
+    page = office.page
+    office.goto(f"/issues/?status=raised&q={tag}")
+    row = page.locator("tbody tr").filter(has_text=number)
+    assert row.count() == 1
+    returned = row.get_by_test_id("returned")
+    assert "已退回" in returned.inner_text()
+    assert reason[:20] in returned.inner_text()
+    assert row.locator("td[data-label='牵头单位']").inner_text().strip() == "—"
+    page.screenshot(path=SHOTS / "journey-return-ledger.png", full_page=True)
+
+    # and withdraws it while it is 待交办, with a reason; it leaves the 待交办 list
+    page.get_by_role("link", name=number).click()
+    page.get_by_test_id("issue-actions").get_by_role("link", name="撤销", exact=True).click()
+    page.get_by_label("撤销理由").fill(f"企业已自行与供电公司解决，撤销。{tag}")
+    with page.expect_navigation():
+        page.get_by_test_id("submit").click()
+    assert "已撤销" in page.get_by_test_id("issue-status").inner_text()
+    timeline = page.get_by_test_id("timeline").inner_text()
+    assert f"企业已自行与供电公司解决，撤销。{tag}" in timeline and reason in timeline
+    assert not page.get_by_test_id("issue-actions").get_by_role("link", name="撤销").count()
+    page.screenshot(path=SHOTS / "journey-withdraw-issue.png", full_page=True)
+    office.goto(f"/issues/?status=raised&q={tag}")
+    assert not page.locator("tbody tr").filter(has_text=number).count()
+    office.goto(f"/issues/?status=withdrawn&q={tag}")
+    assert page.locator("tbody tr").filter(has_text=number).count() == 1
+    assert not office.errors, "\n".join(office.errors)
