@@ -57,7 +57,7 @@ def english_words(text: str) -> set[str]:
 
 
 def test_admin_filters_overdue_issues_and_sees_read_only_events_in_chinese(session_factory, manage):
-    tag = uuid.uuid4().hex[:6].upper()
+    tag = f"{uuid.uuid4().int % 10**8:08d}"  # digits: the page is searched for English words
     title = f"园区排污管道堵塞{tag}"
     note = f"请区工信局十日内协调疏通{tag}"
     out = manage("shell", "-c", SETUP.format(title=title, note=note))
@@ -111,6 +111,8 @@ def test_admin_filters_overdue_issues_and_sees_read_only_events_in_chinese(sessi
         assert label in text, (label, text[:400])
     assert "登记" in text and "交办" in text and "待交办" in text and "已交办" in text
     assert note in text and "李文博" in text and "吕慧清" in text
+    # each event is named by the issue's ledger number, as the other records are
+    assert f"{number}#1 登记" in text and f"{number}#2 交办" in text, text[:300]
     assert events.locator("input, textarea, select").filter(visible=True).count() == 0
     assert not events.get_by_text("删除").count()
     assert not events.get_by_role("link", name=re.compile("添加")).count()
