@@ -132,6 +132,11 @@ def test_staff_of_another_department_cannot_reach_an_issue_by_url(session_factor
     assert exported, "the export of staff2's ledger is empty"
     assert number not in exported
     assert not [row for row in staff2_rows if title in row]
+    # the export's URL with the issue's number as the query: a sheet without a row
+    response = page.request.get(f"{other.base}/issues/export.xlsx?q={number}")
+    assert response.status == 200
+    searched = sheet_rows(io.BytesIO(response.body()))
+    assert searched[1][:2] == ("序号", "编号") and not searched[2:], searched
     # the rows are exactly the issues staff2 may see
     visible = json.loads(manage("shell", "-c", STAFF2_SEES).strip().splitlines()[-1])
     assert sorted(exported) == sorted(visible)
@@ -141,6 +146,9 @@ def test_staff_of_another_department_cannot_reach_an_issue_by_url(session_factor
     with staff.page.expect_download() as download:
         staff.page.get_by_role("link", name="导出 Excel").click()
     staff_rows = sheet_rows(download.value.path())
+    # and the export's URL searched by the number gives staff of 区工信局 just that row
+    response = staff.page.request.get(f"{staff.base}/issues/export.xlsx?q={number}")
+    assert [row[1] for row in sheet_rows(io.BytesIO(response.body()))[2:]] == [number]
     assert [row for row in staff_rows[2:] if row[1] == number and row[5] == title]
     # the browser logs each refused page as a failed load; nothing else (no CSP refusal)
     others = [e for e in other.errors if not re.search(r"status of 40[34] \(", e)]
@@ -151,5 +159,6 @@ def test_staff_of_another_department_cannot_reach_an_issue_by_url(session_factor
 def sheet_rows(path) -> list[tuple]:
     import openpyxl
 
-    book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True)
+    data = path if isinstance(path, io.BytesIO) else io.BytesIO(path.read_bytes())
+    book = openpyxl.load_workbook(data, read_only=True)
     return [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)]
