@@ -82,16 +82,11 @@ def test_repeated_wrong_passwords_lock_the_account_and_the_page_says_so(session_
             == "用户名或密码不正确，请重新输入。注意区分大小写。"
         )
     # the limit-th failure: the lockout page, with the limit and the cool-off
-    response_status = {}
-    page.on(
-        "response",
-        lambda r: (
-            r.url.endswith("/accounts/login/")
-            and response_status.update({r.request.method: r.status})
-        ),
-    )
-    sign_in(session, username, "wrong-again")
-    assert response_status.get("POST") == 429, response_status
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.url.endswith("/accounts/login/")
+    ) as posted:
+        sign_in(session, username, "wrong-again")
+    assert posted.value.status == 429
     lockout = page.get_by_test_id("lockout")
     assert lockout.get_by_role("heading", name="账号暂时锁定").is_visible()
     text = lockout.inner_text()
