@@ -436,6 +436,16 @@ def test_issue_event_cannot_be_added_changed_or_deleted(full_world, admin_client
     assert IssueEvent.objects.count() == count
 
 
+def test_issue_events_are_named_by_the_ledger_number_in_the_admin(full_world, admin_client):
+    # found by the admin browser journey: the inline headed each event "<database id>#1 登记"
+    issue = full_world.running
+    first = issue.events.order_by("seq").first()
+    assert str(first) == f"{issue.number}#1 {first.get_action_display()}"
+    page = admin_client.get(admin_url(Issue, "change", issue.pk)).content.decode()
+    assert f"{issue.number}#1 {first.get_action_display()}" in page
+    assert f">{issue.pk}#1 " not in page
+
+
 def test_issue_event_admin_and_inline_refuse_every_write(full_world):
     request = admin_request(full_world.admin)
     event = IssueEvent.objects.first()

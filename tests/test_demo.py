@@ -387,6 +387,32 @@ def test_demo_logins_says_when_the_accounts_are_missing(seeded):
     assert text.count("否 no") == len(demo.USERS)
 
 
+def test_demo_logins_on_a_database_without_tables_says_what_to_run(tmp_path):
+    # a fresh clone, before `make run`: the README's command printed a traceback
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path}/empty.sqlite3"}
+    env.pop("EXPECT_DB_VENDOR", None)
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "demo_logins"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert "python manage.py migrate" in done.stdout
+    lines = {line.split()[0]: line for line in done.stdout.splitlines() if line.strip()}
+    for row in demo.USERS:
+        assert "否 no" in lines[row["username"]]
+
+
 def test_demo_dates_are_relative_to_today(seeded):
     today = timezone.localdate()
     raised = _demo_issues().order_by("raised_at")

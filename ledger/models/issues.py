@@ -723,7 +723,8 @@ class IssueEvent(models.Model):
         indexes = [models.Index(fields=["action", "created_at"], name="event_action_time")]
 
     def __str__(self):
-        return f"{self.issue_id}#{self.seq} {self.get_action_display()}"
+        # the ledger number, as people know the issue (the admin names each event by it)
+        return f"{self.issue.number}#{self.seq} {self.get_action_display()}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None or not self._state.adding:

@@ -7,6 +7,7 @@ both languages at once rather than through the catalog.
 import unicodedata
 
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError
 
 from ledger import demo
 from ledger.models import User
@@ -50,11 +51,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         accounts = demo_accounts()
-        present = set(
-            User.objects.filter(
-                username__in=[a["username"] for a in accounts], is_active=True
-            ).values_list("username", flat=True)
-        )
+        try:
+            present = set(
+                User.objects.filter(
+                    username__in=[a["username"] for a in accounts], is_active=True
+                ).values_list("username", flat=True)
+            )
+        except DatabaseError:
+            # a fresh clone: the table is printed all the same, with what to run first
+            present = None
         header = [
             "用户名 Username",
             "姓名 Name",
@@ -70,7 +75,7 @@ class Command(BaseCommand):
                 a["role"],
                 a["unit"],
                 demo.PASSWORD,
-                "是 yes" if a["username"] in present else "否 no",
+                "是 yes" if present and a["username"] in present else "否 no",
             ]
             for a in accounts
         ]
@@ -88,7 +93,15 @@ class Command(BaseCommand):
         for row in rows:
             self.stdout.write("  ".join(pad(cell, w) for cell, w in zip(row, widths, strict=True)))
         self.stdout.write("")
-        if len(present) == len(accounts):
+        if present is None:
+            self.stdout.write(
+                self.style.WARNING(
+                    "数据库尚未建表：请先运行 `python manage.py migrate`，再运行"
+                    " `python manage.py seed_demo`。 / The database has no tables yet: run"
+                    " `python manage.py migrate`, then `python manage.py seed_demo`."
+                )
+            )
+        elif len(present) == len(accounts):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"全部 {len(accounts)} 个演示账号都在数据库中。"
