@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .models import Kind, Notification
 from .services import (
     notification_mark_read,
+    notification_target,
     notification_text,
     notifications_mark_all_read,
     preference_for,
@@ -65,9 +66,11 @@ def notification_count(request):
 
 
 @login_required
-@require_POST
+@require_GET
 def notification_open(request, pk: int):
-    """Mark one of the user's notifications read and go to its issue."""
+    """A notification's link (opened in this tab or a new one): mark it read on arrival and
+    go on to what it is about (notification_target). Marking one's own notification read is
+    the only thing a GET here changes, so a link is enough; no form, no CSRF token."""
     try:
         notification = notification_mark_read(user=request.user, notification_id=pk)
     except Notification.DoesNotExist:
@@ -76,7 +79,7 @@ def notification_open(request, pk: int):
     if not request.user.has_perm("ledger.view_issue", issue):
         messages.info(request, _("该问题已不在您的查看范围内。"))
         return redirect("notification_list")
-    return redirect("issue_detail", number=issue.number)
+    return redirect(notification_target(notification, request.user))
 
 
 @login_required

@@ -76,13 +76,18 @@ def test_list_shows_only_the_users_own_with_unread_marked(client, world):
     assert only_unread.count("notify-item") == 2
 
 
-def test_opening_marks_read_and_goes_to_the_issue(client, world):
+def test_a_notification_is_a_link_marked_read_on_arrival(client, world):
     issue = world.in_progress_issue()
     (notification,) = _notify(world.staff_b, issue, 1)
     client.force_login(world.staff_b)
     url = reverse("notification_open", args=[notification.pk])
-    assert client.get(url).status_code == 405  # reading never changes state
-    response = client.post(url)
+    html = client.get(LIST).content.decode()
+    # a plain link (opens in this tab or a new one), not a form's button
+    assert f'<a href="{url}"' in html
+    assert 'method="post" action="' + url not in html
+    notification.refresh_from_db()
+    assert notification.read_at is None  # the list itself marks nothing
+    response = client.get(url)
     assert response.status_code == 302 and response.url == f"/issues/{issue.number}/"
     notification.refresh_from_db()
     assert notification.read_at is not None
@@ -92,7 +97,7 @@ def test_nobody_can_mark_or_open_another_users_notification(client, world):
     issue = world.in_progress_issue()
     (notification,) = _notify(world.staff_b, issue, 1)
     client.force_login(world.supervisor)
-    response = client.post(reverse("notification_open", args=[notification.pk]))
+    response = client.get(reverse("notification_open", args=[notification.pk]))
     assert response.status_code == 404
     client.post(READ_ALL)
     notification.refresh_from_db()
@@ -125,7 +130,7 @@ def test_an_issue_no_longer_visible_is_not_opened(client, world):
     issue = world.in_progress_issue()
     (notification,) = _notify(world.staff_c, issue, 1)  # 环保局 has nothing to do with it
     client.force_login(world.staff_c)
-    response = client.post(reverse("notification_open", args=[notification.pk]), follow=True)
+    response = client.get(reverse("notification_open", args=[notification.pk]), follow=True)
     assert "已不在您的查看范围内" in response.content.decode()
 
 
