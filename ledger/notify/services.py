@@ -115,7 +115,7 @@ def event_notify(event_id: int) -> list[Notification]:
         actor=event.actor,
         event=event,
         at=event.created_at,
-        data=_event_data(event, issue),
+        data=event_data(event, issue),
     )
 
 
@@ -123,7 +123,7 @@ def event_notify(event_id: int) -> list[Notification]:
 NOTE_IN_TEXT = 120
 
 
-def _event_data(event: IssueEvent, issue: Issue) -> dict:
+def event_data(event: IssueEvent, issue: Issue) -> dict:
     """What the notification's sentence needs from its event (the requested or new
     deadline, the reason), frozen as it was then."""
     changes = event.changes or {}
@@ -141,7 +141,7 @@ def _event_data(event: IssueEvent, issue: Issue) -> dict:
     return {key: value for key, value in data.items() if value}
 
 
-# a request the recipients were asked to decide (请审核销号, 请审批 a extension) is done once
+# a request the recipients were asked to decide (请审核销号, 申请延期) is done once
 # anyone decides it: their unread notices of it are marked read
 REQUEST_DECIDED_BY = {
     Action.CLOSE: (Kind.RESOLVE,),

@@ -5,6 +5,7 @@ and issues imported as 已交办 told to each lead department once, as a digest.
 
 import datetime
 
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
@@ -210,3 +211,7 @@ def test_issues_imported_as_assigned_tell_each_lead_department_once(people, comm
     assert f"lead_department={people.dept_b.pk}" in response.url
     ledger = client.get(response.url).content.decode()
     assert ledger.count("导入的问题 区住建局") == 3
+    # the e-mail says the same and links to the same filtered ledger
+    (message,) = [m for m in mail.outbox if m.to == [people.staff_b.email]]
+    assert "3 件问题已交办给你单位" in message.body
+    assert response.url in message.body
