@@ -215,3 +215,30 @@ def test_issues_imported_as_assigned_tell_each_lead_department_once(people, comm
     (message,) = [m for m in mail.outbox if m.to == [people.staff_b.email]]
     assert "3 件问题已交办给你单位" in message.body
     assert response.url in message.body
+
+
+def test_the_spreadsheet_import_tells_each_lead_department_once(people, committed):
+    from ledger.exchange.importing import ledger_import
+    from ledger.models import Issue
+    from tests.exchange.import_sheets import messy_rows, xlsx_bytes
+
+    f.SourceFactory(name="12345 热线")
+    f.CategoryFactory(name="其他")
+    f.SourceFactory(name="其他")
+    rows, merged, _expected = messy_rows(people)
+    data = xlsx_bytes(rows, merged)
+    outcome = committed(
+        ledger_import, data, file_name="台账.xlsx", user=people.supervisor, dry_run=False
+    )
+    assert not outcome.problems
+    assigned = Issue.objects.filter(status="assigned", lead_department=people.dept_b).count()
+    assert assigned >= 2
+    for username in ("staff_b", "staff_b2"):
+        (digest,) = Notification.objects.filter(recipient__username=username).select_related(
+            "actor"
+        )
+        assert digest.kind == Kind.IMPORTED
+        assert notification_text(digest).startswith(f"{assigned} 件问题已交办给你单位")
+    # the same file again creates nothing, and tells nobody again
+    committed(ledger_import, data, file_name="台账.xlsx", user=people.supervisor, dry_run=False)
+    assert Notification.objects.filter(recipient__username="staff_b").count() == 1
