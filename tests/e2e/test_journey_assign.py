@@ -6,6 +6,7 @@ staff and the leader each open their bell and find it, each in their own words.
 """
 
 import datetime
+import re
 import time
 import uuid
 
@@ -95,8 +96,10 @@ def test_office_assigns_and_each_party_reads_it_in_its_own_words(session_factory
         # the entry is a link: it opens the issue, and the notification is read on arrival
         assert entry.evaluate("el => el.tagName") == "A"
         entry.click()
-        session.page.wait_for_url(f"**/issues/{number}/")
+        session.page.wait_for_url(re.compile(rf"/issues/{number}/\?notification=\d+$"))
         assert title in session.page.inner_text("main")
+        # the page's bell marks it read (a POST with the CSRF token) and shows the new count
+        session.page.get_by_test_id("bell-count").wait_for(state="attached")
         session.goto("/notifications/?unread=1")
         assert not session.page.get_by_test_id("notification").filter(has_text=title).count()
         assert not session.errors, session.errors

@@ -8,6 +8,7 @@ new deadline in its bell.
 """
 
 import datetime
+import re
 import time
 import uuid
 
@@ -24,6 +25,7 @@ REASON = "设备供应商延迟到货，需等待安装调试"
 # (staff2), 方志远 (leader) is responsible, the office (supervisor) assigned it
 ASSIGNED = """
 import datetime
+import re
 from ledger import workflow
 from ledger.models import Category, Department, Leader, Source, User
 office = User.objects.get(username="supervisor")
@@ -118,7 +120,9 @@ def test_leader_approves_an_extension_from_the_notification_in_three_taps(sessio
     assert "申请延期" in text and asked.isoformat() in text and REASON in text, text
     phone.screenshot(path=SHOTS / "journey-extension-2-leader-bell.png")
     tap(entry)
-    phone.wait_for_url(f"**/issues/{number}/act/extension_approve/")
+    phone.wait_for_url(re.compile(rf"/issues/{number}/act/extension_approve/\?notification=\d+$"))
+    # the bell marks the notification read on arrival (waiting is no tap)
+    phone.get_by_test_id("bell-count").wait_for(state="attached")
     # the page it opens shows the request and has the approval one tap away, prefilled
     request = phone.get_by_test_id("pending-extension").inner_text()
     assert f"{deadline.isoformat()} 延至 {asked.isoformat()}" in request and REASON in request

@@ -12,6 +12,7 @@ LIST = reverse("notification_list")
 COUNT = reverse("notification_count")
 READ_ALL = reverse("notification_read_all")
 PREFS = reverse("notification_preferences")
+ARRIVED = reverse("notification_arrived")
 
 
 def _notify(user, issue, n, *, read=False, kind="assign"):
@@ -85,12 +86,45 @@ def test_a_notification_is_a_link_marked_read_on_arrival(client, world):
     # a plain link (opens in this tab or a new one), not a form's button
     assert f'<a href="{url}"' in html
     assert 'method="post" action="' + url not in html
-    notification.refresh_from_db()
-    assert notification.read_at is None  # the list itself marks nothing
+    assert client.post(url).status_code == 405
     response = client.get(url)
-    assert response.status_code == 302 and response.url == f"/issues/{issue.number}/"
+    target = f"/issues/{issue.number}/?notification={notification.pk}"
+    assert response.status_code == 302 and response.url == target
+    notification.refresh_from_db()
+    assert notification.read_at is None  # a GET writes nothing
+    # the page it leads to: its bell marks the notification read once the page is there
+    arrived = f"{ARRIVED}?pk={notification.pk}"
+    page = client.get(target).content.decode()
+    assert f'hx-post="{arrived}"' in page and 'hx-trigger="load"' in page
+    assert f'hx-post="{ARRIVED}' not in client.get(f"/issues/{issue.number}/").content.decode()
+    assert client.get(arrived).status_code == 405
+    answer = client.post(arrived)
+    assert answer.status_code == 200 and "没有未读通知" in answer.content.decode()
     notification.refresh_from_db()
     assert notification.read_at is not None
+
+
+def test_arriving_marks_only_ones_own_notification_and_needs_csrf(client, world):
+    from django.test import Client
+
+    issue = world.in_progress_issue()
+    (theirs,) = _notify(world.staff_b, issue, 1)
+    _notify(world.supervisor, issue, 2)
+    client.force_login(world.supervisor)
+    for pk in (str(theirs.pk), "x", "١٢", "", "99999999", "9" * 40, "-1"):
+        response = client.post(f"{ARRIVED}?pk={pk}")
+        assert response.status_code == 200 and ">2<" in response.content.decode()
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(world.staff_b)
+    assert strict.post(f"{ARRIVED}?pk={theirs.pk}").status_code == 403
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+    # a page whose session has expired: an empty answer, not the login page in the bell
+    anonymous = Client()
+    response = anonymous.post(f"{ARRIVED}?pk={theirs.pk}")
+    assert response.status_code == 200 and response.content == b""
 
 
 def test_nobody_can_mark_or_open_another_users_notification(client, world):
