@@ -135,7 +135,8 @@ def event_data(event: IssueEvent, issue: Issue) -> dict:
     data = {}
     if event.action == Action.EXTENSION_REQUEST:
         data["requested"] = new("extension_requested")
-        data["reason"] = (event.note or "")[:NOTE_IN_TEXT]
+        reason = (event.note or "").strip()
+        data["reason"] = reason if len(reason) <= NOTE_IN_TEXT else reason[: NOTE_IN_TEXT - 1] + "…"
     elif event.action in (Action.EXTENSION_APPROVE, Action.REOPEN, Action.ASSIGN):
         data["deadline"] = new("deadline") or (issue.deadline and issue.deadline.isoformat())
     return {key: value for key, value in data.items() if value}
@@ -291,7 +292,8 @@ def notification_text(notification: Notification) -> str:
         "actor": actor,
         "deadline": _date(data.get("deadline")),
         "requested": _date(data.get("requested")),
-        "reason": data.get("reason", ""),
+        # the sentence ends the reason itself: no "。。"
+        "reason": (data.get("reason") or "").rstrip("。.！!；;，, \n"),
     }
     if capacity == To.CO:
         # a co-department helps the lead department: it does not 签收, and hears of the

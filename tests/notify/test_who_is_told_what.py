@@ -92,14 +92,14 @@ def test_an_extension_request_shows_the_date_and_reason_and_leads_to_the_approva
         issue,
         actor=people.staff_b,
         action="extension_request",
-        note="设备到货推迟",
+        note="设备到货推迟。",
         new_deadline=asked,
     )
     notification = Notification.objects.get(
         issue=issue, kind=Kind.EXTENSION_REQUEST, recipient=people.leader.user
     )
     text = notification_text(notification)
-    assert asked.isoformat() in text and "设备到货推迟" in text
+    assert asked.isoformat() in text and "理由：设备到货推迟。请审批" in text
     client.force_login(people.leader.user)
     assert "设备到货推迟" in client.get(reverse("notification_list")).content.decode()
     response = client.get(reverse("notification_open", args=[notification.pk]))
