@@ -7,7 +7,6 @@ staff and the leader each open their bell and find it, each in their own words.
 
 import datetime
 import re
-import time
 import uuid
 
 import pytest
@@ -53,7 +52,6 @@ def bell_entry(session, title):
 
 
 def test_office_assigns_and_each_party_reads_it_in_its_own_words(session_factory, manage):
-    started = time.monotonic()
     title = f"园区道路夜间无照明 {uuid.uuid4().hex[:6]}"
     number = manage("shell", "-c", RAISE.format(title=title)).strip().splitlines()[-1]
     deadline = working_day(20)
@@ -104,4 +102,3 @@ def test_office_assigns_and_each_party_reads_it_in_its_own_words(session_factory
         assert not session.page.get_by_test_id("notification").filter(has_text=title).count()
         assert not session.errors, session.errors
     assert len(set(texts.values())) == 3
-    assert time.monotonic() - started < 60

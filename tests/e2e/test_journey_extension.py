@@ -9,7 +9,6 @@ new deadline in its bell.
 
 import datetime
 import re
-import time
 import uuid
 
 import pytest
@@ -67,7 +66,6 @@ def act(page, number, link, fill, submit):
 
 
 def test_leader_approves_an_extension_from_the_notification_in_three_taps(session_factory, manage):
-    started = time.monotonic()
     title = f"车间配电增容未落实 {uuid.uuid4().hex[:6]}"
     deadline, asked = working_day(10), working_day(40)
     number = (
@@ -152,4 +150,3 @@ def test_leader_approves_an_extension_from_the_notification_in_three_taps(sessio
     assert "配合办理" in told
     co.page.screenshot(path=SHOTS / "journey-extension-5-co-department-bell.png")
     assert not co.errors, co.errors
-    assert time.monotonic() - started < 60
