@@ -10,3 +10,8 @@ issue_event_committed = Signal()
 # INSIDE the transaction that wrote them, synchronously: a receiver's writes (ledger.integrity
 # keeps each issue's signed head) commit or roll back with the events
 issue_event_written = Signal()
+
+# sent with `issue_ids` (the issues an import created) and `actor_id` once the import's
+# transaction has committed: ledger.notify tells each lead department of those imported as
+# 已交办, once, as a digest
+issues_imported = Signal()

@@ -36,7 +36,7 @@ from ledger.services import (
     ledger_number_next,
     single_line,
 )
-from ledger.signals import issue_event_committed, issue_event_written
+from ledger.signals import issue_event_committed, issue_event_written, issues_imported
 from ledger.states import TRANSITIONS, Action, Status, Transition
 from ledger.uploads import name_shorten
 
@@ -186,7 +186,9 @@ def issues_import(*, actor, at: datetime.datetime, file_name: str, items: list[d
       to its status naming the file and row, and its deadline in IssueDeadline;
     - a change: {"row", "issue" (pk), "fields" (changed values), "co_departments" or None,
       "note"}; an EDIT event lists the changed fields, a moved deadline is recorded.
-    No notifications are sent: this is history, not news. Returns {row: issue pk}.
+    No notification per issue: this is history, not news; after the commit
+    `issues_imported` lets ledger.notify send each lead department one digest of the new
+    issues imported as 已交办. Returns {row: issue pk}.
     """
     if not actor.has_perm("ledger.import_ledger"):
         raise TransitionRefused(_("只有督查室和系统管理员可以导入问题台账。"))
@@ -316,6 +318,13 @@ def issues_import(*, actor, at: datetime.datetime, file_name: str, items: list[d
                 at=at,
             )
             result[item["row"]] = locked.pk
+        if created and settings.LEDGER.get("NOTIFY", True):
+            # the new issues' history is not news, but work handed over is: the listeners
+            # (ledger.notify) tell each lead department once, after the commit
+            ids, actor_id = [issue.pk for issue in created], actor.pk
+            transaction.on_commit(
+                lambda: issues_imported.send(sender=Issue, issue_ids=ids, actor_id=actor_id)
+            )
     return result
 
 

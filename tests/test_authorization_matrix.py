@@ -84,9 +84,11 @@ notification_read_all          -                 GET    302  405  405 405   405 
 notification_read_all          -                 POST   302  302  302 302   302   302   302   302  302 302
 notification_preferences       -                 GET    302  200  200 200   200   200   200   200  200 200
 notification_preferences       -                 POST   302  302  302 302   302   302   302   302  302 302
-notification_open              of-lead           GET    302  405  405 405   405   405   405   405  405 405
-notification_open              of-lead           POST   302  302  404 404   404   404   404   404  404 404
-notification_open              of-sup            POST   302  404  404 404   404   404   404   404  302 404
+notification_open              of-lead           GET    302  302  404 404   404   404   404   404  404 404
+notification_open              of-lead           POST   302  405  405 405   405   405   405   405  405 405
+notification_open              of-sup            GET    302  404  404 404   404   404   404   404  302 404
+notification_arrived           -                 GET    405  405  405 405   405   405   405   405  405 405
+notification_arrived           -                 POST   200  200  200 200   200   200   200   200  200 200
 # -- oversight: dashboard for all (own rows), assessment for the office --------------------
 oversight_dashboard            -                 GET    302  200  200 200   200   200   200   200  200 200
 assessment                     -                 GET    302  403  403 403   403   403   403   403  200 200

@@ -217,6 +217,7 @@ SCREENS = [
     Screen("notification_read_all", post=True),
     Screen("notification_preferences", post=True),
     Screen("notification_open", lambda ns: {"pk": ns.notification}),
+    Screen("notification_arrived", post=True, extra=("pk",)),
     Screen("export_job_list", extra=("page",)),
     Screen("export_job", {"pk": 1}),
     Screen("export_job_download", {"pk": 1}),
@@ -397,9 +398,9 @@ def page_forms(client, url):
 # -- what must not change ------------------------------------------------------------------
 
 SNAPSHOT_APPS = ("ledger", "exchange", "notify")
-# what a GET may write: opening a notification marks it read; the preferences page creates
-# the user's row; a big export queues a job
-GET_MAY_WRITE = {"notify.notification", "notify.preference", "exchange.exportjob"}
+# what a GET may write: the preferences page creates the user's row; a big export queues a
+# job (a notification's link writes nothing: the page it leads to marks it read by a POST)
+GET_MAY_WRITE = {"notify.preference", "exchange.exportjob"}
 # besides the row count of every table: what an update without a new row would change
 # (the directory models keep a history row per save, so their counts move on any change)
 AGGREGATES = {
@@ -442,7 +443,10 @@ def _refused(response) -> bool:
     if response.status_code in (301, 302, 303):
         return False
     forms = []
-    for context in response.context or []:
+    contexts = response.context or []
+    if not isinstance(contexts, list):  # one template rendered: a Context, not a ContextList
+        contexts = [contexts]
+    for context in contexts:
         forms += [v for v in context.flatten().values() if isinstance(v, BaseForm)]
     return response.status_code == 200 and (
         any(form.is_bound and form.errors for form in forms) or not forms

@@ -14,13 +14,16 @@ class NotifyConfig(AppConfig):
     verbose_name = _("通知")
 
     def ready(self):
-        from ledger.models import IssueEvent
-        from ledger.signals import issue_event_committed
+        from ledger.models import Issue, IssueEvent
+        from ledger.signals import issue_event_committed, issues_imported
 
-        from .services import on_event_committed
+        from .services import on_event_committed, on_issues_imported
 
         issue_event_committed.connect(
             on_event_committed, sender=IssueEvent, dispatch_uid="notify_on_event_committed"
+        )
+        issues_imported.connect(
+            on_issues_imported, sender=Issue, dispatch_uid="notify_on_issues_imported"
         )
         checks.register(site_url_check, checks.Tags.compatibility)
 

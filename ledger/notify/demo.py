@@ -16,9 +16,9 @@ from ledger import demo
 from ledger.models import Holiday, Issue, IssueEvent
 
 from .models import Kind, Notification
-from .recipients import recipients_for
+from .recipients import capacity_of, recipients_for
 from .reminders import reminders_send
-from .services import issue_for_notify
+from .services import event_data, issue_for_notify
 
 READ_AFTER_DAYS = 7
 
@@ -50,10 +50,12 @@ def notifications_seed(*, today: datetime.date, stdout) -> int:
                 continue
             if issue is None or issue.pk != event.issue_id:
                 issue = issue_for_notify(event.issue_id)
+            data = event_data(event, issue)
             for user in recipients_for(event.action, issue, actor=event.actor):
                 if (event.pk, user.pk) in told:
                     continue
                 at = event.created_at
+                capacity = capacity_of(user, event.action, issue)
                 rows.append(
                     Notification(
                         recipient=user,
@@ -61,6 +63,8 @@ def notifications_seed(*, today: datetime.date, stdout) -> int:
                         event=event,
                         kind=event.action,
                         actor=event.actor,
+                        # the same words as a live notification: the capacity and the dates
+                        data={**data, **({"as": capacity.value} if capacity else {})},
                         created_at=at,
                         read_at=at + datetime.timedelta(days=1) if at < read_before else None,
                     )

@@ -31,6 +31,8 @@ class Kind(models.TextChoices):
     DUE_SOON = "due_soon", _("临期提醒")
     NOT_ACCEPTED = "not_accepted", _("超时未签收提醒")
     NOT_ASSIGNED = "not_assigned", _("超时未交办提醒")
+    # issues imported as 已交办: one digest per lead department, on the first of them
+    IMPORTED = "imported", _("导入交办")
 
 
 REMINDER_KINDS = (Kind.DUE_SOON, Kind.NOT_ACCEPTED, Kind.NOT_ASSIGNED)

@@ -37,11 +37,12 @@ RECIPIENTS: dict[str, frozenset[To]] = {
     Kind.RETURN: frozenset({To.OVERSIGHT, To.RAISING}),
     # whoever may decide it (ledger.direct_issue): the responsible leader and the office
     Kind.EXTENSION_REQUEST: frozenset({To.LEADER, To.OVERSIGHT}),
-    Kind.EXTENSION_APPROVE: frozenset({To.LEAD}),
+    # the co-departments work to the deadline too: they hear the new one
+    Kind.EXTENSION_APPROVE: frozenset({To.LEAD, To.CO}),
     Kind.EXTENSION_REJECT: frozenset({To.LEAD}),
     Kind.RESOLVE: frozenset({To.OVERSIGHT, To.LEADER, To.RAISING}),
-    Kind.CLOSE: frozenset({To.LEAD, To.RAISING}),
-    Kind.REOPEN: frozenset({To.LEAD, To.RAISING}),
+    Kind.CLOSE: frozenset({To.LEAD, To.CO, To.RAISING}),
+    Kind.REOPEN: frozenset({To.LEAD, To.CO, To.RAISING}),
     Kind.WITHDRAW: frozenset({To.LEAD, To.RAISING}),
     Kind.URGE: frozenset({To.LEAD, To.LEADER}),
     # the office hears of every 督办, also the automatic ones the system writes
@@ -53,6 +54,8 @@ RECIPIENTS: dict[str, frozenset[To]] = {
     Kind.DUE_SOON: frozenset({To.LEAD}),
     Kind.NOT_ACCEPTED: frozenset({To.LEAD}),
     Kind.NOT_ASSIGNED: frozenset({To.OVERSIGHT}),
+    # issues imported as 已交办: one digest per lead department (services.import_notify)
+    Kind.IMPORTED: frozenset({To.LEAD}),
 }
 # edit (修改), progress (进展反馈) and comment (备注) notify nobody: they are on the issue page
 SILENT_ACTIONS = frozenset({Action.EDIT, Action.PROGRESS, Action.COMMENT})
@@ -98,6 +101,36 @@ def _group_filter(group: To, issue: Issue) -> Q | None:
     if group == To.RAISING:
         return (staff & Q(department_id=issue.raising_department_id)) | Q(pk=issue.raised_by_id)
     raise ValueError(group)
+
+
+# when one person belongs to several groups, the notification speaks to the first that applies
+CAPACITY_ORDER = (To.LEAD, To.CO, To.LEADER, To.OVERSIGHT, To.RAISING)
+
+
+def capacity_of(user: User, kind: str, issue: Issue) -> To | None:
+    """In which of the kind's groups `user` is told (its wording depends on it): a
+    co-department is not asked to 签收 like the lead department. Reads issue.co_departments
+    (prefetched by issue_for_notify)."""
+    groups = RECIPIENTS.get(kind, frozenset())
+    is_staff = user.role == User.Role.STAFF
+    for group in CAPACITY_ORDER:
+        if group not in groups:
+            continue
+        if group == To.LEAD and is_staff and user.department_id == issue.lead_department_id:
+            return group
+        if (
+            group == To.CO
+            and is_staff
+            and any(d.pk == user.department_id for d in issue.co_departments.all())
+        ):
+            return group
+        if group == To.LEADER and issue.leader_id and issue.leader.user_id == user.pk:
+            return group
+        if group == To.OVERSIGHT and user.role == User.Role.SUPERVISOR:
+            return group
+        if group == To.RAISING:
+            return group
+    return None
 
 
 def recipients_for(kind: str, issue: Issue, *, actor=None) -> list[User]:

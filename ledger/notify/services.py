@@ -6,14 +6,18 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from ledger import workflow
 from ledger.models import Issue, IssueEvent
+from ledger.states import Action, Status
 
 from .models import Kind, Notification, Preference
-from .recipients import SYSTEM_USERNAME, event_is_told, recipients_for
+from .recipients import SYSTEM_USERNAME, To, capacity_of, event_is_told, recipients_for
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +60,7 @@ def notifications_create(
     rows = []
     for user in users:
         wants = email and bool(user.email) and _preference(user).wants_email(kind)
+        capacity = capacity_of(user, kind, issue)
         rows.append(
             Notification(
                 recipient=user,
@@ -63,7 +68,8 @@ def notifications_create(
                 event=event,
                 kind=kind,
                 actor=actor,
-                data=data or {},
+                # the group the person is told as: the wording depends on it
+                data={**(data or {}), **({"as": capacity.value} if capacity else {})},
                 created_at=at,
                 email_state=Notification.Email.PENDING if wants else Notification.Email.NONE,
             )
@@ -101,22 +107,92 @@ def event_notify(event_id: int) -> list[Notification]:
     if event is None or event.action not in Kind.values or not event_is_told(event):
         return []
     issue = issue_for_notify(event.issue_id)
+    if event.action in REQUEST_DECIDED_BY:
+        requests_mark_done(issue=issue, kinds=REQUEST_DECIDED_BY[event.action], at=event.created_at)
     return notifications_create(
         kind=event.action,
         issue=issue,
         actor=event.actor,
         event=event,
         at=event.created_at,
-        data=event_data(event),
+        data=event_data(event, issue),
     )
 
 
-def event_data(event: IssueEvent) -> dict:
-    """What the sentence of an event's notification needs besides the issue: the 回访's own
-    words (rating, who, the enterprise's comment), as the timeline keeps them."""
+# NOTE_IN_TEXT characters of a reason are quoted in the notification (the page has it whole)
+NOTE_IN_TEXT = 120
+
+
+def event_data(event: IssueEvent, issue: Issue) -> dict:
+    """What the notification's sentence needs from its event (the requested or new
+    deadline, the reason, the enterprise's rating and comment), frozen as it was then."""
+    changes = event.changes or {}
+
+    def new(name):
+        value = changes.get(name)
+        return value[1] if isinstance(value, list | tuple) and len(value) == 2 else None
+
+    data = {}
     if event.action == Kind.FEEDBACK:
-        return {"note": event.note}
-    return {}
+        # the 回访's own words (rating, who, the enterprise's comment), as the timeline keeps them
+        data["note"] = event.note
+    elif event.action == Action.EXTENSION_REQUEST:
+        data["requested"] = new("extension_requested")
+        reason = (event.note or "").strip()
+        data["reason"] = reason if len(reason) <= NOTE_IN_TEXT else reason[: NOTE_IN_TEXT - 1] + "…"
+    elif event.action in (Action.EXTENSION_APPROVE, Action.REOPEN, Action.ASSIGN):
+        data["deadline"] = new("deadline") or (issue.deadline and issue.deadline.isoformat())
+    return {key: value for key, value in data.items() if value}
+
+
+# a request the recipients were asked to decide (请审核销号, 申请延期) is done once
+# anyone decides it: their unread notices of it are marked read
+REQUEST_DECIDED_BY = {
+    Action.CLOSE: (Kind.RESOLVE,),
+    Action.REOPEN: (Kind.RESOLVE,),
+    Action.EXTENSION_APPROVE: (Kind.EXTENSION_REQUEST,),
+    Action.EXTENSION_REJECT: (Kind.EXTENSION_REQUEST,),
+}
+
+
+def requests_mark_done(*, issue: Issue, kinds, at) -> int:
+    return Notification.objects.filter(issue=issue, kind__in=kinds, read_at=None).update(read_at=at)
+
+
+def import_notify(*, issue_ids, actor_id=None, at=None) -> list[Notification]:
+    """One digest per lead department for issues imported as 已交办 (not one per issue): on
+    the department's first such issue, with the count and a link to the ledger filtered to
+    the department."""
+    from ledger.models import User
+
+    issues = (
+        Issue.objects.filter(pk__in=issue_ids, status=Status.ASSIGNED)
+        .exclude(lead_department=None)
+        .order_by("pk")
+        .values_list("pk", "lead_department_id")
+    )
+    by_department: dict[int, list[int]] = {}
+    for pk, department_id in issues:
+        by_department.setdefault(department_id, []).append(pk)
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    created = []
+    for department_id, pks in by_department.items():
+        created += notifications_create(
+            kind=Kind.IMPORTED,
+            issue=issue_for_notify(pks[0]),
+            actor=actor,
+            at=at,
+            data={"count": len(pks), "department": department_id},
+        )
+    return created
+
+
+def on_issues_imported(sender, *, issue_ids, actor_id=None, **kwargs) -> None:
+    """Receiver of ledger.signals.issues_imported (sent after the import committed)."""
+    try:
+        import_notify(issue_ids=issue_ids, actor_id=actor_id)
+    except Exception:
+        logger.exception("notifications for an import of %s issues failed", len(issue_ids))
 
 
 def on_event_committed(sender, *, event_id, **kwargs) -> None:
@@ -140,6 +216,26 @@ def notification_mark_read(*, user, notification_id: int) -> Notification:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
     return notification
+
+
+def notification_target(notification: Notification, user=None) -> str:
+    """Where a notification leads (a path): the issue page; for an extension request, the
+    approval page when `user` may still decide it (the request's date and reason are there,
+    the approval one button away); for an import digest, the ledger filtered to the
+    department."""
+    issue = notification.issue
+    if notification.kind == Kind.IMPORTED:
+        query = {"lead_department": notification.data.get("department", ""), "status": "assigned"}
+        return reverse("issue_list") + "?" + urlencode(query)
+    if (
+        notification.kind == Kind.EXTENSION_REQUEST
+        and user is not None
+        and Action.EXTENSION_APPROVE in workflow.available_actions(user, issue)
+    ):
+        return reverse(
+            "issue_action", kwargs={"number": issue.number, "action": Action.EXTENSION_APPROVE}
+        )
+    return reverse("issue_detail", args=[issue.number])
 
 
 def notifications_mark_all_read(*, user) -> int:
@@ -193,6 +289,44 @@ def notification_text(notification: Notification) -> str:
         return _("该问题登记已超过%(days)s个工作日仍未交办，请尽快交办。") % {
             "days": data.get("days", "")
         }
+    if kind == Kind.IMPORTED:
+        return _(
+            "%(count)s 件问题已交办给你单位（%(actor)s导入台账），请在台账中查看并及时签收。"
+        ) % {"count": data.get("count", 1), "actor": actor}
+    capacity = data.get("as")
+    values = {
+        "actor": actor,
+        "deadline": _date(data.get("deadline")),
+        "requested": _date(data.get("requested")),
+        # the sentence ends the reason itself: no "。。"
+        "reason": (data.get("reason") or "").rstrip("。.！!；;，, \n"),
+    }
+    if capacity == To.CO:
+        # a co-department helps the lead department: it does not 签收, and hears of the
+        # deadlines it works to and of the end of the work
+        template = {
+            Kind.ASSIGN: _("%(actor)s交办了该问题，你单位为配合单位，请配合牵头单位办理。"),
+            Kind.REASSIGN: _("%(actor)s改派了该问题，你单位为配合单位，请配合牵头单位办理。"),
+            Kind.EXTENSION_APPROVE: _(
+                "%(actor)s批准了该问题延期，新的完成时限为%(deadline)s，请按新时限配合办理。"
+            ),
+            Kind.REOPEN: _(
+                "%(actor)s要求重办该问题，新的完成时限为%(deadline)s，请继续配合牵头单位办理。"
+            ),
+            Kind.CLOSE: _("%(actor)s已对该问题销号，配合工作结束。"),
+        }.get(kind)
+        if template:
+            return template % values
+    if capacity == To.LEADER and kind in (Kind.ASSIGN, Kind.REASSIGN):
+        return _("%(actor)s交办了该问题，由您担任责任领导，请督促牵头单位办理。") % values
+    if capacity == To.RAISING and kind in (Kind.ASSIGN, Kind.REASSIGN):
+        return _("%(actor)s已交办你单位登记的该问题。") % values
+    if kind == Kind.EXTENSION_REQUEST and data.get("requested"):
+        return _("%(actor)s申请延期至%(requested)s，理由：%(reason)s。请审批。") % values
+    if kind == Kind.EXTENSION_APPROVE and data.get("deadline"):
+        return _("%(actor)s批准了延期申请，新的完成时限为%(deadline)s。") % values
+    if kind == Kind.REOPEN and data.get("deadline"):
+        return _("%(actor)s要求重办该问题，新的完成时限为%(deadline)s。") % values
     template = {
         Kind.RAISE: _("%(actor)s登记了新问题，请及时交办。"),
         Kind.ASSIGN: _("%(actor)s交办了该问题，请牵头单位及时签收办理。"),
@@ -211,7 +345,7 @@ def notification_text(notification: Notification) -> str:
     }.get(kind)
     if template is None:
         return Kind(kind).label if kind in Kind.values else kind
-    return template % {"actor": actor}
+    return template % values
 
 
 def _date(value) -> str:

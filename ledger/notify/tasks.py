@@ -31,13 +31,13 @@ logger = logging.getLogger(__name__)
 
 
 def _email_build(notification: Notification) -> EmailMessage:
-    from .services import _preference, notification_text
+    from .services import _preference, notification_target, notification_text
 
     recipient = notification.recipient
     issue = notification.issue
     language = _preference(recipient).language or settings.LANGUAGE_CODE
     with translation.override(language):
-        link = absolute_url(reverse("issue_detail", args=[issue.number]))
+        link = absolute_url(notification_target(notification))
         preferences = absolute_url(reverse("notification_preferences"))
         subject = _("【中站问题台账】%(number)s %(kind)s：%(title)s") % {
             "number": issue.number,

@@ -7,6 +7,7 @@ from . import views
 urlpatterns = [
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/count/", views.notification_count, name="notification_count"),
+    path("notifications/arrived/", views.notification_arrived, name="notification_arrived"),
     path("notifications/read-all/", views.notification_read_all, name="notification_read_all"),
     path(
         "notifications/preferences/",

@@ -1,6 +1,8 @@
 """Views of ledger.notify: the notification list, the bell's unread count, marking read,
 and the preferences page. Only the recipient ever sees or marks a notification."""
 
+import contextlib
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -16,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from .models import Kind, Notification
 from .services import (
     notification_mark_read,
+    notification_target,
     notification_text,
     notifications_mark_all_read,
     preference_for,
@@ -65,18 +68,41 @@ def notification_count(request):
 
 
 @login_required
-@require_POST
+@require_GET
 def notification_open(request, pk: int):
-    """Mark one of the user's notifications read and go to its issue."""
-    try:
-        notification = notification_mark_read(user=request.user, notification_id=pk)
-    except Notification.DoesNotExist:
-        raise Http404 from None
-    issue = notification.issue
-    if not request.user.has_perm("ledger.view_issue", issue):
+    """A notification's link (opened in this tab or a new one): go on to what it is about
+    (notification_target), saying which notification brought the person there. The bell of
+    the page they arrive at marks it read (notification_arrived): a GET never writes."""
+    notification = (
+        Notification.objects.filter(pk=pk, recipient=request.user).select_related("issue").first()
+    )
+    if notification is None:
+        raise Http404
+    if not request.user.has_perm("ledger.view_issue", notification.issue):
         messages.info(request, _("该问题已不在您的查看范围内。"))
         return redirect("notification_list")
-    return redirect("issue_detail", number=issue.number)
+    target = notification_target(notification, request.user)
+    joiner = "&" if "?" in target else "?"
+    return redirect(f"{target}{joiner}{ARRIVED_PARAM}={notification.pk}")
+
+
+# the query parameter notification_open adds to the page it leads to
+ARRIVED_PARAM = "notification"
+
+
+@require_POST
+def notification_arrived(request):
+    """Sent by the bell (htmx, with the CSRF token) of the page a notification's link led to:
+    mark that notification read if it is the user's own, and answer with the bell's count.
+    Anything else (someone else's, a stale or made-up number) marks nothing."""
+    if not request.user.is_authenticated:
+        return HttpResponse("")
+    raw = request.GET.get("pk", "")
+    # ASCII digits short enough for any primary key column (no overflow error from the database)
+    if raw.isascii() and raw.isdigit() and len(raw) <= 18:
+        with contextlib.suppress(Notification.DoesNotExist):
+            notification_mark_read(user=request.user, notification_id=int(raw))
+    return render(request, "notify/_bell_count.html", {"unread": unread_count(request.user)})
 
 
 @login_required

@@ -77,3 +77,20 @@ def test_demo_reminders_on_a_working_day_write_no_event_and_no_email(seeded):
     count = Notification.objects.count()
     notifications_seed(today=day, stdout=io.StringIO())
     assert Notification.objects.count() == count
+
+
+def test_demo_bells_speak_to_co_departments_in_their_own_words(seeded):
+    from ledger.notify.services import notification_text
+
+    told_as_co = 0
+    assigned = Notification.objects.filter(kind="assign").select_related(
+        "recipient", "actor", "issue"
+    )
+    for notification in assigned:
+        issue, user = notification.issue, notification.recipient
+        co = {d.pk for d in issue.co_departments.all()}
+        if user.role == "staff" and user.department_id in co - {issue.lead_department_id}:
+            told_as_co += 1
+            text = notification_text(notification)
+            assert "配合单位" in text and "签收" not in text, text
+    assert told_as_co, "the demo has co-departments told of an assignment"

@@ -88,7 +88,8 @@ CASES = {
         {"note": "需要更多时间", "new_deadline": f.days_from_today(30)},
         {"leader1", "supervisor", "supervisor2"},
     ),
-    "extension_approve": (_pending_extension, "leader1", {}, {"staff_b", "staff_b2"}),
+    # the co-department works to the new deadline too
+    "extension_approve": (_pending_extension, "leader1", {}, {"staff_b", "staff_b2", "staff_c"}),
     "extension_reject": (
         _pending_extension,
         "supervisor",
@@ -105,13 +106,13 @@ CASES = {
         _resolved,
         "supervisor",
         {"satisfaction": "satisfied"},
-        {"staff_b", "staff_b2", "staff_a"},
+        {"staff_b", "staff_b2", "staff_c", "staff_a"},
     ),
     "reopen": (
         _closed,
         "leader1",
         {"note": "企业不满意", "deadline": f.days_from_today(20)},
-        {"staff_b", "staff_b2", "staff_a"},
+        {"staff_b", "staff_b2", "staff_c", "staff_a"},
     ),
     "withdraw": (_assigned, "supervisor", {"note": "重复登记"}, {"staff_b", "staff_b2", "staff_a"}),
     "urge": (_in_progress, "supervisor", {}, {"staff_b", "staff_b2", "leader1"}),

@@ -12,6 +12,7 @@ LIST = reverse("notification_list")
 COUNT = reverse("notification_count")
 READ_ALL = reverse("notification_read_all")
 PREFS = reverse("notification_preferences")
+ARRIVED = reverse("notification_arrived")
 
 
 def _notify(user, issue, n, *, read=False, kind="assign"):
@@ -76,23 +77,61 @@ def test_list_shows_only_the_users_own_with_unread_marked(client, world):
     assert only_unread.count("notify-item") == 2
 
 
-def test_opening_marks_read_and_goes_to_the_issue(client, world):
+def test_a_notification_is_a_link_marked_read_on_arrival(client, world):
     issue = world.in_progress_issue()
     (notification,) = _notify(world.staff_b, issue, 1)
     client.force_login(world.staff_b)
     url = reverse("notification_open", args=[notification.pk])
-    assert client.get(url).status_code == 405  # reading never changes state
-    response = client.post(url)
-    assert response.status_code == 302 and response.url == f"/issues/{issue.number}/"
+    html = client.get(LIST).content.decode()
+    # a plain link (opens in this tab or a new one), not a form's button
+    assert f'<a href="{url}"' in html
+    assert 'method="post" action="' + url not in html
+    assert client.post(url).status_code == 405
+    response = client.get(url)
+    target = f"/issues/{issue.number}/?notification={notification.pk}"
+    assert response.status_code == 302 and response.url == target
+    notification.refresh_from_db()
+    assert notification.read_at is None  # a GET writes nothing
+    # the page it leads to: its bell marks the notification read once the page is there
+    arrived = f"{ARRIVED}?pk={notification.pk}"
+    page = client.get(target).content.decode()
+    assert f'hx-post="{arrived}"' in page and 'hx-trigger="load"' in page
+    assert f'hx-post="{ARRIVED}' not in client.get(f"/issues/{issue.number}/").content.decode()
+    assert client.get(arrived).status_code == 405
+    answer = client.post(arrived)
+    assert answer.status_code == 200 and "没有未读通知" in answer.content.decode()
     notification.refresh_from_db()
     assert notification.read_at is not None
+
+
+def test_arriving_marks_only_ones_own_notification_and_needs_csrf(client, world):
+    from django.test import Client
+
+    issue = world.in_progress_issue()
+    (theirs,) = _notify(world.staff_b, issue, 1)
+    _notify(world.supervisor, issue, 2)
+    client.force_login(world.supervisor)
+    for pk in (str(theirs.pk), "x", "١٢", "", "99999999", "9" * 40, "-1"):
+        response = client.post(f"{ARRIVED}?pk={pk}")
+        assert response.status_code == 200 and ">2<" in response.content.decode()
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(world.staff_b)
+    assert strict.post(f"{ARRIVED}?pk={theirs.pk}").status_code == 403
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+    # a page whose session has expired: an empty answer, not the login page in the bell
+    anonymous = Client()
+    response = anonymous.post(f"{ARRIVED}?pk={theirs.pk}")
+    assert response.status_code == 200 and response.content == b""
 
 
 def test_nobody_can_mark_or_open_another_users_notification(client, world):
     issue = world.in_progress_issue()
     (notification,) = _notify(world.staff_b, issue, 1)
     client.force_login(world.supervisor)
-    response = client.post(reverse("notification_open", args=[notification.pk]))
+    response = client.get(reverse("notification_open", args=[notification.pk]))
     assert response.status_code == 404
     client.post(READ_ALL)
     notification.refresh_from_db()
@@ -125,7 +164,7 @@ def test_an_issue_no_longer_visible_is_not_opened(client, world):
     issue = world.in_progress_issue()
     (notification,) = _notify(world.staff_c, issue, 1)  # 环保局 has nothing to do with it
     client.force_login(world.staff_c)
-    response = client.post(reverse("notification_open", args=[notification.pk]), follow=True)
+    response = client.get(reverse("notification_open", args=[notification.pk]), follow=True)
     assert "已不在您的查看范围内" in response.content.decode()
 
 
