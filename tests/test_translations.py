@@ -514,3 +514,54 @@ def test_stored_text_is_shown_in_the_readers_language_and_a_persons_words_as_wri
     with translation.override("zh-hans"):
         assert shown(note) == note
         assert shown("已交办") == "已交办"
+
+
+def test_service_print_and_directory_screens_render_in_english(client, ascii_world):
+    """Visits, coverage, 代办 procedures, the enterprise's rating list, the print pages, the
+    batch page and the directories' forms, with the room's own lists made ASCII too."""
+    from ledger.service import services as service
+    from ledger.service.models import ProcedureType, ProjectProcedure, Visit
+
+    w = ascii_world
+    ProcedureType.objects.all().delete()
+    ProcedureType.objects.create(name="Environmental review", order=1)
+    ProcedureType.objects.create(name="Building permit", order=2)
+    service.procedures_plan(actor=w.supervisor, project=w.project)
+    procedure = ProjectProcedure.objects.filter(project=w.project).first()
+    visit = service.visit_record(
+        actor=w.leader.user,
+        subject=w.enterprise,
+        visited_on=timezone.localdate(),
+        summary="Talked about the drains.",
+        no_problems=True,
+    )
+    assert Visit.objects.count() == 1
+    running, closed = w.all_issues[2], w.all_issues[4]
+    pages = 0
+    for user in (w.staff_a, w.staff_b, w.supervisor, w.leader.user, w.admin):
+        c = english(client, user)
+        urls = [
+            reverse("service:visit_list"),
+            reverse("service:visit_create"),
+            reverse("service:visit_detail", args=[visit.pk]),
+            reverse("service:coverage"),
+            reverse("service:procedures_late"),
+            reverse("service:procedure_edit", args=[procedure.pk]),
+            reverse("feedback_dissatisfied"),
+            reverse("issue_print"),
+            reverse("issue_notice_assign", args=[running.number]),
+            reverse("issue_notice_escalate", args=[running.number]),
+            reverse("issue_notice_assign", args=[closed.number]),
+            reverse("issue_batch") + f"?ids={running.pk}",
+            reverse("enterprise_create"),
+            reverse("enterprise_edit", args=[w.enterprise.pk]),
+            reverse("project_create"),
+            reverse("project_edit", args=[w.project.pk]),
+            reverse("project_progress", args=[w.project.pk]),
+            reverse("password_change"),
+        ]
+        for url in urls:
+            response = c.get(url, follow=True)
+            assert_english(response, f"{user.username} GET {url}", status=(200, 403, 404))
+            pages += 1
+    assert pages >= 90
