@@ -565,3 +565,26 @@ def test_service_print_and_directory_screens_render_in_english(client, ascii_wor
             assert_english(response, f"{user.username} GET {url}", status=(200, 403, 404))
             pages += 1
     assert pages >= 90
+
+
+def test_a_cancelled_extension_says_why_in_each_readers_language(client, ascii_world):
+    """The reason the system gives when it cancels a pending extension is stored once, in the
+    source language, whatever language the person acting used, and read in the reader's."""
+    from django.utils import translation
+
+    from ledger.models import ExtensionRequest
+
+    w = ascii_world
+    running = w.all_issues[2]  # an extension request is pending
+    with translation.override("en"):
+        w.act(running, w.staff_b, "resolve", resolution="Pipes laid.")
+    cancelled = ExtensionRequest.objects.get(issue=running)
+    assert cancelled.state == ExtensionRequest.State.CANCELLED
+    assert cancelled.decision_note == "问题已办结"
+    assert_english(english(client, w.supervisor).get(running.get_absolute_url()), "issue")
+    assert (
+        "Issue resolved"
+        in english(client, w.supervisor).get(running.get_absolute_url()).content.decode()
+    )
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert "问题已办结" in client.get(running.get_absolute_url()).content.decode()
