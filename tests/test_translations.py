@@ -533,6 +533,8 @@ def test_service_print_and_directory_screens_render_in_english(client, ascii_wor
         subject=w.enterprise,
         visited_on=timezone.localdate(),
         summary="Talked about the drains.",
+        contacts=[w.enterprise.contacts.get()],
+        companions=[w.staff_a],
         no_problems=True,
     )
     assert Visit.objects.count() == 1
