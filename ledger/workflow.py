@@ -19,6 +19,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ledger.models import (
     Attachment,
@@ -723,7 +724,7 @@ def _apply_reassign(change, *, actor, note, today, at, **data):
     if change.fields.keys() & {"lead_department", "deadline"}:
         # a pending request was made by the old lead department against the old deadline;
         # approving it later would move the new deadline back
-        callbacks += _cancel_pending_extension(issue, actor, at, _("问题已改派"))
+        callbacks += _cancel_pending_extension(issue, actor, at, gettext_noop("问题已改派"))
     return callbacks
 
 
@@ -736,7 +737,7 @@ def _apply_return(change, *, actor, note, today, at, **data):
     change.set("lead_department", None)
     change.set("assigned_at", None)
     change.set("accepted_at", None)
-    callbacks = _cancel_pending_extension(change.issue, actor, at, _("问题已退回"))
+    callbacks = _cancel_pending_extension(change.issue, actor, at, gettext_noop("问题已退回"))
     clear = _set_co_departments(change, [])
     return callbacks + [clear] if clear else callbacks
 
@@ -834,7 +835,8 @@ def _cancel_pending_extension(issue, actor, at, why):
             state=ExtensionRequest.State.CANCELLED,
             decided_by=actor,
             decided_at=at,
-            decision_note=str(why),
+            # stored in the source language (a msgid), shown in each reader's at display
+            decision_note=why,
         )
 
     return [cancel]
@@ -850,7 +852,7 @@ def _apply_resolve(change, *, actor, note, today, at, resolution=None, **data):
     change.set("resolved_at", at)
     change.set("resolved_on_time", today <= change.issue.deadline)
     change.set("progress", Issue.Progress.DONE)
-    return _cancel_pending_extension(change.issue, actor, at, _("问题已办结"))
+    return _cancel_pending_extension(change.issue, actor, at, gettext_noop("问题已办结"))
 
 
 def _apply_close(change, *, actor, note, today, at, satisfaction=None, **data):
@@ -896,7 +898,7 @@ def _apply_reopen(change, *, actor, note, today, at, deadline=None, **data):
 
 
 def _apply_withdraw(change, *, actor, note, today, at, **data):
-    return _cancel_pending_extension(change.issue, actor, at, _("问题已撤销"))
+    return _cancel_pending_extension(change.issue, actor, at, gettext_noop("问题已撤销"))
 
 
 def _apply_urge(change, *, actor, note, today, at, **data):

@@ -7,6 +7,7 @@ that is older than its .po, or an English screen showing Chinese it did not get 
 the data.
 """
 
+import datetime
 import re
 import shutil
 import subprocess
@@ -17,6 +18,7 @@ import polib
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from ledger import workflow
 from ledger.forms.actions import ACTION_FORMS
@@ -221,13 +223,15 @@ def english(client, user):
     return client
 
 
-def assert_english(response, where, status=(200, 403, 409)):
+def assert_english(response, where, status=(200, 403, 409), user_data=()):
     assert response.status_code in status, (where, response.status_code)
     html = response.content.decode()
     if response["Content-Type"].startswith("text/html"):
         assert 'lang="en"' in html, where
     # the language switch names each language in itself, by design
     text = html.replace("简体中文", "")
+    for data in user_data:
+        text = text.replace(data, "")
     found = sorted({m.group(0) for m in CJK.finditer(text)})
     if found:
         at = CJK.search(text).start()
@@ -404,3 +408,185 @@ def test_oversight_notification_and_excel_screens_render_in_english(client, asci
         fragment = c.get(reverse("notification_count")).content.decode()
         assert not CJK.search(fragment), fragment
     assert pages >= 56
+
+
+def _next_working_day(day):
+    from ledger.workdays import is_working_day
+
+    while not is_working_day(day):
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def test_texts_the_system_wrote_render_in_the_readers_language(client, ascii_world):
+    """What the system stored in Chinese — the automatic 催办's note and its account, an
+    enterprise's rating, an import's note, the preview's cells and notes — reads in English."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ledger.models import Issue
+    from ledger.notify.reminders import reminders_send
+    from ledger.service.feedback import services as feedback
+
+    w = ascii_world
+    raised, assigned, running, resolved, closed = w.all_issues
+    # the daily reminders (run in the source language, like the cron job) urge an overdue issue
+    today = _next_working_day(timezone.localdate())
+    Issue.objects.filter(pk=assigned.pk).update(deadline=today - datetime.timedelta(days=3))
+    assert reminders_send(today=today, email=False)["urge"] == 1
+    # the enterprise rates the resolved issue from its link
+    contact = w.enterprise.contacts.get()
+    link = feedback.link_create(actor=w.supervisor, issue=resolved, contact=contact)
+    feedback.rating_submit(link=link, rating="dissatisfied", comment="Still wet.", alert=False)
+    # the office imports a sheet in Chinese (its language), and reads the preview in English
+    sheet = (
+        "Title,Description,Enterprise / project name,Category,Source,Responsible leader,"
+        "Lead department,Deadline\r\n"
+        "Gate,The gate is broken,Acme Machinery Co,Land use,Enterprise visit,Leader Li,"
+        "Housing Bureau,立行立改\r\n"
+    ).encode()
+    zh = client
+    zh.force_login(w.supervisor)
+    zh.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    response = zh.post(
+        reverse("issue_import"),
+        {"file": SimpleUploadedFile("ledger.csv", sheet, content_type="text/csv")},
+    )
+    assert response.status_code == 302
+    preview = response.url
+    batch_pk = int(preview.rstrip("/").rsplit("/", 1)[1])
+    assert "已交办" in zh.get(preview).content.decode()  # the status cell, in Chinese
+    en = english(client, w.supervisor)
+    page = en.get(preview)
+    # the sheet's own deadline word is its data, quoted in the note
+    assert_english(page, "import preview read in English", user_data=["立行立改"])
+    assert "Assigned" in page.content.decode()
+    response = zh.post(reverse("import_commit", args=[batch_pk]))
+    assert response.status_code == 302
+    imported = Issue.objects.get(title="Gate")
+    # the stored words are the source language's; the reader gets the catalog's sentence
+    sup = english(client, w.supervisor)
+    shown = {
+        assigned: ["Automatic reminders (system)", "Overdue, urged automatically: the deadline"],
+        resolved: ["Enterprise follow-up rating", "Rated by: Wang Contact", "Still wet."],
+        imported: ["Imported from “ledger.csv”", "row 2"],
+    }
+    for issue, sentences in shown.items():
+        html = sup.get(issue.get_absolute_url()).content.decode()
+        for sentence in sentences:
+            assert sentence in html, (issue.title, sentence)
+    for user in (w.supervisor, w.staff_b, w.leader.user):
+        c = english(client, user)
+        for issue in (assigned, resolved, imported):
+            if user.has_perm("ledger.view_issue", issue):
+                assert_english(
+                    c.get(issue.get_absolute_url()),
+                    f"{user.username} {issue.title}",
+                    user_data=["立行立改"],
+                )
+        assert_english(c.get(reverse("notification_list")), f"{user.username} bell")
+    assert_english(
+        en.get(preview), "committed import preview read in English", user_data=["立行立改"]
+    )
+
+
+def test_stored_text_is_shown_in_the_readers_language_and_a_persons_words_as_written():
+    from django.utils import translation
+
+    from ledger.stored_text import shown
+
+    note = "逾期自动催办：完成时限为2026年3月5日，至今未办结。"
+    joined = (
+        "导入自《a.xlsx》工作表“台账”第 7 行；"
+        "完成时限“长期坚持”：无固定时限，记为当年年底 2026-12-31"
+    )
+    with translation.override("en"):
+        assert shown(note) == (
+            "Overdue, urged automatically: the deadline was 2026-03-05 and the issue is"
+            " still not resolved."
+        )
+        assert shown(joined).startswith("Imported from “a.xlsx”, sheet “台账”, row 7; ")
+        assert "长期坚持" in shown(joined) and "2026-12-31" in shown(joined)
+        assert shown("已交办") == "Assigned"
+        # a person's own words, and a date alone, are what they wrote
+        assert shown("请尽快处理，谢谢。") == "请尽快处理，谢谢。"
+        assert shown("Pipes late.") == "Pipes late."
+        assert shown(None) == ""
+    with translation.override("zh-hans"):
+        assert shown(note) == note
+        assert shown("已交办") == "已交办"
+
+
+def test_service_print_and_directory_screens_render_in_english(client, ascii_world):
+    """Visits, coverage, 代办 procedures, the enterprise's rating list, the print pages, the
+    batch page and the directories' forms, with the room's own lists made ASCII too."""
+    from ledger.service import services as service
+    from ledger.service.models import ProcedureType, ProjectProcedure, Visit
+
+    w = ascii_world
+    ProcedureType.objects.all().delete()
+    ProcedureType.objects.create(name="Environmental review", order=1)
+    ProcedureType.objects.create(name="Building permit", order=2)
+    service.procedures_plan(actor=w.supervisor, project=w.project)
+    procedure = ProjectProcedure.objects.filter(project=w.project).first()
+    visit = service.visit_record(
+        actor=w.leader.user,
+        subject=w.enterprise,
+        visited_on=timezone.localdate(),
+        summary="Talked about the drains.",
+        contacts=[w.enterprise.contacts.get()],
+        companions=[w.staff_a],
+        no_problems=True,
+    )
+    assert Visit.objects.count() == 1
+    running, closed = w.all_issues[2], w.all_issues[4]
+    pages = 0
+    for user in (w.staff_a, w.staff_b, w.supervisor, w.leader.user, w.admin):
+        c = english(client, user)
+        urls = [
+            reverse("service:visit_list"),
+            reverse("service:visit_create"),
+            reverse("service:visit_detail", args=[visit.pk]),
+            reverse("service:coverage"),
+            reverse("service:procedures_late"),
+            reverse("service:procedure_edit", args=[procedure.pk]),
+            reverse("feedback_dissatisfied"),
+            reverse("issue_print"),
+            reverse("issue_notice_assign", args=[running.number]),
+            reverse("issue_notice_escalate", args=[running.number]),
+            reverse("issue_notice_assign", args=[closed.number]),
+            reverse("issue_batch") + f"?ids={running.pk}",
+            reverse("enterprise_create"),
+            reverse("enterprise_edit", args=[w.enterprise.pk]),
+            reverse("project_create"),
+            reverse("project_edit", args=[w.project.pk]),
+            reverse("project_progress", args=[w.project.pk]),
+            reverse("password_change"),
+        ]
+        for url in urls:
+            response = c.get(url, follow=True)
+            assert_english(response, f"{user.username} GET {url}", status=(200, 403, 404))
+            pages += 1
+    assert pages >= 90
+
+
+def test_a_cancelled_extension_says_why_in_each_readers_language(client, ascii_world):
+    """The reason the system gives when it cancels a pending extension is stored once, in the
+    source language, whatever language the person acting used, and read in the reader's."""
+    from django.utils import translation
+
+    from ledger.models import ExtensionRequest
+
+    w = ascii_world
+    running = w.all_issues[2]  # an extension request is pending
+    with translation.override("en"):
+        w.act(running, w.staff_b, "resolve", resolution="Pipes laid.")
+    cancelled = ExtensionRequest.objects.get(issue=running)
+    assert cancelled.state == ExtensionRequest.State.CANCELLED
+    assert cancelled.decision_note == "问题已办结"
+    assert_english(english(client, w.supervisor).get(running.get_absolute_url()), "issue")
+    assert (
+        "Issue resolved"
+        in english(client, w.supervisor).get(running.get_absolute_url()).content.decode()
+    )
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert "问题已办结" in client.get(running.get_absolute_url()).content.decode()

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ledger import stored_text
 from ledger.exchange import importing, masterdata
 from ledger.exchange.models import ColumnChoice, ImportBatch, NameAlias
 from ledger.exchange.reading import ReadRefused, size_check
@@ -52,9 +53,11 @@ def _run(batch: ImportBatch, *, dry_run: bool):
         "mappings": batch.mappings,
         "batch": batch,
     }
+    # what it writes (event notes, the stored preview) is in the source language, shown in
+    # each reader's own at display (ledger/stored_text.py)
     if batch.kind == ImportBatch.Kind.LEDGER:
-        return importing.ledger_import(data, **kwargs)
-    return masterdata.master_import(data, kind=batch.kind, **kwargs)
+        return stored_text.stored(importing.ledger_import, data, **kwargs)
+    return stored_text.stored(masterdata.master_import, data, kind=batch.kind, **kwargs)
 
 
 def _store_preview(batch: ImportBatch, outcome) -> None:

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -79,7 +80,10 @@ class User(AbstractUser):
         ]
 
     def __str__(self):
-        return self.name or self.get_full_name() or self.username
+        # the system's own accounts (automatic reminders, the enterprise's rating link) are
+        # named by a catalog msgid, so they read in the reader's language; a person's name
+        # is no msgid and stays as written
+        return gettext(self.name) if self.name else (self.get_full_name() or self.username)
 
     def get_full_name(self):
         return self.name or super().get_full_name()

@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ledger import workflow
 from ledger.models import Issue, IssueEvent, User
@@ -46,7 +47,8 @@ def system_actor() -> User:
     user, _created = User.objects.get_or_create(
         username=SYSTEM_USERNAME,
         defaults={
-            "name": "系统自动督办",
+            # stored in Chinese (migration 0002); the timeline shows it in the reader's language
+            "name": gettext_noop("系统自动督办"),
             "role": User.Role.SUPERVISOR,
             "password": make_password(None),
             "is_active": True,

@@ -18,6 +18,12 @@ from .models import ProjectProcedure
 from .services import PHOTO_EXTENSIONS, contacts_enterprise_id
 
 
+def _person_label(person) -> str:
+    if not person.department_id:
+        return str(person)
+    return _("%(name)s（%(department)s）") % {"name": person, "department": person.department.label}
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -118,13 +124,13 @@ class VisitForm(forms.Form):
         self.subject = subject
         self.visit = visit
         self.fields["companions"].queryset = _companion_choices(user, subject)
-        self.fields["companions"].label_from_instance = lambda person: (
-            f"{person}（{person.department.label}）" if person.department_id else str(person)
-        )
+        self.fields["companions"].label_from_instance = lambda person: _person_label(person)
         contacts = _contact_choices(subject)
         self.fields["contacts"].queryset = contacts
         self.fields["contacts"].label_from_instance = lambda contact: (
-            f"{contact.name}（{contact.position}）" if contact.position else contact.name
+            _("%(name)s（%(position)s）") % {"name": contact.name, "position": contact.position}
+            if contact.position
+            else contact.name
         )
         self.fields["photos"].widget.attrs["accept"] = "image/jpeg,image/png,image/gif"
         self.fields["photos"].help_text = _(
@@ -256,9 +262,7 @@ class ProcedureForm(forms.Form):
                 .select_related("department")
                 .order_by("department__order", "name", "username")
             )
-            self.fields["agent"].label_from_instance = lambda person: (
-                f"{person}（{person.department.label}）" if person.department_id else str(person)
-            )
+            self.fields["agent"].label_from_instance = lambda person: _person_label(person)
         else:
             del self.fields["department"]
             del self.fields["agent"]

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from ledger import workflow
 from ledger.models import Contact, Issue, User
@@ -26,6 +27,8 @@ from .models import FeedbackLink, FeedbackRating
 logger = logging.getLogger(__name__)
 
 ENTERPRISE_USERNAME = "zz_enterprise"
+# its name as migration 0002 stores it; listed for the catalog, so the timeline translates it
+ENTERPRISE_ACCOUNT_NAME = gettext_noop("企业（评价链接）")
 COMMENT_MAX = 1000
 
 
