@@ -17,7 +17,8 @@ from ledger import workflow
 from ledger.exchange.columns import LEDGER_COLUMN_KEYS
 from ledger.exchange.importing import ledger_import
 from ledger.models import Issue, IssueDeadline
-from ledger.models.issues import Health, health_q, long_term_cycle
+from ledger.models import issues as issue_models
+from ledger.models.issues import Health, health_q
 from ledger.oversight.periods import year_period
 from ledger.oversight.selectors.metrics import DEPARTMENT, assessment
 from ledger.states import Status
@@ -356,4 +357,4 @@ def test_the_assessment_counts_no_long_term_item_as_due_or_overdue(world, frozen
     ],
 )
 def test_the_reporting_cycle_is_a_calendar_period(day, months, cycle):
-    assert long_term_cycle(day, months) == cycle
+    assert issue_models.long_term_cycle(day, months) == cycle
