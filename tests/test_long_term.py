@@ -337,8 +337,9 @@ def test_the_assessment_counts_no_long_term_item_as_due_or_overdue(world, frozen
     frozen(D(2027, 1, 4))
     table = assessment(world.supervisor, year_period(2026), kind=DEPARTMENT, today=D(2027, 1, 4))
     row = next(r for r in table.rows if r.unit.pk == world.dept_b.pk)
-    assert row.due == 1  # the dated issue only (its deadline is in 2026)
     assert dated.deadline.year == 2026
+    # the dated issue only: due in 2026, open past its deadline in 2026 and now
+    assert (row.due, row.late_open, row.overdue_now) == (1, 1, 1)
 
 
 # -- the cycle ---------------------------------------------------------------------------
