@@ -435,6 +435,9 @@ class ReopenForm(ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._set_min_date("deadline", self.today)
+        if not self.issue.is_long_term:
+            # a dated issue is reopened with a new deadline; only a long-term one may stay so
+            del self.fields["is_long_term"]
 
     def initial_for(self, issue):
         return {**super().initial_for(issue), "is_long_term": issue.is_long_term}
@@ -445,7 +448,12 @@ class ReopenForm(ActionForm):
             cleaned["deadline"] = None
             self.errors.pop("deadline", None)
         elif cleaned.get("deadline") is None and "deadline" not in self.errors:
-            self.add_error("deadline", _("请填写重办后的完成时限，或选择“长期坚持”。"))
+            message = (
+                _("请填写重办后的完成时限，或选择“长期坚持”。")
+                if "is_long_term" in self.fields
+                else _("请填写重办后的完成时限。")
+            )
+            self.add_error("deadline", message)
         self._no_earlier_than_today("deadline")
         return cleaned
 
