@@ -104,6 +104,10 @@ def test_the_office_assigns_a_long_term_item_from_the_assign_form(client, world)
     page = client.get(issue.get_absolute_url()).content.decode()
     assert 'data-testid="long-term"' in page
     assert "本期进展报送" in page
+    assert "长期坚持事项，不设完成时限，牵头单位按周期报送进展。" in page  # deadline history
+    assert "尚未设定完成时限" not in page
+    notice = client.get(reverse("issue_notice_assign", args=[issue.number])).content.decode()
+    assert "长期坚持（不设完成时限，按周期报送进展）" in notice
 
 
 def test_long_term_wins_over_a_date_left_in_the_field(client, world):
@@ -222,7 +226,7 @@ def test_a_long_term_item_reopened_stays_long_term_without_a_deadline(client, wo
 
 def test_the_mark_is_on_the_issue_page_and_in_the_ledger_and_filters_it(client, world, frozen):
     frozen(D(2026, 11, 2))
-    ongoing = long_term_issue(world, title="持续推进园区污水管网改造")
+    ongoing = long_term_issue(world, title="持续推进园区污水管网改造", enterprise=world.enterprise)
     dated = world.assigned_issue(title="修复园区路灯", deadline_days=5)
     frozen(D(2027, 1, 4))  # dated is overdue by now; ongoing is not
     client.force_login(world.supervisor)
@@ -242,6 +246,9 @@ def test_the_mark_is_on_the_issue_page_and_in_the_ledger_and_filters_it(client, 
     assert [i.number for i in others.context["issues"]] == [dated.number]
     red = client.get("/issues/?health=red")
     assert [i.number for i in red.context["issues"]] == [dated.number]
+    # the enterprise's page lists its issues with the mark too
+    enterprise = client.get(reverse("enterprise_detail", args=[world.enterprise.pk]))
+    assert 'data-testid="long-term"' in enterprise.content.decode()
 
 
 def test_the_export_says_long_term_in_the_deadline_column(client, world):
