@@ -601,7 +601,9 @@ class _Reader:
                 % {"word": text, "date": day.isoformat()}
             )
             return day, False
-        if text and any(text.startswith(word) for word in ONGOING_WORDS):
+        # the export writes the mark's label, in English too ("Long-term")
+        ongoing = (*ONGOING_WORDS, str(_field_label("is_long_term")).lower(), "long-term")
+        if text and any(text.lower().startswith(word) for word in ongoing):
             row.notes.append(
                 _("完成时限“%(word)s”：长期坚持事项，不设完成时限，按周期报送进展") % {"word": text}
             )
