@@ -103,7 +103,7 @@ def test_the_office_assigns_a_long_term_item_from_the_assign_form(client, world)
     assert event.changes["is_long_term"] == ["False", "True"]
     page = client.get(issue.get_absolute_url()).content.decode()
     assert 'data-testid="long-term"' in page
-    assert "本期进展报送" in page
+    assert "尚未报送进展" in page
     assert "长期坚持事项，不设完成时限，牵头单位按周期报送进展。" in page  # deadline history
     assert "尚未设定完成时限" not in page
     notice = client.get(reverse("issue_notice_assign", args=[issue.number])).content.decode()
@@ -233,8 +233,14 @@ def test_the_mark_is_on_the_issue_page_and_in_the_ledger_and_filters_it(client, 
 
     page = client.get(ongoing.get_absolute_url()).content.decode()
     assert 'data-testid="long-term"' in page and ">长期坚持<" in page
-    assert "本期进展报送：2027-01-01 至 2027-01-31" in page
+    assert "本期（2027-01-01 至 2027-01-31）尚未报送进展，请于 2027-01-31 前报送" in page
     assert "health-red" not in page and "已逾期" not in page
+    workflow.transition(ongoing, actor=world.staff_b, action="accept")
+    workflow.transition(
+        ongoing, actor=world.staff_b, action="progress", progress="smooth", note="一月进展。"
+    )
+    page = client.get(ongoing.get_absolute_url()).content.decode()
+    assert "本期（2027-01-01 至 2027-01-31）已报送进展" in page
 
     ledger = client.get("/issues/")
     html = ledger.content.decode()

@@ -585,6 +585,18 @@ class Issue(models.Model):
         return long_term_cycle(timezone.localdate())
 
     @property
+    def reported_this_cycle(self) -> bool:
+        """Whether a progress report was made in the current reporting cycle (reads
+        `events.all()`: prefetched on the issue page, so no query there)."""
+        cycle = self.report_cycle
+        if cycle is None:
+            return False
+        return any(
+            event.action == Action.PROGRESS and timezone.localdate(event.created_at) >= cycle[0]
+            for event in self.events.all()
+        )
+
+    @property
     def days_to_deadline(self) -> int | None:
         if not self.deadline:
             return None

@@ -61,7 +61,7 @@ print("NUMBER", issue.number)
     assert page.get_by_text("已交办").first.is_visible()
     deadline = page.get_by_test_id("deadline")
     assert deadline.get_by_test_id("long-term").inner_text() == "长期坚持"
-    assert "本期进展报送：" in deadline.get_by_test_id("report-cycle").inner_text()
+    assert "尚未报送进展" in deadline.get_by_test_id("report-cycle").inner_text()
     assert "正常" in deadline.inner_text()
     assert page.locator(".health-red").count() == 0
     assert "逾期" not in deadline.inner_text()
