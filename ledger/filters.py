@@ -306,6 +306,9 @@ class IssueFilter(FilterSet):
     escalated = ChoiceFilter(
         label=_("督办件"), choices=YES_NO, method="filter_escalated", empty_label=_("全部")
     )
+    long_term = ChoiceFilter(
+        label=_("长期坚持"), choices=YES_NO, method="filter_long_term", empty_label=_("全部")
+    )
     pending_extension = ChoiceFilter(
         label=_("待审批延期"),
         choices=YES_NO,
@@ -397,6 +400,9 @@ class IssueFilter(FilterSet):
 
     def filter_escalated(self, queryset, name, value):
         return queryset.filter(is_escalated=value == "1")
+
+    def filter_long_term(self, queryset, name, value):
+        return queryset.filter(is_long_term=value == "1")
 
     def filter_pending_extension(self, queryset, name, value):
         pending = ExtensionRequest.objects.filter(

@@ -496,6 +496,8 @@ def unmet_precondition(
     `extension_pending` is only read for the actions in PENDING_EXTENSION_MATTERS.
     """
     if action == Action.EXTENSION_REQUEST:
+        if issue.is_long_term:
+            return _("长期坚持事项没有完成时限，无需申请延期；请按周期报送进展。")
         if extension_pending:
             return _("该问题已有一项待审批的延期申请。")
         if issue.deadline is not None and issue.deadline < today:
@@ -670,8 +672,11 @@ def _apply_assign(change, *, actor, note, today, at, reason=IssueDeadline.Reason
     issue = change.issue
     leader = _require(data, "leader", _("请选择责任领导。"))
     lead = _require(data, "lead_department", _("请选择牵头单位。"))
-    deadline = data.get("deadline")
-    _check_deadline(deadline, today)
+    # 长期坚持 instead of a deadline: progress on a cycle, no date to fall due on
+    long_term = bool(data.get("is_long_term"))
+    deadline = None if long_term else data.get("deadline")
+    if not long_term:
+        _check_deadline(deadline, today)
     if not isinstance(leader, Leader) or not leader.is_active:
         raise TransitionRefused(
             _("所选责任领导无效。"), field_errors={"leader": _("所选责任领导无效。")}
@@ -693,7 +698,10 @@ def _apply_assign(change, *, actor, note, today, at, reason=IssueDeadline.Reason
     callback = _set_co_departments(change, co_departments)
     if callback:
         callbacks.append(callback)
-    if deadline != previous or reason == IssueDeadline.Reason.ASSIGNED:
+    change.set("is_long_term", long_term)
+    if long_term:
+        change.set("deadline", None)
+    elif deadline != previous or reason == IssueDeadline.Reason.ASSIGNED:
         change.set("deadline", deadline)
         callbacks.append(
             _deadline_record(
@@ -710,6 +718,8 @@ def _apply_reassign(change, *, actor, note, today, at, **data):
     data.setdefault("leader", issue.leader)
     data.setdefault("lead_department", issue.lead_department)
     data.setdefault("deadline", issue.deadline)
+    # a new deadline makes a long-term item a dated one; without one it stays long-term
+    data.setdefault("is_long_term", issue.is_long_term and not data["deadline"])
     callbacks = _apply_assign(
         change,
         actor=actor,
@@ -721,7 +731,7 @@ def _apply_reassign(change, *, actor, note, today, at, **data):
     )
     if not change.fields.keys() - {"assigned_at", "accepted_at"} and not change.m2m:
         raise TransitionRefused(_("改派未作任何变更：请修改责任领导、牵头单位、配合单位或时限。"))
-    if change.fields.keys() & {"lead_department", "deadline"}:
+    if change.fields.keys() & {"lead_department", "deadline", "is_long_term"}:
         # a pending request was made by the old lead department against the old deadline;
         # approving it later would move the new deadline back
         callbacks += _cancel_pending_extension(issue, actor, at, gettext_noop("问题已改派"))
@@ -850,7 +860,9 @@ def _apply_resolve(change, *, actor, note, today, at, resolution=None, **data):
         )
     change.set("resolution", resolution)
     change.set("resolved_at", at)
-    change.set("resolved_on_time", today <= change.issue.deadline)
+    # a long-term item has no deadline to be on time for: neither on time nor late
+    deadline = change.issue.deadline
+    change.set("resolved_on_time", None if deadline is None else today <= deadline)
     change.set("progress", Issue.Progress.DONE)
     return _cancel_pending_extension(change.issue, actor, at, gettext_noop("问题已办结"))
 
@@ -872,9 +884,13 @@ def _apply_close(change, *, actor, note, today, at, satisfaction=None, **data):
 
 def _apply_reopen(change, *, actor, note, today, at, deadline=None, **data):
     issue = change.issue
-    _check_deadline(deadline, today)
+    # a long-term item may be reopened as one (no deadline), or given a deadline
+    long_term = bool(data.get("is_long_term", issue.is_long_term and not deadline))
+    if not long_term:
+        _check_deadline(deadline, today)
     previous = issue.deadline
-    change.set("deadline", deadline)
+    change.set("is_long_term", long_term)
+    change.set("deadline", None if long_term else deadline)
     change.set("resolved_at", None)
     change.set("resolved_on_time", None)
     change.set("closed_at", None)
@@ -885,6 +901,8 @@ def _apply_reopen(change, *, actor, note, today, at, deadline=None, **data):
     change.set("resolution", "")
     change.set("progress", "")
     change.set("progress_note", "")
+    if long_term:
+        return []
     return [
         _deadline_record(
             issue,

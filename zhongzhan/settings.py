@@ -413,7 +413,15 @@ LEDGER = {
     "FEEDBACK_POSTS_PER_LINK": env_int("LEDGER_FEEDBACK_POSTS_PER_LINK", 10),
     "FEEDBACK_POSTS_PER_ADDRESS": env_int("LEDGER_FEEDBACK_POSTS_PER_ADDRESS", 30),
     "FEEDBACK_WINDOW_MINUTES": env_int("LEDGER_FEEDBACK_WINDOW_MINUTES", 60),
+    # 长期坚持 items report progress once in every calendar period of this many months
+    # (1: monthly; one of 1, 2, 3, 4, 6, 12) and are chased when a period passes without
+    "LONG_TERM_CYCLE_MONTHS": env_int("LEDGER_LONG_TERM_CYCLE_MONTHS", 1),
 }
+if LEDGER["LONG_TERM_CYCLE_MONTHS"] not in (1, 2, 3, 4, 6, 12):
+    raise ImproperlyConfigured(
+        "LEDGER_LONG_TERM_CYCLE_MONTHS must divide the year (1, 2, 3, 4, 6 or 12), got "
+        f"{LEDGER['LONG_TERM_CYCLE_MONTHS']}"
+    )
 
 # Excel exchange (ledger.exchange): export and import limits.
 EXCHANGE = {

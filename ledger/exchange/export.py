@@ -269,6 +269,7 @@ def _ledger_cells() -> dict[str, Callable]:
     satisfaction = {value: str(label) for value, label in Issue.Satisfaction.choices}
     health = {value: str(label) for value, label in Health.choices}
     yes, no = _("是"), _("否")
+    long_term = str(Issue._meta.get_field("is_long_term").verbose_name)
     separator = pgettext("list separator", "、")
 
     def name(obj):
@@ -298,7 +299,8 @@ def _ledger_cells() -> dict[str, Callable]:
         ),
         "responsible_person": lambda issue, n: issue.responsible_person,
         "measures": lambda issue, n: issue.measures,
-        "deadline": lambda issue, n: issue.deadline,
+        # a long-term item has no date: its word, which the import reads back as the mark
+        "deadline": lambda issue, n: long_term if issue.is_long_term else issue.deadline,
         "status": lambda issue, n: status.get(issue.status, issue.status),
         "health": lambda issue, n: health[issue.health.value],
         "progress": lambda issue, n: progress.get(issue.progress, ""),

@@ -735,7 +735,7 @@ class _Reader:
         values["co_given"] = bool(row.text("co_departments"))
         values["responsible_person"] = row.text("responsible_person")[:50]
         values["measures"] = row.text("measures")
-        values["deadline"] = self._deadline(row, raised_on)
+        values["deadline"], values["is_long_term"] = self._deadline(row, raised_on)
         values["status"] = self._status(row, values)
         progress = row.text("progress")
         values["progress"], values["progress_note"] = "", ""
@@ -783,24 +783,26 @@ class _Reader:
             row.problem(key, str(error))
             return None
 
-    def _deadline(self, row: _Row, raised_on) -> datetime.date | None:
+    def _deadline(self, row: _Row, raised_on) -> tuple[datetime.date | None, bool]:
+        """(deadline, long-term): a date, 立行立改 (the raise date), or 长期坚持 (no date)."""
         value = row.raw("deadline")
-        text = cell_text(value).replace(" ", "")
+        # full-width letters and spaces folded, every kind of space dropped: "长期　坚持 "
+        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell_text(value)))
         if text and any(text.startswith(word) for word in IMMEDIATE_WORDS):
             day = raised_on or self.today
             row.notes.append(
                 _("完成时限“%(word)s”：按立行立改处理，时限记为登记当日 %(date)s")
                 % {"word": text, "date": day.isoformat()}
             )
-            return day
-        if text and any(text.startswith(word) for word in ONGOING_WORDS):
-            day = datetime.date(self.today.year, 12, 31)
+            return day, False
+        # the export writes the mark's label, in English too ("Long-term")
+        ongoing = (*ONGOING_WORDS, str(_field_label("is_long_term")).lower(), "long-term")
+        if text and any(text.lower().startswith(word) for word in ongoing):
             row.notes.append(
-                _("完成时限“%(word)s”：无固定时限，记为当年年底 %(date)s")
-                % {"word": text, "date": day.isoformat()}
+                _("完成时限“%(word)s”：长期坚持事项，不设完成时限，按周期报送进展") % {"word": text}
             )
-            return day
-        return self._date(row, "deadline")
+            return None, True
+        return self._date(row, "deadline"), False
 
     def _status(self, row: _Row, values) -> str:
         text = row.text("status")
@@ -817,7 +819,8 @@ class _Reader:
             return status
         if closed in _YES:
             return Status.CLOSED
-        if values["leader"] and values["lead_department"] and values["deadline"]:
+        dated = values["deadline"] or values["is_long_term"]
+        if values["leader"] and values["lead_department"] and dated:
             return Status.ASSIGNED
         return Status.RAISED
 
@@ -831,6 +834,8 @@ class _Reader:
                 ("lead_department", _("牵头单位")),
                 ("deadline", _("完成时限")),
             ):
+                if key == "deadline" and values["is_long_term"]:
+                    continue  # 长期坚持 stands for the deadline
                 if values[key] is None and not row.text(key):
                     row.problem(
                         key,
@@ -994,6 +999,7 @@ class _Reader:
             "responsible_person": values["responsible_person"],
             "measures": values["measures"],
             "deadline": values["deadline"],
+            "is_long_term": values["is_long_term"],
             "status": status,
             "progress": values["progress"],
             "progress_note": values["progress_note"],
@@ -1061,6 +1067,13 @@ class _Reader:
                     fields[name] = value
             elif getattr(issue, name) != values[name]:
                 fields[name] = values[name]
+        # 长期坚持 in the sheet makes the issue long-term (no deadline); a date, a dated one
+        if values["is_long_term"] and not issue.is_long_term:
+            fields["is_long_term"] = True
+            if issue.deadline is not None:
+                fields["deadline"] = None
+        elif values["deadline"] is not None and issue.is_long_term:
+            fields["is_long_term"] = False
         status, current = values["status"], issue.status
         if status != current and (row.text("status") or row.text("is_closed")):
             forward = _STATUS_RANK.get(status, -1) > _STATUS_RANK.get(current, 99)
@@ -1125,11 +1138,20 @@ class _Reader:
     def _merged_constraints(self, row: _Row, issue: Issue, fields: dict) -> None:
         merged = {
             name: fields.get(name, getattr(issue, name))
-            for name in ("leader", "lead_department", "deadline", "resolution", "satisfaction")
+            for name in (
+                "leader",
+                "lead_department",
+                "deadline",
+                "is_long_term",
+                "resolution",
+                "satisfaction",
+            )
         }
         status = fields["status"]
         if status not in (Status.RAISED, Status.WITHDRAWN):
             for key in ("leader", "lead_department", "deadline"):
+                if key == "deadline" and merged["is_long_term"]:
+                    continue  # 长期坚持 stands for the deadline
                 if not merged[key]:
                     row.problem(
                         key,
@@ -1216,7 +1238,9 @@ def _preview_row(values, issue, action) -> dict:
         "leader": _shown(values["leader"]),
         "lead_department": _shown(values["lead_department"]),
         "co_departments": "、".join(u.name for u in values["co_departments"]),
-        "deadline": _shown(values["deadline"]),
+        "deadline": _field_label("is_long_term")
+        if values["is_long_term"]
+        else _shown(values["deadline"]),
         "status": _shown(values["status"]),
     }
 

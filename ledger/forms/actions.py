@@ -184,6 +184,7 @@ class AssignForm(ActionForm):
         "lead_department",
         "co_departments",
         "deadline",
+        "is_long_term",
         "measures",
         "responsible_person",
     )
@@ -208,7 +209,14 @@ class AssignForm(ActionForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("可多选；牵头单位不必再选。"),
     )
-    deadline = _date(_("完成时限"))
+    deadline = _date(_("完成时限"), required=False)
+    is_long_term = forms.BooleanField(
+        label=_("长期坚持（不设完成时限）"),
+        required=False,
+        help_text=_(
+            "长期坚持、持续推进的事项不设完成时限，牵头单位按周期报送进展，逾期未报自动催办。"
+        ),
+    )
     responsible_person = SingleLineCharField(label=_("责任人"), max_length=50, required=False)
     measures = _note(_("整改措施"), required=False)
     note = _note(_("交办意见"), required=False, rows=2)
@@ -230,6 +238,7 @@ class AssignForm(ActionForm):
             lead_department=issue.lead_department_id,
             co_departments=[d.pk for d in issue.co_departments.all()],
             deadline=issue.deadline,
+            is_long_term=issue.is_long_term,
             measures=issue.measures,
             responsible_person=issue.responsible_person,
         )
@@ -237,6 +246,12 @@ class AssignForm(ActionForm):
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("is_long_term"):
+            # long-term wins over a date left in the field (the reassign form prefills it)
+            cleaned["deadline"] = None
+            self.errors.pop("deadline", None)
+        elif cleaned.get("deadline") is None and "deadline" not in self.errors:
+            self.add_error("deadline", _("请填写完成时限，或选择“长期坚持”。"))
         self._no_earlier_than_today("deadline")
         lead = cleaned.get("lead_department")
         if lead is not None and cleaned.get("co_departments") is not None:
@@ -432,18 +447,41 @@ class CloseForm(ActionForm):
 class ReopenForm(ActionForm):
     action = Action.REOPEN
     submit_label = Action.REOPEN.label
-    data_fields = ("deadline",)
+    data_fields = ("deadline", "is_long_term")
     workday_fields = ("deadline",)
 
-    deadline = _date(_("新的完成时限"), required_message=_("请填写重办后的完成时限。"))
+    deadline = _date(_("新的完成时限"), required=False)
+    is_long_term = forms.BooleanField(
+        label=_("长期坚持（不设完成时限）"),
+        required=False,
+        help_text=_(
+            "长期坚持、持续推进的事项不设完成时限，牵头单位按周期报送进展，逾期未报自动催办。"
+        ),
+    )
     note = _note(_("重办理由"), required=True, required_message=_("请说明重办理由。"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._set_min_date("deadline", self.today)
+        if not self.issue.is_long_term:
+            # a dated issue is reopened with a new deadline; only a long-term one may stay so
+            del self.fields["is_long_term"]
+
+    def initial_for(self, issue):
+        return {**super().initial_for(issue), "is_long_term": issue.is_long_term}
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("is_long_term"):
+            cleaned["deadline"] = None
+            self.errors.pop("deadline", None)
+        elif cleaned.get("deadline") is None and "deadline" not in self.errors:
+            message = (
+                _("请填写重办后的完成时限，或选择“长期坚持”。")
+                if "is_long_term" in self.fields
+                else _("请填写重办后的完成时限。")
+            )
+            self.add_error("deadline", message)
         self._no_earlier_than_today("deadline")
         return cleaned
 

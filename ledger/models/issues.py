@@ -161,6 +161,19 @@ HEALTH_SORT = ("health_tier", "due_date", "raised_at")
 NOT_FINAL_VALUES = ["raised", "assigned", "in_progress", "resolved"]
 
 
+def long_term_cycle(day: datetime.date, months: int | None = None):
+    """The reporting cycle of long-term items (长期坚持) that holds `day`: (first, last day).
+
+    Calendar periods of LEDGER["LONG_TERM_CYCLE_MONTHS"] months (1: each month, 3: each
+    quarter …) counted from January, so every item reports for the same period."""
+    months = months or settings.LEDGER["LONG_TERM_CYCLE_MONTHS"]
+    first_month = (day.month - 1) // months * months + 1
+    first = datetime.date(day.year, first_month, 1)
+    after = first_month + months  # the first month of the next cycle (13: next January)
+    following = datetime.date(day.year + (after - 1) // 12, (after - 1) % 12 + 1, 1)
+    return first, following - datetime.timedelta(days=1)
+
+
 def raised_flag_cutoff(today: datetime.date) -> datetime.datetime:
     """Issues raised before this instant and still unassigned are flagged."""
     days = settings.LEDGER["ASSIGN_WITHIN_WORKING_DAYS"]
@@ -362,6 +375,9 @@ class Issue(models.Model):
     )
     responsible_person = models.CharField(_("责任人"), max_length=50, blank=True)
     deadline = models.DateField(_("完成时限"), null=True, blank=True)
+    # 长期坚持/持续推进 (DESIGN.md §5): no deadline; progress is reported every
+    # LEDGER["LONG_TERM_CYCLE_MONTHS"] months and a missing report is chased
+    is_long_term = models.BooleanField(_("长期坚持"), default=False)
     measures = models.TextField(_("整改措施"), blank=True)
 
     status = models.CharField(
@@ -444,15 +460,21 @@ class Issue(models.Model):
                 condition=Q(satisfaction__in=["", "satisfied", "basically", "dissatisfied"]),
                 name="issue_satisfaction_valid",
             ),
-            # once assigned, an issue always has its leader, lead department and deadline
+            # once assigned, an issue always has its leader, lead department and a deadline
+            # — or is long-term (长期坚持), which has none (migration 0009)
             models.CheckConstraint(
                 condition=Q(status__in=["raised", "withdrawn"])
                 | (
                     Q(leader__isnull=False)
                     & Q(lead_department__isnull=False)
-                    & Q(deadline__isnull=False)
+                    & (Q(deadline__isnull=False) | Q(is_long_term=True))
                 ),
-                name="issue_assigned_has_owner_and_deadline",
+                name="issue_assigned_has_owner_and_term",
+            ),
+            # a long-term item is never due on a date: it cannot turn red on 31 December
+            models.CheckConstraint(
+                condition=Q(is_long_term=False) | Q(deadline__isnull=True),
+                name="issue_long_term_has_no_deadline",
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=["resolved", "closed"]) | ~Q(resolution=""),
@@ -529,7 +551,10 @@ class Issue(models.Model):
         return self.status in FINAL_STATUSES
 
     def health_on(self, today: datetime.date) -> Health:
-        if self.status in RUNNING_STATUSES and self.deadline:
+        if self.status in RUNNING_STATUSES:
+            # no deadline (a long-term item): green, as with_health() and health_q() say
+            if self.deadline is None:
+                return Health.GREEN
             if self.deadline < today:
                 return Health.RED
             if self.deadline <= today + datetime.timedelta(days=settings.LEDGER["YELLOW_DAYS"]):
@@ -551,6 +576,25 @@ class Issue(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.health == Health.RED
+
+    @property
+    def report_cycle(self) -> tuple[datetime.date, datetime.date] | None:
+        """A running long-term item's current reporting cycle (first, last day), else None."""
+        if not self.is_long_term or self.status not in RUNNING_STATUSES:
+            return None
+        return long_term_cycle(timezone.localdate())
+
+    @property
+    def reported_this_cycle(self) -> bool:
+        """Whether a progress report was made in the current reporting cycle (reads
+        `events.all()`: prefetched on the issue page, so no query there)."""
+        cycle = self.report_cycle
+        if cycle is None:
+            return False
+        return any(
+            event.action == Action.PROGRESS and timezone.localdate(event.created_at) >= cycle[0]
+            for event in self.events.all()
+        )
 
     @property
     def days_to_deadline(self) -> int | None:

@@ -12,7 +12,11 @@ On a working day (ledger/workdays.py), for every open issue:
 - due within YELLOW_DAYS (the yellow light) → a due-soon reminder to the lead department
   (not on a day it already got the not-accepted reminder: one reminder per issue a day);
 - raised and still unassigned when the ledger flags it (ASSIGN_WITHIN_WORKING_DAYS, the
-  same rule as the 超时未交办 light) → a reminder to the oversight office.
+  same rule as the 超时未交办 light) → a reminder to the oversight office;
+- long-term (长期坚持), running since before the last reporting cycle began
+  (LONG_TERM_CYCLE_MONTHS), with no progress report since then and not urged since the
+  current cycle began → an automatic 催办 (URGE event by the system account), once per
+  missed cycle. A long-term item has no deadline, so nothing else ever chases it.
 
 Each of these is written once per issue, kind and day (ReminderLog, unique), in the same
 transaction as its event or notifications: running twice the same day writes nothing new.
@@ -25,6 +29,7 @@ from collections import Counter
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -32,7 +37,7 @@ from django.utils.translation import gettext_noop
 
 from ledger import workflow
 from ledger.models import Issue, IssueEvent, User
-from ledger.models.issues import raised_flag_cutoff
+from ledger.models.issues import long_term_cycle, raised_flag_cutoff
 from ledger.states import Action, Status
 from ledger.workdays import add_working_days, is_working_day, working_days_between
 
@@ -83,7 +88,9 @@ def reminders_send(
                 datetime.datetime.combine(today, datetime.time(settings.NOTIFY["REMINDER_HOUR"]))
             )
     if escalate:
-        _overdue(today, at, system_actor(), counts)
+        system = system_actor()
+        _overdue(today, at, system, counts)
+        _cycle_missed(today, at, system, counts)
     reminded = _not_accepted(today, at, counts, email)
     _due_soon(today, at, counts, email, skip=reminded)
     _not_assigned(today, at, counts, email)
@@ -137,6 +144,51 @@ def _overdue(today, at, system, counts) -> None:
                 log.delete()
                 continue
         counts[kind] += 1
+
+
+def _cycle_missed(today, at, system, counts) -> None:
+    """催办 the long-term items whose last cycle passed without a progress report.
+
+    A report made late, in the current cycle before this run, spares the item; an item
+    assigned during the last cycle is first due at the end of the current one."""
+    current_first, _last = long_term_cycle(today)
+    last_first, last_last = long_term_cycle(current_first - datetime.timedelta(days=1))
+    tz = timezone.get_current_timezone()
+    last_began = datetime.datetime.combine(last_first, datetime.time(), tz)
+    current_began = datetime.datetime.combine(current_first, datetime.time(), tz)
+    reported = IssueEvent.objects.filter(
+        issue=OuterRef("pk"), action=Action.PROGRESS, created_at__gte=last_began
+    )
+    urged = IssueEvent.objects.filter(
+        issue=OuterRef("pk"), action=Action.URGE, created_at__gte=current_began
+    )
+    missed = (
+        Issue.objects.running()
+        .filter(is_long_term=True, assigned_at__lt=last_began)
+        .exclude(Exists(reported))
+        .exclude(Exists(urged))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if last_first == last_last.replace(day=1):
+        period = date_format(last_first, "YEAR_MONTH_FORMAT")
+    else:
+        period = _("%(first)s至%(last)s") % {
+            "first": date_format(last_first, "YEAR_MONTH_FORMAT"),
+            "last": date_format(last_last, "YEAR_MONTH_FORMAT"),
+        }
+    note = _("长期坚持事项自动催办：%(period)s未报送进展，请及时报送。") % {"period": period}
+    for pk in list(missed):
+        with transaction.atomic():
+            log = _log(pk, Kind.URGE, today)
+            if log is None:
+                continue
+            try:
+                workflow.transition(pk, actor=system, action=Action.URGE, note=note, at=at)
+            except workflow.TransitionRefused:
+                log.delete()  # resolved or withdrawn meanwhile
+                continue
+        counts["cycle_urge"] += 1
 
 
 def _remind(issue_id, kind, today, at, counts, data, email) -> bool:

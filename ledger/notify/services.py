@@ -271,6 +271,8 @@ def notification_text(notification: Notification) -> str:
     kind = notification.kind
     data = notification.data or {}
     if kind == Kind.URGE and system:
+        if notification.issue.is_long_term:  # no deadline to be late for: the cycle chase
+            return _("长期坚持事项上一周期未报送进展，系统自动催办，请及时报送进展。")
         return _("该问题已逾期，系统自动催办，请抓紧办理。")
     if kind == Kind.ESCALATE and system:
         return _("该问题逾期仍未办结，系统已自动列为督办件。")

@@ -116,6 +116,7 @@ SELECT_FILTERS = (
     "co_department",
     "raising_department",
     "escalated",
+    "long_term",
     "pending_extension",
 )
 DATE_FILTERS = ("raised", "deadline")

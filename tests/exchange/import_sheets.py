@@ -67,7 +67,7 @@ def messy_rows(world, *, errors: bool = False):
         (datetime.datetime(2026, 12, 5, 17, 30), datetime.date(2026, 12, 5)),
         (serial(datetime.date(2026, 12, 6)), datetime.date(2026, 12, 6)),
         (datetime.date(2026, 12, 7), datetime.date(2026, 12, 7)),
-        ("长期坚持", "year_end"),
+        ("长期坚持", "long_term"),  # no deadline: the 长期坚持 mark
         ("立行立改", "today"),
     ]
     expected_rows = {}

@@ -80,8 +80,9 @@ def test_clean_messy_file_imports_completely_with_the_right_deadlines(lists, kin
     assert set(origins) == set(expected["rows"])
     for row, deadline in expected["rows"].items():
         issue = origins[row]
-        if deadline == "year_end":
-            deadline = datetime.date(today.year, 12, 31)
+        assert issue.is_long_term == (deadline == "long_term"), row
+        if deadline == "long_term":
+            deadline = None
         elif deadline == "today":
             deadline = today
         assert issue.deadline == deadline, row

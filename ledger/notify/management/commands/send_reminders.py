@@ -11,6 +11,7 @@ from ledger.notify.tasks import reminders_daily, reminders_schedule_next
 LABELS = [
     ("urge", "自动催办 automatic urges"),
     ("escalate", "自动督办 automatic escalations"),
+    ("cycle_urge", "长期坚持周期催办 long-term items urged for a missed progress report"),
     ("not_accepted", "超时未签收提醒 not-accepted reminders"),
     ("due_soon", "临期提醒 due-soon reminders"),
     ("not_assigned", "超时未交办提醒 not-assigned reminders"),
