@@ -11,6 +11,18 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts and ends in the site's language: a test-client request in English
+    leaves English active in the thread (LocaleMiddleware activates, nothing deactivates), and
+    the next test on that worker would read its messages in English."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hasher():
     # PBKDF2 costs seconds per world fixture; the hasher is not what these tests check.
