@@ -436,7 +436,7 @@ def test_texts_the_system_wrote_render_in_the_readers_language(client, ascii_wor
     # the enterprise rates the resolved issue from its link
     contact = w.enterprise.contacts.get()
     link = feedback.link_create(actor=w.supervisor, issue=resolved, contact=contact)
-    feedback.rating_submit(link=link, rating="dissatisfied", comment="Still wet.", alert=False)
+    feedback.rating_submit(link=link, rating="dissatisfied", comment="Still wet.")
     # the office imports a sheet in Chinese (its language), and reads the preview in English
     sheet = (
         "Title,Description,Enterprise / project name,Category,Source,Responsible leader,"
