@@ -451,7 +451,8 @@ def test_batch_assign_includes_co_departments(client, world):
         assert set(issue.co_departments.all()) == {world.dept_a, world.dept_c}
 
 
-def test_batch_assign_with_an_unknown_co_department_is_a_message(client, world):
+@pytest.mark.parametrize("co_department", ["999999", "99999999999999999999999", "1x"])
+def test_batch_assign_with_an_unknown_co_department_is_a_message(client, world, co_department):
     issue = world.raise_issue()
     client.force_login(world.supervisor)
     response = client.post(
@@ -461,7 +462,7 @@ def test_batch_assign_with_an_unknown_co_department_is_a_message(client, world):
             "action": "assign",
             "leader": world.leader.pk,
             "lead_department": world.dept_b.pk,
-            "co_departments": ["999999"],
+            "co_departments": [co_department],
             "deadline": f.days_from_today(15).isoformat(),
         },
     )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ledger import selectors, workdays, workflow
+from ledger.forms.fields import PkMultipleChoiceField
 from ledger.models import Department, Leader
 from ledger.states import Action
 
@@ -54,13 +55,17 @@ class BatchForm(forms.Form):
         required=False,
         empty_label=gettext_lazy("请选择"),
     )
-    co_departments = forms.ModelMultipleChoiceField(
+    # ids that cannot be a primary key are a form error, not an OverflowError in the query
+    co_departments = PkMultipleChoiceField(
         label=gettext_lazy("配合单位"),
         queryset=Department.objects.filter(is_active=True),
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         help_text=gettext_lazy("可多选；牵头单位不必再选。"),
-        error_messages={"invalid_choice": gettext_lazy("所选配合单位无效，请重新选择。")},
+        error_messages={
+            "invalid_choice": gettext_lazy("所选配合单位无效，请重新选择。"),
+            "invalid_pk_value": gettext_lazy("所选配合单位无效，请重新选择。"),
+        },
     )
     deadline = forms.DateField(
         label=gettext_lazy("完成时限"),

@@ -142,7 +142,9 @@ def test_make_run_lets_the_served_address_in():
 
     def runserver_line(*args):
         done = subprocess.run(  # noqa: S603
-            ["make", "-n", "run", *args],
+            # --no-print-directory: under `make test` this make is nested and would end its
+            # output with "make[1]: Leaving directory …"
+            ["make", "--no-print-directory", "-n", "run", *args],
             cwd=ROOT,
             capture_output=True,
             text=True,
