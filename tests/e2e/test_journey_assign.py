@@ -63,7 +63,7 @@ def test_office_assigns_and_each_party_reads_it_in_its_own_words(session_factory
     page.get_by_label("责任领导").select_option(label="方志远 (副区长)")
     page.get_by_label("牵头单位").select_option(label="区工信局")
     page.get_by_role("checkbox", name="李封办事处").check()
-    page.get_by_label("完成时限").fill(deadline.isoformat())
+    page.get_by_label("完成时限", exact=True).fill(deadline.isoformat())
     page.get_by_label("交办意见").fill("请一周内拿出整改方案。")
     page.screenshot(path=SHOTS / "journey-assign-1-form.png", full_page=True)
     page.get_by_role("button", name="交办", exact=True).click()

@@ -3,7 +3,8 @@ demo login, so no other journey finds its user locked or its password changed):
 
 - LOGIN_FAILURE_LIMIT wrong passwords lock the account out of sign-in from this address and
   the lockout page says why and for how long; even the right password is then refused;
-- a person changes their password (修改密码 in the navbar) and signs in with the new one;
+- a person changes their password (修改密码 in the menu under their name) and signs in
+  with the new one;
 - a person who forgot it asks for a reset link, reads it in the mail the server sent, follows
   it, sets a new password and signs in with it; the link works once.
 
@@ -111,6 +112,8 @@ def test_a_person_changes_their_password_and_signs_in_with_the_new_one(session_f
     page = sign_in(session, username, FIRST_PASSWORD)
     assert signed_in_as(page, username)
 
+    # 修改密码 is in the menu under the person's name in the navbar
+    page.get_by_test_id("whoami").get_by_role("button").click()
     page.get_by_role("link", name="修改密码").click()
     page.get_by_role("heading", name="修改密码").wait_for()
     # a wrong current password: refused, with a message, nothing changed
