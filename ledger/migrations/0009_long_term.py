@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="issue",
             name="is_long_term",
-            field=models.BooleanField(default=False, verbose_name="长期坚持"),
+            field=models.BooleanField(db_default=False, default=False, verbose_name="长期坚持"),
         ),
         migrations.AddConstraint(
             model_name="issue",

@@ -377,7 +377,8 @@ class Issue(models.Model):
     deadline = models.DateField(_("完成时限"), null=True, blank=True)
     # 长期坚持/持续推进 (DESIGN.md §5): no deadline; progress is reported every
     # LEDGER["LONG_TERM_CYCLE_MONTHS"] months and a missing report is chased
-    is_long_term = models.BooleanField(_("长期坚持"), default=False)
+    # db_default too: bulk loads (seed_bench's COPY) that do not name the column get False
+    is_long_term = models.BooleanField(_("长期坚持"), default=False, db_default=False)
     measures = models.TextField(_("整改措施"), blank=True)
 
     status = models.CharField(
