@@ -1,6 +1,9 @@
 """Fixtures for ledger.notify: the shared world plus colleagues, and on-commit execution."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from ledger import workdays
 from tests import factories as f
@@ -35,3 +38,21 @@ def committed(django_capture_on_commit_callbacks):
             return fn(*args, **kwargs)
 
     return run
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """clock.set(day, hour): timezone.now() returns that moment (Shanghai time) until set again."""
+
+    class Clock:
+        moment = None
+
+        def set(self, day: datetime.date, hour: int = 9):
+            self.moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+            return self.moment
+
+    frozen = Clock()
+    monkeypatch.setattr(
+        timezone, "now", lambda: frozen.moment or datetime.datetime.now(datetime.UTC)
+    )
+    return frozen

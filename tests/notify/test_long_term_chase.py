@@ -26,22 +26,6 @@ def calendar(db):
     assert is_working_day(D(2026, 12, 1)) and not is_working_day(D(2026, 10, 1))
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    class Clock:
-        moment = None
-
-        def set(self, day: datetime.date, hour: int = 9):
-            self.moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
-            return self.moment
-
-    frozen = Clock()
-    monkeypatch.setattr(
-        timezone, "now", lambda: frozen.moment or datetime.datetime.now(datetime.UTC)
-    )
-    return frozen
-
-
 def at(day, hour=10):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
 
