@@ -143,7 +143,9 @@ def test_leader_logs_a_problem_and_a_visit_with_a_photo_on_a_phone(session_facto
     assert visit_title in issues.inner_text() and "待交办" in issues.inner_text()
     photo = page.get_by_role("img", name="现场.png")
     assert photo.is_visible()
-    assert photo.evaluate("img => img.complete && img.naturalWidth") == 1
+    # the browser has finished with the image (loaded or broken), then: it is the 1×1 photo
+    page.wait_for_function("img => img.complete", arg=photo.element_handle())
+    assert photo.evaluate("img => img.naturalWidth") == 1
     # a phone shows the page without sideways scrolling
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     shot(page, "4-visit-phone")
