@@ -77,7 +77,7 @@ e2e: $(VENV)/.installed-dev
 	  echo "make e2e: $(CHROMIUM) is missing. The browser tests need Debian's chromium: apt-get install chromium fonts-noto-cjk" >&2; \
 	  exit 1; \
 	fi
-	$(PYTHON) -m pytest -m e2e -p no:cacheprovider tests/e2e
+	$(PYTHON) -m pytest -m e2e -p no:cacheprovider --durations=0 --durations-min=5 tests/e2e
 	$(PYTHON) -m pytest -m e2e -p no:cacheprovider tests/service
 
 # The pages at scale (issue 11, bench/pages.py): a fresh PostgreSQL database zz_bench_<N>
