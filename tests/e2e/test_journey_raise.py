@@ -149,10 +149,15 @@ def test_staff_logs_an_issue_for_an_enterprise_and_finds_it_in_the_ledger(sessio
         page.get_by_role("button", name="查询", exact=True).click()
     rows = page.locator("tbody tr")
     assert rows.count() == 2, rows.all_inner_texts()  # the new issue and the older one
-    page.get_by_role("button", name="筛选条件").click()
+    toggle = page.get_by_role("button", name="筛选条件")
+    toggle.click()
+    # the panel has finished opening before anything in it is used
+    page.wait_for_function(
+        "b => b.getAttribute('aria-expanded') === 'true'", arg=toggle.element_handle()
+    )
     page.get_by_role("group", name="状态", exact=True).get_by_label("待交办").check()
-    with page.expect_navigation():
-        page.get_by_role("button", name="应用筛选").click()
+    page.get_by_role("button", name="应用筛选").click()
+    page.wait_for_url(re.compile(r"[?&]status=raised"), timeout=20_000)
     row = page.locator("tbody tr").filter(has_text=number)
     assert row.count() == 1
     cells = {
