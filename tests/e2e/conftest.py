@@ -1,6 +1,7 @@
-"""Browser tests (`make e2e`): the demo data served by runserver on a temporary SQLite
-database, driven by Playwright with Debian's chromium (/usr/bin/chromium; no browser is
-downloaded). One server and one browser for the whole run keep it fast.
+"""Browser tests (`make e2e`): the demo data served by runserver with production settings
+(DEBUG off) on a temporary SQLite database, driven by Playwright with Debian's chromium
+(/usr/bin/chromium; no browser is downloaded). One server and one browser for the whole run
+keep it fast.
 
 These tests never skip: without chromium they fail with a message saying what to install.
 """
@@ -84,9 +85,24 @@ def base_url(tmp_path_factory):
             pytrace=False,
         )
     tmp = tmp_path_factory.mktemp("e2e")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    # Production settings (DEBUG off: the site's own error pages, whitenoise serving the
+    # collected static files with their hashed names, the same middleware, headers and CSRF
+    # checks), except what plain HTTP on a test port needs: no HTTPS redirect and no Secure
+    # cookies (docs/operations.md), tasks run at once (no worker), mail into a folder.
     env = {
         **os.environ,
-        "DEBUG": "1",
+        "DEBUG": "0",
+        "SECRET_KEY": "e2e-only-not-a-secret-" + "x" * 40,
+        "EVENTS_KEY": "e2e-only-events-key",
+        "EVENTS_KEY_ID": "e2e",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "TASKS_BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+        "SITE_URL": base,
         "DATABASE_URL": f"sqlite:///{tmp}/e2e.sqlite3",
         "MEDIA_ROOT": str(tmp / "media"),
         # every mail the server sends lands in this folder (the journeys' outbox)
@@ -95,9 +111,10 @@ def base_url(tmp_path_factory):
     }
     env.pop("EXPECT_DB_VENDOR", None)
     _manage("migrate", "--noinput", "-v0", env=env)
-    _manage("seed_demo", env=env)
+    # the demo is loaded as `make run` loads it (seed_demo runs only with DEBUG on)
+    _manage("seed_demo", env={**env, "DEBUG": "1"})
     _manage("shell", "-c", EXTRA_DATA, env=env)
-    port = _free_port()
+    _manage("collectstatic", "--noinput", "-v0", env=env)
     log = (tmp / "server.log").open("wb")
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
@@ -106,7 +123,6 @@ def base_url(tmp_path_factory):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):
             try:
