@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from ledger.forms.fields import is_pk
+
 from .models import Kind, Notification
 from .services import (
     notification_mark_read,
@@ -98,8 +100,7 @@ def notification_arrived(request):
     if not request.user.is_authenticated:
         return HttpResponse("")
     raw = request.GET.get("pk", "")
-    # ASCII digits short enough for any primary key column (no overflow error from the database)
-    if raw.isascii() and raw.isdigit() and len(raw) <= 18:
+    if is_pk(raw):  # a number any primary key column holds (no overflow error from the database)
         with contextlib.suppress(Notification.DoesNotExist):
             notification_mark_read(user=request.user, notification_id=int(raw))
     return render(request, "notify/_bell_count.html", {"unread": unread_count(request.user)})
