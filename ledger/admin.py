@@ -15,7 +15,7 @@ What the admin may change, and why:
   assigned, deadline, progress, resolution, satisfaction, the dates, the counters)
   are read-only: state changes go through ledger.workflow, which writes the event.
   What an administrator legitimately needs to correct is what the person who logged
-  the issue could correct (workflow.EDITABLE_FIELDS) — a typo in the title or
+  the issue could correct (models.issues.EDITABLE_FIELDS) — a typo in the title or
   description, the wrong category, source, urgency, enterprise or project, the
   proposed leader. Those fields are editable here exactly while the workflow allows
   the `edit` action to this user (status 待交办), and the save is
@@ -74,6 +74,7 @@ from ledger.models import (
     Source,
     User,
 )
+from ledger.models.issues import EDITABLE_FIELDS
 from ledger.selectors import visible_to
 from ledger.states import Action
 from ledger.validators import credit_code_normalize, mobile_normalize
@@ -587,7 +588,7 @@ class IssueAdminForm(forms.ModelForm):
 
     class Meta:
         model = Issue
-        fields = workflow.EDITABLE_FIELDS
+        fields = EDITABLE_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -782,9 +783,7 @@ class IssueAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         """The correction is made by the workflow, which checks and records it."""
         changed = {
-            name: form.cleaned_data[name]
-            for name in form.changed_data
-            if name in workflow.EDITABLE_FIELDS
+            name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE_FIELDS
         }
         if not changed:
             return

@@ -31,6 +31,7 @@ from ledger.models import (
     Leader,
     LedgerCounter,
 )
+from ledger.models.issues import EDITABLE_FIELDS, SINGLE_LINE_FIELDS
 from ledger.services import (
     attachment_validate,
     attachments_validate_batch,
@@ -94,21 +95,6 @@ def _actor_department(actor) -> Department | None:
 
 
 # -- raising ---------------------------------------------------------------
-
-EDITABLE_FIELDS = (
-    "title",
-    "description",
-    "category",
-    "source",
-    "urgency",
-    "enterprise",
-    "project",
-    "leader",
-    "measures",
-    "responsible_person",
-)
-# one-line fields: control characters and line breaks become a space (services.single_line)
-SINGLE_LINE_FIELDS = ("title", "responsible_person")
 
 
 def issue_raise(*, actor, at: datetime.datetime | None = None, files=(), **data) -> Issue:

@@ -19,7 +19,7 @@ from ledger.forms.widgets import AttachmentsField, ChooserInput
 from ledger.models import Category, Department, Enterprise, Issue, KeyProject, Leader, Source
 from ledger.services import attachments_validate_batch
 
-# the fields the form sends to the workflow (a subset of workflow.EDITABLE_FIELDS)
+# the fields the form sends to the workflow (a subset of EDITABLE_FIELDS)
 ISSUE_FIELDS = (
     "title",
     "description",

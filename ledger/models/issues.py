@@ -289,6 +289,25 @@ class InSubquery(models.Lookup):
         return f"{lhs} IN {rhs}", [*lhs_params, *rhs_params]
 
 
+# The issue's fields a person enters and may correct while it waits to be assigned: declared
+# once here; the forms, the workflow's raise and edit, the import, the bench generator and the
+# admin read this declaration.
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "source",
+    "urgency",
+    "enterprise",
+    "project",
+    "leader",
+    "measures",
+    "responsible_person",
+)
+# one-line fields: control characters and line breaks become a space (services.single_line)
+SINGLE_LINE_FIELDS = ("title", "responsible_person")
+
+
 class Issue(models.Model):
     """问题: one line of the ledger."""
 
