@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from ledger.exchange.export import master_write
 from ledger.exchange.masterdata import master_import
-from ledger.models import Contact, Department, Enterprise, KeyProject, Leader
+from ledger.models import Contact, Department, Enterprise, KeyProject, Leader, User
 from tests import factories as f
 from tests.exchange.import_sheets import csv_bytes, xls_bytes, xlsx_bytes
 
@@ -172,8 +172,6 @@ def test_departments_and_contacts(world):
 
 def test_master_data_export_imports_back_unchanged(db):
     call_command("seed_demo", stdout=io.StringIO())
-    from ledger.models import User
-
     supervisor = User.objects.get(username="supervisor")
     for kind in ("enterprises", "contacts", "departments", "leaders", "projects"):
         out = io.BytesIO()
