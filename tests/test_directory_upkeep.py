@@ -3,9 +3,11 @@
 the monthly investment progress report that moves a project's pace flag."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -260,14 +262,106 @@ def test_supervisor_confirms_an_unverified_enterprise(client, town):
 
 
 def test_services_refuse_who_the_rules_refuse(town):
-    from django.core.exceptions import PermissionDenied
-
     with pytest.raises(PermissionDenied):
         services.enterprise_update(actor=town.sub_staff, enterprise=town.elsewhere, data={})
     with pytest.raises(PermissionDenied):
         services.enterprise_verify(actor=town.staff_a, enterprise=town.local)
     with pytest.raises(PermissionDenied):
         services.enterprise_create(actor=town.leader.user, data={}, verified=False)
+
+
+# -- the door (ledger.services.directory): its rules, tested once --------------------------
+
+
+def test_the_door_records_who_added_an_enterprise_and_what_is_still_to_verify(town):
+    by_office = services.enterprise_create(
+        actor=town.supervisor, data={"name": "甲企业", "credit_code": f.valid_credit_code(8101)}
+    )
+    by_subdistrict = services.enterprise_create(
+        actor=town.sub_staff,
+        data={"name": "乙企业", "credit_code": f.valid_credit_code(8102)},
+    )
+    while_logging = services.enterprise_create(
+        actor=town.staff_a,
+        data={"name": "丙企业", "credit_code": f.valid_credit_code(8103)},
+        verified=False,
+    )
+    assert [(e.added_by, e.is_verified) for e in (by_office, by_subdistrict, while_logging)] == [
+        (town.supervisor, True),
+        (town.sub_staff, False),
+        (town.staff_a, False),
+    ]
+
+
+def test_the_door_refuses_contacts_and_projects_to_whom_the_rules_refuse(town):
+    contact = f.ContactFactory(enterprise=town.elsewhere)
+    with pytest.raises(PermissionDenied):
+        services.contact_create(
+            actor=town.sub_staff, enterprise=town.elsewhere, data={"name": "甲"}
+        )
+    with pytest.raises(PermissionDenied):
+        services.contact_update(actor=town.sub_staff, contact=contact, data={"is_primary": True})
+    with pytest.raises(PermissionDenied):
+        services.project_create(actor=town.sub_staff, data={"name": "新项目"})
+    with pytest.raises(PermissionDenied):
+        services.project_update(actor=town.staff_a, project=town.project, data={"stage": "done"})
+    assert not Contact.objects.filter(name="甲").exists()
+    contact.refresh_from_db()
+    assert not contact.is_primary and not KeyProject.objects.filter(name="新项目").exists()
+
+
+def test_the_door_keeps_one_primary_contact_and_history_records_the_demotion(town):
+    enterprise = town.local
+    old = f.ContactFactory(enterprise=enterprise, name="旧联系人", is_primary=True)
+    new = services.contact_create(
+        actor=town.sub_staff, enterprise=enterprise, data={"name": "新联系人", "is_primary": True}
+    )
+    assert list(enterprise.contacts.values_list("name", "is_primary")) == [
+        ("新联系人", True),
+        ("旧联系人", False),
+    ]
+    assert old.history.latest().is_primary is False
+    services.contact_update(actor=town.sub_staff, contact=old, data={"is_primary": True})
+    new.refresh_from_db()
+    assert not new.is_primary and enterprise.primary_contact == old
+
+
+def test_the_door_refuses_two_primary_contacts_and_saves_nothing(town):
+    two = [
+        {"id": None, "delete": False, "name": "王经理", "is_primary": True},
+        {"id": None, "delete": False, "name": "李会计", "is_primary": True},
+    ]
+    data = {"name": "丁企业", "credit_code": f.valid_credit_code(8104)}
+    with pytest.raises(ValidationError, match="只能有一位主要联系人"):
+        services.enterprise_create(actor=town.supervisor, data=data, contacts=two)
+    assert not Enterprise.objects.filter(name="丁企业").exists()
+    assert not Contact.objects.filter(name__in=["王经理", "李会计"]).exists()
+
+
+def test_the_door_refuses_a_bad_value_with_a_message_and_saves_nothing(town):
+    bad_code = f.valid_credit_code(8105)[:17] + "#"
+    with pytest.raises(ValidationError) as refused:
+        services.enterprise_create(
+            actor=town.supervisor,
+            data={"name": "戊企业", "credit_code": bad_code},
+            contacts=[{"id": None, "delete": False, "name": "王经理"}],
+        )
+    assert "credit_code" in refused.value.message_dict
+    assert not Enterprise.objects.filter(name="戊企业").exists()
+    assert not Contact.objects.filter(name="王经理").exists()
+    contact = f.ContactFactory(enterprise=town.local, mobile="13900000000")
+    with pytest.raises(ValidationError) as refused:
+        services.contact_update(actor=town.sub_staff, contact=contact, data={"mobile": "12345"})
+    assert "mobile" in refused.value.message_dict
+    contact.refresh_from_db()
+    assert contact.mobile == "13900000000"
+
+
+def test_the_door_refuses_a_field_it_does_not_write(town):
+    with pytest.raises(TypeError, match="nmae"):
+        services.enterprise_update(actor=town.supervisor, enterprise=town.local, data={"nmae": "x"})
+    with pytest.raises(TypeError, match="added_by"):
+        services.project_create(actor=town.supervisor, data={"added_by": town.supervisor})
 
 
 # -- key projects -----------------------------------------------------------------------
@@ -388,8 +482,6 @@ def test_bad_progress_input_is_explained(client, town, data, field, message):
 
 
 def test_a_future_month_is_refused(town):
-    from django.core.exceptions import ValidationError
-
     today = timezone.localdate()
     later = datetime.date(today.year + 1, 1, 1)
     town.project.year = later.year
@@ -406,8 +498,6 @@ def test_a_future_month_is_refused(town):
 
 
 def test_upkeep_pages_render_without_inline_script_or_style(client, town):
-    import re
-
     login(client, town.supervisor)
     for url in (
         ADD_ENTERPRISE,

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ledger import workflow
+from ledger import services, workflow
 from ledger.exchange.columns import LEDGER_COLUMNS
 from ledger.exchange.matching import (
     AMBIGUOUS,
@@ -459,16 +459,16 @@ def _mappings_save(mappings: dict, *, user, now, outcome: Outcome) -> bool:
                 code, _bar, name = ident.partition("|")
                 enterprise = Enterprise.objects.filter(credit_code=code).first()
                 if enterprise is None:
-                    enterprise = Enterprise(name=(name or key)[:200], credit_code=code)
+                    # through the directory's door, as the importing user (added_by, permission)
+                    fields = {"name": (name or key)[:200], "credit_code": code}
                     try:
-                        enterprise.full_clean()
+                        enterprise = services.enterprise_create(actor=user, data=fields)
                     except ValidationError as error:
                         outcome.refused = _("无法新建企业“%(name)s”：%(why)s") % {
-                            "name": enterprise.name,
+                            "name": fields["name"],
                             "why": " ".join(error.messages),
                         }
                         return False
-                    enterprise.save()
                 target_kind, target_id = "enterprise", enterprise.pk
             elif ident.isdigit():
                 target_id = int(ident)

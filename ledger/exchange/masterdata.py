@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ledger import services
 from ledger.exchange.columns import MASTER_COLUMNS
 from ledger.exchange.importing import (
     Outcome,
@@ -129,7 +130,8 @@ class _Change:
     row: int
     obj: object
     fields: dict = field(default_factory=dict)
-    after: list = field(default_factory=list)  # callables run after the object is saved
+    # callables (obj, actor) run after the object is saved
+    after: list = field(default_factory=list)
 
 
 def master_import(
@@ -163,11 +165,7 @@ def master_import(
             if not outcome.ok:
                 raise _Rollback
             for change in changes:
-                for name, value in change.fields.items():
-                    setattr(change.obj, name, value)
-                change.obj.save()  # validated in _check(), inside this transaction
-                for callback in change.after:
-                    callback(change.obj)
+                _apply(change, actor=user)  # validated in _check(), inside this transaction
             if batch is not None:
                 batch.state = ImportBatch.State.COMMITTED
                 batch.committed_at = now
@@ -177,6 +175,47 @@ def master_import(
     except _Rollback:
         pass
     return outcome
+
+
+def _apply(change: _Change, *, actor) -> None:
+    """Write one checked row as `actor`: enterprises, contacts and key projects through the
+    directory's door (ledger.services), which decides permission and `added_by`; units and
+    leaders (people, not the directory) are saved as they are."""
+    obj, fields = change.obj, change.fields
+    if isinstance(obj, Enterprise):
+        if obj.pk is None:
+            obj = services.enterprise_create(
+                actor=actor, data=_new(obj, fields, services.ENTERPRISE_FIELDS)
+            )
+        else:
+            services.enterprise_update(actor=actor, enterprise=obj, data=fields)
+    elif isinstance(obj, Contact):
+        if obj.pk is None:
+            obj = services.contact_create(
+                actor=actor,
+                enterprise=obj.enterprise,
+                data=_new(obj, fields, services.CONTACT_FIELDS),
+            )
+        else:
+            services.contact_update(actor=actor, contact=obj, data=fields)
+    elif isinstance(obj, KeyProject):
+        if obj.pk is None:
+            obj = services.project_create(
+                actor=actor, data=_new(obj, fields, services.PROJECT_FIELDS)
+            )
+        else:
+            services.project_update(actor=actor, project=obj, data=fields)
+    else:
+        for name, value in fields.items():
+            setattr(obj, name, value)
+        obj.save()
+    for callback in change.after:
+        callback(obj, actor)
+
+
+def _new(obj, fields: dict, names) -> dict:
+    """A new row's values: what the reader set on the unsaved object, then the sheet's."""
+    return {**{name: getattr(obj, name) for name in names}, **fields}
 
 
 class _Reader:
@@ -438,20 +477,19 @@ def _enterprise(reader: _Reader, row):
     if contact_name:
         existing = obj.contacts.filter(name=contact_name).first() if obj.pk else None
         if existing is None or not existing.is_primary or (mobile and existing.mobile != mobile):
-            change.after.append(lambda e: _primary_contact(e, contact_name, mobile))
+            change.after.append(lambda e, actor: _primary_contact(e, actor, contact_name, mobile))
     return change
 
 
-def _primary_contact(enterprise, name, mobile):
-    enterprise.contacts.filter(is_primary=True).exclude(name=name).update(is_primary=False)
-    contact = enterprise.contacts.filter(name=name).first() or Contact(
-        enterprise=enterprise, name=name
-    )
-    contact.is_primary = True
-    if mobile:
-        contact.mobile = mobile
-    contact.full_clean()
-    contact.save()
+def _primary_contact(enterprise, actor, name, mobile):
+    """The enterprise sheet's 联系人 becomes the primary contact (the door demotes the one
+    before), found by name or added."""
+    data = {"is_primary": True, **({"mobile": mobile} if mobile else {})}
+    contact = enterprise.contacts.filter(name=name).first()
+    if contact is None:
+        services.contact_create(actor=actor, enterprise=enterprise, data={"name": name, **data})
+    else:
+        services.contact_update(actor=actor, contact=contact, data=data)
 
 
 def _contact(reader: _Reader, row):
@@ -478,8 +516,14 @@ def _contact(reader: _Reader, row):
     }
     _diff(obj, values, change)
     if change.fields.get("is_primary"):
+        # made primary after it is saved, when the door demotes the one before; checked
+        # (_valid) as it is, the database's "one primary" would refuse it
         change.fields.pop("is_primary")
-        change.after.append(lambda c: _primary_contact(c.enterprise, c.name, ""))
+        change.after.append(
+            lambda c, actor: services.contact_update(
+                actor=actor, contact=c, data={"is_primary": True}
+            )
+        )
     return change
 
 
@@ -526,21 +570,27 @@ def _leader(reader: _Reader, row):
         current = set(model.objects.filter(leader=leader).values_list("pk", flat=True))
         if {w.pk for w in wanted} != current:
             change.after.append(
-                lambda obj, wanted=wanted, model=model: _subjects(obj, wanted, model)
+                lambda obj, actor, wanted=wanted, model=model: _subjects(obj, actor, wanted, model)
             )
             change.fields.setdefault("title", leader.title)
     return change
 
 
-def _subjects(leader, wanted, model):
-    """The leader 分包s exactly `wanted`: others of theirs lose the leader, history kept."""
+def _subjects(leader, actor, wanted, model):
+    """The leader 分包s exactly `wanted`: others of theirs lose the leader, history kept;
+    written through the directory's door."""
+
+    def leader_set(obj, value):
+        if model is Enterprise:
+            services.enterprise_update(actor=actor, enterprise=obj, data={"leader": value})
+        else:
+            services.project_update(actor=actor, project=obj, data={"leader": value})
+
     for obj in model.objects.filter(leader=leader).exclude(pk__in=[w.pk for w in wanted]):
-        obj.leader = None
-        obj.save(update_fields=["leader"])
+        leader_set(obj, None)
     for obj in wanted:
         if obj.leader_id != leader.pk:
-            obj.leader = leader
-            obj.save(update_fields=["leader"])
+            leader_set(obj, leader)
 
 
 def _project(reader: _Reader, row):

@@ -1,5 +1,6 @@
 """Forms for keeping the directories in the app: enterprises with contacts, key projects and
-their monthly investment progress reports. They parse and explain; services.py writes."""
+their monthly investment progress reports. They parse and explain; the
+directory's door (ledger.services.directory) writes."""
 
 import datetime
 
@@ -7,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import Contact, Department, Enterprise, KeyProject, Leader, ProjectProgress
-from ledger.services import ENTERPRISE_FIELDS, PROJECT_FIELDS
+from ledger.services import CONTACT_FIELDS, ENTERPRISE_FIELDS, PROJECT_FIELDS
 from ledger.validators import credit_code_normalize, mobile_normalize
 
 
@@ -65,7 +66,7 @@ class ContactForm(forms.ModelForm):
 
     class Meta:
         model = Contact
-        fields = ["name", "position", "mobile", "office_phone", "email", "is_primary"]
+        fields = list(CONTACT_FIELDS)  # what the door writes of a contact
         error_messages = {"name": {"required": _("请填写联系人姓名。")}}
 
     def clean_mobile(self):

@@ -5,7 +5,8 @@ monthly investment progress report).
 Every signed-in user may read them (rule `ledger.view_directory`); the issue
 history and open-issue counts only ever include issues the user may see. Who may write is
 rules.py (`ledger.add_enterprise`, `change_enterprise`, `verify_enterprise`, `add_project`,
-`change_project`, `report_progress`); services.py writes.
+`change_project`, `report_progress`); the directory's door (ledger.services) writes and
+decides again who may.
 """
 
 import datetime

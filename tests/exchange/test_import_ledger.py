@@ -10,10 +10,11 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from ledger import services
 from ledger.exchange.importing import ledger_import
 from ledger.exchange.matching import DateInvalid, date_parse
 from ledger.exchange.models import ImportedIssue, NameAlias
-from ledger.models import Issue, IssueDeadline, IssueEvent, LedgerCounter
+from ledger.models import Enterprise, Issue, IssueDeadline, IssueEvent, LedgerCounter
 from ledger.states import Status
 from tests import factories as f
 from tests.exchange.import_sheets import COL, HEADER, csv_bytes, file_of, messy_rows, xlsx_bytes
@@ -411,3 +412,26 @@ def test_an_implausible_own_number_is_kept_as_the_sheets_number(lists):
     issue = Issue.objects.get()
     assert issue.year == timezone.localdate().year
     assert issue.import_origin.external_number == "ZZ-0001-0001"
+
+
+def test_an_enterprise_first_seen_in_a_sheet_is_added_through_the_door(lists, monkeypatch):
+    """Chosen as new in the preview, it is created by services.enterprise_create as the
+    importing user (added_by, verified as the office's own), in the import's transaction."""
+    world = lists
+    calls = []
+    door = services.enterprise_create
+
+    def spy(**kwargs):
+        calls.append(kwargs["actor"])
+        return door(**kwargs)
+
+    monkeypatch.setattr(services, "enterprise_create", spy)
+    code = f.valid_credit_code(7701)
+    rows = [["企业名称", "问题描述"], ["新兴材料有限公司", "用地指标不足"]]
+    mappings = {"subject": {"新兴材料有限公司": f"new:{code}|新兴材料有限公司"}}
+    outcome = run(world, csv_bytes(rows), "a.csv", mappings=mappings)
+    assert outcome.committed, [str(p) for p in outcome.problems]
+    enterprise = Enterprise.objects.get(credit_code=code)
+    assert calls == [world.supervisor]
+    assert (enterprise.added_by, enterprise.is_verified) == (world.supervisor, True)
+    assert Issue.objects.get().enterprise == enterprise

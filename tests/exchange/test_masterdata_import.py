@@ -6,13 +6,17 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
+from django.urls import reverse
 
+from ledger import services
 from ledger.exchange.export import master_write
 from ledger.exchange.masterdata import master_import
-from ledger.models import Contact, Department, Enterprise, KeyProject, Leader
+from ledger.models import Contact, Department, Enterprise, KeyProject, Leader, User
 from tests import factories as f
 from tests.exchange.import_sheets import csv_bytes, xls_bytes, xlsx_bytes
+from tests.test_directory_upkeep import enterprise_data
 
 GOOD_CODE = f.valid_credit_code(4242)
 BAD_CODE = GOOD_CODE[:17] + ("0" if GOOD_CODE[17] != "0" else "1")
@@ -172,8 +176,6 @@ def test_departments_and_contacts(world):
 
 def test_master_data_export_imports_back_unchanged(db):
     call_command("seed_demo", stdout=io.StringIO())
-    from ledger.models import User
-
     supervisor = User.objects.get(username="supervisor")
     for kind in ("enterprises", "contacts", "departments", "leaders", "projects"):
         out = io.BytesIO()
@@ -215,3 +217,112 @@ def test_what_the_model_refuses_is_a_problem_per_column_not_a_500(world):
     outcome = run(world, "departments", csv_bytes(units), "u.csv")
     assert [(p.row, p.column) for p in outcome.problems] == [(2, "单位名称")]
     assert not KeyProject.objects.filter(name="倒序项目").exists()
+
+
+# -- through the directory's door (ledger.services.directory) --------------------------------
+
+DOOR = (
+    "enterprise_create",
+    "enterprise_update",
+    "contact_create",
+    "contact_update",
+    "project_create",
+    "project_update",
+)
+
+
+@pytest.fixture
+def door_calls(monkeypatch):
+    """[(door function, actor)] for every directory write, in order."""
+    calls = []
+
+    def spy(name, real):
+        def call(**kwargs):
+            calls.append((name, kwargs["actor"]))
+            return real(**kwargs)
+
+        return call
+
+    for name in DOOR:
+        monkeypatch.setattr(services, name, spy(name, getattr(services, name)))
+    return calls
+
+
+def test_the_master_data_import_writes_through_the_door_as_the_importing_user(world, door_calls):
+    assert run(world, "enterprises", xlsx_bytes(enterprise_rows(world))).committed
+    who = world.supervisor
+    assert door_calls == [
+        ("enterprise_create", who),
+        ("contact_create", who),  # 王会计, the primary contact of the row before
+        ("enterprise_create", who),
+    ]
+    assert Enterprise.objects.get(credit_code=GOOD_CODE).added_by == who
+    door_calls.clear()
+    leaders = [
+        ["姓名", "分包企业", "分包项目"],
+        [world.other_leader.user.name, "", world.project.name],
+    ]
+    assert run(world, "leaders", csv_bytes(leaders), "l.csv").committed
+    assert ("project_update", who) in door_calls
+    door_calls.clear()
+    project = [["项目名称", "级别", "类别", "计划年度", "总投资", "年度计划投资"]]
+    project.append(["新建项目", "市重点", "三产", 2026, 100, 50])
+    assert run(world, "projects", csv_bytes(project), "p.csv").committed
+    assert door_calls == [("project_create", who)]
+
+
+def test_the_door_refuses_an_importer_the_rules_refuse(world):
+    """Permission is the door's: staff may not add to the directory, whatever the caller."""
+    with pytest.raises(PermissionDenied):
+        master_import(
+            xlsx_bytes(enterprise_rows(world)),
+            kind="enterprises",
+            file_name="a.xlsx",
+            user=world.staff_a,
+            dry_run=False,
+        )
+    assert not Enterprise.objects.filter(credit_code=GOOD_CODE).exists()
+
+
+@pytest.mark.parametrize("way", ["screen", "enterprises sheet", "contacts sheet"])
+def test_the_primary_contact_moves_alike_from_the_screen_and_both_sheets(client, world, way):
+    enterprise = world.enterprise
+    old = f.ContactFactory(enterprise=enterprise, name="旧联系人", is_primary=True)
+    if way == "screen":
+        data = enterprise_data(
+            name=enterprise.name,
+            credit_code=enterprise.credit_code,
+            **{
+                "contacts-TOTAL_FORMS": "2",
+                "contacts-INITIAL_FORMS": "1",
+                "contacts-0-id": old.pk,
+                "contacts-0-name": old.name,
+                "contacts-0-position": "",
+                "contacts-0-mobile": old.mobile,
+                "contacts-0-is_primary": "",
+                "contacts-1-name": "新联系人",
+                "contacts-1-mobile": "13800000000",
+                "contacts-1-is_primary": "on",
+            },
+        )
+        client.force_login(world.supervisor)
+        response = client.post(reverse("enterprise_edit", args=[enterprise.pk]), data)
+        assert response.status_code == 302
+    elif way == "enterprises sheet":
+        rows = [
+            ["企业名称", "统一社会信用代码", "联系人", "手机"],
+            [enterprise.name, enterprise.credit_code, "新联系人", "13800000000"],
+        ]
+        assert run(world, "enterprises", xlsx_bytes(rows)).committed
+    else:
+        rows = [
+            ["企业名称", "统一社会信用代码", "姓名", "手机", "主要联系人"],
+            [enterprise.name, enterprise.credit_code, "新联系人", "13800000000", "是"],
+        ]
+        assert run(world, "contacts", xlsx_bytes(rows)).committed
+    assert list(enterprise.contacts.values_list("name", "mobile", "is_primary")) == [
+        ("新联系人", "13800000000", True),
+        ("旧联系人", old.mobile, False),
+    ]
+    # the demotion is a saved change, in the contact's history, whichever way it came
+    assert old.history.latest().is_primary is False

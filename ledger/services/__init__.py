@@ -1,0 +1,48 @@
+"""Every write other than an issue's workflow: named <thing>_<verb>, keyword-only arguments.
+
+Issue changes go through ledger.workflow, which uses the shared helpers here (ledger numbers,
+attachment checks, one-line text); directory.py is the one door for enterprises, contacts,
+key projects and their progress reports. Every public name is importable from here.
+"""
+
+from ledger.services.attachments import (
+    attachment_validate,
+    attachments_validate_batch,
+    size_precise,
+)
+from ledger.services.directory import (
+    CONTACT_FIELDS,
+    ENTERPRISE_FIELDS,
+    PROJECT_FIELDS,
+    contact_create,
+    contact_update,
+    enterprise_create,
+    enterprise_update,
+    enterprise_verify,
+    project_create,
+    project_progress_report,
+    project_update,
+)
+from ledger.services.numbers import ledger_number_next
+from ledger.services.people import leader_raising_department
+from ledger.services.text import single_line
+
+__all__ = [
+    "CONTACT_FIELDS",
+    "ENTERPRISE_FIELDS",
+    "PROJECT_FIELDS",
+    "attachment_validate",
+    "attachments_validate_batch",
+    "contact_create",
+    "contact_update",
+    "enterprise_create",
+    "enterprise_update",
+    "enterprise_verify",
+    "ledger_number_next",
+    "leader_raising_department",
+    "project_create",
+    "project_progress_report",
+    "project_update",
+    "single_line",
+    "size_precise",
+]
