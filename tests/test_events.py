@@ -4,6 +4,7 @@ The tampering cases of issue 10 (heads, checkpoints, issue fields, files, keys) 
 tests/integrity/."""
 
 import datetime
+import hashlib
 import io
 import json
 
@@ -345,3 +346,100 @@ def test_workflow_keeps_one_event_per_version(world):
     issue.refresh_from_db()
     assert issue.version == issue.events.count() == 9
     assert issue.events.order_by("-seq").first().to_status == issue.status
+
+
+# -- the canonical form, pinned ----------------------------------------------------------------
+# Literal digests computed with the code as it stood before the signed format moved into
+# ledger/events.py. Every digest already stored (demo data, production) depends on these bytes:
+# if one of these tests fails, the canonical form changed and stored chains no longer verify.
+
+PIN_KEYS = {"k2026": "fixed test secret"}
+PIN_AT = datetime.datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=datetime.UTC)
+
+
+def pinned_event(key_id) -> IssueEvent:
+    return IssueEvent(
+        issue_id=42,
+        seq=3,
+        actor_id=7,
+        actor_department_id=5,
+        action="assign",
+        from_status="raised",
+        to_status="assigned",
+        note="请于“周五”前办结。\n第二行",
+        changes={"deadline": ["", "2026-03-20"], "lead_department": ["", "区住建局"]},
+        created_at=PIN_AT,
+        key_id=key_id,
+    )
+
+
+@override_settings(EVENTS_KEYS=PIN_KEYS)
+def test_a_keyed_event_digest_is_pinned():
+    digest = pinned_event("k2026").compute_digest(
+        "a" * 64, files=[("照片.jpg", "b" * 64, 1234)], number="ZZ-2026-0042"
+    )
+    assert digest == "0a127c740fa665a8836bd44e20b892bbd29b5ffbe83c5a2db73349e784a0c385"
+
+
+def test_a_legacy_unkeyed_event_digest_is_pinned():
+    digest = pinned_event("").compute_digest("c" * 64)
+    assert digest == "dd29c31fd62100b104fee374eb46b89b1cbf559e47283acd2d3f5ffe6894f116"
+
+
+@override_settings(EVENTS_KEYS=PIN_KEYS)
+def test_a_digest_with_the_wrong_key_or_previous_differs_from_the_pin():
+    pinned = "0a127c740fa665a8836bd44e20b892bbd29b5ffbe83c5a2db73349e784a0c385"
+    files = [("照片.jpg", "b" * 64, 1234)]
+    event = pinned_event("k2026")
+    assert event.compute_digest("a" * 64, files=files, number="ZZ-2026-0043") != pinned
+    assert event.compute_digest("0" * 64, files=files, number="ZZ-2026-0042") != pinned
+    with override_settings(EVENTS_KEYS={"k2026": "another secret"}):
+        assert event.compute_digest("a" * 64, files=files, number="ZZ-2026-0042") != pinned
+
+
+@override_settings(EVENTS_KEYS=PIN_KEYS, EVENTS_KEY_ID="k2026")
+def test_a_head_signature_is_pinned():
+    from ledger.integrity.services import head_build
+
+    head = head_build(issue_id=42, number="ZZ-2026-0042", seq=3, digest="d" * 64, state="e" * 64)
+    assert head.mac == "bc1aefbde882e97719d1e43e4c77d1b9804c4c19868ef38fc8665e87b7c8aa3d"
+
+
+@override_settings(EVENTS_KEYS=PIN_KEYS)
+def test_a_checkpoint_signature_is_pinned():
+    from ledger.integrity.models import Checkpoint
+    from ledger.integrity.services import checkpoint_payload, sign
+
+    checkpoint = Checkpoint(
+        number=2,
+        created_at=PIN_AT,
+        issues=10,
+        events=55,
+        root="f" * 64,
+        known_gaps={"2026": [3, 4]},
+        previous_mac="9" * 64,
+        key_id="k2026",
+    )
+    mac = sign("k2026", checkpoint_payload(checkpoint))
+    assert mac == "9cdd3a7c400f75176bca3472810ddb79361310ce7ed0d2feaace36df6673964d"
+
+
+def test_an_issue_state_hash_is_pinned():
+    from ledger.integrity.services import _plain, canonical
+
+    shanghai = datetime.timezone(datetime.timedelta(hours=8))
+    values = [
+        "ZZ-2026-0042",
+        2026,
+        42,
+        "标题",
+        datetime.datetime(2026, 3, 4, 13, 6, 7, 890123, tzinfo=shanghai),
+        datetime.date(2026, 3, 20),
+        None,
+        True,
+        False,
+        0,
+        "normal",
+    ]
+    state = hashlib.sha256(canonical([_plain(v) for v in values])).hexdigest()
+    assert state == "ab3972981a778f53bdff1e4d6659d45e663344e11ce938f7572f1aa30745fb7e"
