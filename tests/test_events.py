@@ -4,7 +4,6 @@ The tampering cases of issue 10 (heads, checkpoints, issue fields, files, keys) 
 tests/integrity/."""
 
 import datetime
-import hashlib
 import io
 import json
 
@@ -17,7 +16,9 @@ from django.db.models.deletion import ProtectedError
 from django.test import override_settings
 from django.utils import timezone, translation
 
-from ledger import workflow
+from ledger import events, workflow
+from ledger.integrity.models import Checkpoint
+from ledger.integrity.services import checkpoint_payload, head_build
 from ledger.models import EventImmutableError, Issue, IssueEvent
 from tests import factories as f
 from tests.integrity.tampering import raw
@@ -399,17 +400,12 @@ def test_a_digest_with_the_wrong_key_or_previous_differs_from_the_pin():
 
 @override_settings(EVENTS_KEYS=PIN_KEYS, EVENTS_KEY_ID="k2026")
 def test_a_head_signature_is_pinned():
-    from ledger.integrity.services import head_build
-
     head = head_build(issue_id=42, number="ZZ-2026-0042", seq=3, digest="d" * 64, state="e" * 64)
     assert head.mac == "bc1aefbde882e97719d1e43e4c77d1b9804c4c19868ef38fc8665e87b7c8aa3d"
 
 
 @override_settings(EVENTS_KEYS=PIN_KEYS)
 def test_a_checkpoint_signature_is_pinned():
-    from ledger.integrity.models import Checkpoint
-    from ledger.integrity.services import checkpoint_payload, sign
-
     checkpoint = Checkpoint(
         number=2,
         created_at=PIN_AT,
@@ -420,13 +416,11 @@ def test_a_checkpoint_signature_is_pinned():
         previous_mac="9" * 64,
         key_id="k2026",
     )
-    mac = sign("k2026", checkpoint_payload(checkpoint))
+    mac = events.sign("k2026", checkpoint_payload(checkpoint))
     assert mac == "9cdd3a7c400f75176bca3472810ddb79361310ce7ed0d2feaace36df6673964d"
 
 
 def test_an_issue_state_hash_is_pinned():
-    from ledger.integrity.services import _plain, canonical
-
     shanghai = datetime.timezone(datetime.timedelta(hours=8))
     values = [
         "ZZ-2026-0042",
@@ -441,5 +435,40 @@ def test_an_issue_state_hash_is_pinned():
         0,
         "normal",
     ]
-    state = hashlib.sha256(canonical([_plain(v) for v in values])).hexdigest()
+    state = events.state_digest(values)
     assert state == "ab3972981a778f53bdff1e4d6659d45e663344e11ce938f7572f1aa30745fb7e"
+
+
+@override_settings(EVENTS_KEYS=PIN_KEYS)
+def test_the_pure_python_encoder_signs_the_same_bytes(monkeypatch):
+    """canonical() keeps a C encoder built once; without one (a Python that has none) the
+    bytes, and so the pinned digest, are the same."""
+    event = pinned_event("k2026")
+    files = [("照片.jpg", "b" * 64, 1234)]
+    fast = event.compute_digest("a" * 64, files=files, number="ZZ-2026-0042")
+    monkeypatch.setattr(events, "_C_ENCODE", None)
+    slow = event.compute_digest("a" * 64, files=files, number="ZZ-2026-0042")
+    assert fast == slow == "0a127c740fa665a8836bd44e20b892bbd29b5ffbe83c5a2db73349e784a0c385"
+    value = {"b": [1, 2.5, None, True, "“引号”\n\t\\"], "a": {"z": "", "y": -1}}
+    encoded = events.canonical(value)
+    monkeypatch.undo()
+    assert events.canonical(value) == encoded
+    assert (
+        encoded
+        == json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    )
+
+
+def test_the_event_columns_are_the_event_model_s_stored_columns():
+    stored = [f.attname for f in IssueEvent._meta.concrete_fields if f.name != "id"]
+    assert sorted(events.EVENT_COLUMNS) == sorted(stored)
+
+
+def test_an_issue_state_treats_choices_dates_and_times_as_their_plain_values():
+    shanghai = datetime.timezone(datetime.timedelta(hours=8))
+    at = datetime.datetime(2026, 3, 4, 13, 6, 7, tzinfo=shanghai)
+    assert events.state_digest([Issue.Urgency.URGENT, at, datetime.date(2026, 3, 20)]) == (
+        events.state_digest(["urgent", "2026-03-04T05:06:07.000000+00:00", "2026-03-20"])
+    )
+    assert events.state_digest([True]) != events.state_digest([1])
+    assert events.state_digest([None]) != events.state_digest([""])

@@ -10,7 +10,7 @@ from django.utils import translation
 
 from ledger import workflow
 from ledger.integrity.models import Checkpoint, IssueHead
-from ledger.integrity.services import signature_ok
+from ledger.events import signature_ok
 from ledger.models import IssueEvent
 from tests.integrity.conftest import checkpoint, findings, verify
 from tests.integrity.tampering import EVENTS, issue_delete, raw
