@@ -7,6 +7,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -556,8 +557,6 @@ class Issue(models.Model):
         return f"{self.number} {self.title}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("issue_detail", kwargs={"number": self.number})
 
     @property
