@@ -16,7 +16,9 @@ from django.db.models.deletion import ProtectedError
 from django.test import override_settings
 from django.utils import timezone, translation
 
-from ledger import workflow
+from ledger import events, workflow
+from ledger.integrity.models import Checkpoint
+from ledger.integrity.services import checkpoint_payload, head_build
 from ledger.models import EventImmutableError, Issue, IssueEvent
 from tests import factories as f
 from tests.integrity.tampering import raw
@@ -345,3 +347,128 @@ def test_workflow_keeps_one_event_per_version(world):
     issue.refresh_from_db()
     assert issue.version == issue.events.count() == 9
     assert issue.events.order_by("-seq").first().to_status == issue.status
+
+
+# -- the canonical form, pinned ----------------------------------------------------------------
+# Literal digests computed with the code as it stood before the signed format moved into
+# ledger/events.py. Every digest already stored (demo data, production) depends on these bytes:
+# if one of these tests fails, the canonical form changed and stored chains no longer verify.
+
+PIN_KEYS = {"k2026": "fixed test secret"}
+PIN_AT = datetime.datetime(2026, 3, 4, 5, 6, 7, 890123, tzinfo=datetime.UTC)
+
+
+def pinned_event(key_id) -> IssueEvent:
+    return IssueEvent(
+        issue_id=42,
+        seq=3,
+        actor_id=7,
+        actor_department_id=5,
+        action="assign",
+        from_status="raised",
+        to_status="assigned",
+        note="请于“周五”前办结。\n第二行",
+        changes={"deadline": ["", "2026-03-20"], "lead_department": ["", "区住建局"]},
+        created_at=PIN_AT,
+        key_id=key_id,
+    )
+
+
+@override_settings(EVENTS_KEYS=PIN_KEYS)
+def test_a_keyed_event_digest_is_pinned():
+    digest = pinned_event("k2026").compute_digest(
+        "a" * 64, files=[("照片.jpg", "b" * 64, 1234)], number="ZZ-2026-0042"
+    )
+    assert digest == "0a127c740fa665a8836bd44e20b892bbd29b5ffbe83c5a2db73349e784a0c385"
+
+
+def test_a_legacy_unkeyed_event_digest_is_pinned():
+    digest = pinned_event("").compute_digest("c" * 64)
+    assert digest == "dd29c31fd62100b104fee374eb46b89b1cbf559e47283acd2d3f5ffe6894f116"
+
+
+@override_settings(EVENTS_KEYS=PIN_KEYS)
+def test_a_digest_with_the_wrong_key_or_previous_differs_from_the_pin():
+    pinned = "0a127c740fa665a8836bd44e20b892bbd29b5ffbe83c5a2db73349e784a0c385"
+    files = [("照片.jpg", "b" * 64, 1234)]
+    event = pinned_event("k2026")
+    assert event.compute_digest("a" * 64, files=files, number="ZZ-2026-0043") != pinned
+    assert event.compute_digest("0" * 64, files=files, number="ZZ-2026-0042") != pinned
+    with override_settings(EVENTS_KEYS={"k2026": "another secret"}):
+        assert event.compute_digest("a" * 64, files=files, number="ZZ-2026-0042") != pinned
+
+
+@override_settings(EVENTS_KEYS=PIN_KEYS, EVENTS_KEY_ID="k2026")
+def test_a_head_signature_is_pinned():
+    head = head_build(issue_id=42, number="ZZ-2026-0042", seq=3, digest="d" * 64, state="e" * 64)
+    assert head.mac == "bc1aefbde882e97719d1e43e4c77d1b9804c4c19868ef38fc8665e87b7c8aa3d"
+
+
+@override_settings(EVENTS_KEYS=PIN_KEYS)
+def test_a_checkpoint_signature_is_pinned():
+    checkpoint = Checkpoint(
+        number=2,
+        created_at=PIN_AT,
+        issues=10,
+        events=55,
+        root="f" * 64,
+        known_gaps={"2026": [3, 4]},
+        previous_mac="9" * 64,
+        key_id="k2026",
+    )
+    mac = events.sign("k2026", checkpoint_payload(checkpoint))
+    assert mac == "9cdd3a7c400f75176bca3472810ddb79361310ce7ed0d2feaace36df6673964d"
+
+
+def test_an_issue_state_hash_is_pinned():
+    shanghai = datetime.timezone(datetime.timedelta(hours=8))
+    values = [
+        "ZZ-2026-0042",
+        2026,
+        42,
+        "标题",
+        datetime.datetime(2026, 3, 4, 13, 6, 7, 890123, tzinfo=shanghai),
+        datetime.date(2026, 3, 20),
+        None,
+        True,
+        False,
+        0,
+        "normal",
+    ]
+    state = events.state_digest(values)
+    assert state == "ab3972981a778f53bdff1e4d6659d45e663344e11ce938f7572f1aa30745fb7e"
+
+
+@override_settings(EVENTS_KEYS=PIN_KEYS)
+def test_the_pure_python_encoder_signs_the_same_bytes(monkeypatch):
+    """canonical() keeps a C encoder built once; without one (a Python that has none) the
+    bytes, and so the pinned digest, are the same."""
+    event = pinned_event("k2026")
+    files = [("照片.jpg", "b" * 64, 1234)]
+    fast = event.compute_digest("a" * 64, files=files, number="ZZ-2026-0042")
+    monkeypatch.setattr(events, "_C_ENCODE", None)
+    slow = event.compute_digest("a" * 64, files=files, number="ZZ-2026-0042")
+    assert fast == slow == "0a127c740fa665a8836bd44e20b892bbd29b5ffbe83c5a2db73349e784a0c385"
+    value = {"b": [1, 2.5, None, True, "“引号”\n\t\\"], "a": {"z": "", "y": -1}}
+    encoded = events.canonical(value)
+    monkeypatch.undo()
+    assert events.canonical(value) == encoded
+    assert (
+        encoded
+        == json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    )
+
+
+def test_the_event_columns_are_the_event_model_s_stored_columns():
+    stored = [f.attname for f in IssueEvent._meta.concrete_fields if f.name != "id"]
+    assert sorted(events.EVENT_COLUMNS) == sorted(stored)
+
+
+def test_an_issue_state_treats_choices_dates_and_times_as_their_plain_values():
+    shanghai = datetime.timezone(datetime.timedelta(hours=8))
+    at = datetime.datetime(2026, 3, 4, 13, 6, 7, tzinfo=shanghai)
+    assert events.state_digest([Issue.Urgency.URGENT, at, datetime.date(2026, 3, 20)]) == (
+        events.state_digest(["urgent", "2026-03-04T05:06:07.000000+00:00", "2026-03-20"])
+    )
+    assert events.state_digest([True]) != events.state_digest([1])
+    assert events.state_digest([None]) != events.state_digest([""])

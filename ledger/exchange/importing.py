@@ -43,6 +43,7 @@ from ledger.exchange.matching import (
 from ledger.exchange.models import ColumnChoice, ImportBatch, ImportedIssue, NameAlias
 from ledger.exchange.reading import CellError, ReadRefused, workbook_read
 from ledger.models import Department, Enterprise, Issue
+from ledger.models.issues import EDITABLE_FIELDS
 from ledger.states import Status
 
 # the header words offices use, besides the export's own headers (columns.py)
@@ -236,19 +237,11 @@ _STATUS_RANK = {
 _YES = {"是", "已销号", "销号", "√", "yes", "y", "true", "1", "督办"}
 _NO = {"否", "未销号", "×", "no", "n", "false", "0", ""}
 
-# the fields an existing issue's update compares (when the sheet has the column)
+# the fields an existing issue's update compares (when the sheet has the column): the issue's
+# editable fields and what the sheet records of its handling
 UPDATE_FIELDS = (
-    "title",
-    "description",
-    "category",
-    "source",
-    "urgency",
-    "enterprise",
-    "project",
-    "leader",
+    *EDITABLE_FIELDS,
     "lead_department",
-    "responsible_person",
-    "measures",
     "deadline",
     "progress",
     "resolution",
@@ -256,7 +249,7 @@ UPDATE_FIELDS = (
     "is_escalated",
 )
 TITLE_MAX = 40
-_RELATIONS = {"category", "source", "enterprise", "project", "leader", "lead_department"}
+_RELATIONS = {name for name in UPDATE_FIELDS if Issue._meta.get_field(name).is_relation}
 
 
 def _choices(enum) -> dict[str, str]:
@@ -985,19 +978,10 @@ class _Reader:
             return datetime.datetime.combine(day, datetime.time(), tz) if day else None
 
         fields = {
-            "title": values["title"],
-            "description": values["description"],
-            "category": values["category"],
-            "source": values["source"],
-            "urgency": values["urgency"],
-            "enterprise": values["enterprise"],
-            "project": values["project"],
+            **{name: values[name] for name in EDITABLE_FIELDS},
             "raising_department": values["raising_department"],
             "raised_at": raised_at,
-            "leader": values["leader"],
             "lead_department": values["lead_department"],
-            "responsible_person": values["responsible_person"],
-            "measures": values["measures"],
             "deadline": values["deadline"],
             "is_long_term": values["is_long_term"],
             "status": status,

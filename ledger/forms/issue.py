@@ -17,20 +17,12 @@ from ledger import selectors
 from ledger.forms.fields import SingleLineCharField
 from ledger.forms.widgets import AttachmentsField, ChooserInput
 from ledger.models import Category, Department, Enterprise, Issue, KeyProject, Leader, Source
+from ledger.models.issues import EDITABLE_FIELDS
 from ledger.services import attachments_validate_batch
 
-# the fields the form sends to the workflow (a subset of EDITABLE_FIELDS)
-ISSUE_FIELDS = (
-    "title",
-    "description",
-    "category",
-    "source",
-    "urgency",
-    "enterprise",
-    "project",
-    "leader",
-    "measures",
-)
+# the fields the form sends to the workflow: the issue's editable fields but the responsible
+# person, who is named when the issue is assigned (forms.actions.AssignForm)
+ISSUE_FIELDS = tuple(name for name in EDITABLE_FIELDS if name != "responsible_person")
 
 
 def _as_pk(value) -> int | None:

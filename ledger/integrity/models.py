@@ -16,7 +16,7 @@ class IssueHead(models.Model):
     number = models.CharField(_("编号"), max_length=30)
     seq = models.PositiveIntegerField(_("最后序号"))
     digest = models.CharField(_("最后校验值"), max_length=64)
-    # SHA-256 of the issue's stored fields right after the event (services.issue_state)
+    # SHA-256 of the issue's stored fields right after the event (ledger.models.issues.issue_state)
     state = models.CharField(_("问题状态校验值"), max_length=64)
     key_id = models.CharField(_("密钥编号"), max_length=20)
     mac = models.CharField(_("签名"), max_length=64)

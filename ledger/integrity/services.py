@@ -1,13 +1,11 @@
-"""Signing helpers, the per-issue head written with every event, and checkpoints.
+"""The per-issue head written with every event, and checkpoints.
 
 A head is written by heads_write() in the transaction that writes the event (the core sends
 ledger.signals.issue_event_written); a checkpoint seals every head (events_checkpoint).
 verify.py checks events, issues, heads, checkpoints and files against each other.
 """
 
-import datetime
 import hashlib
-import hmac
 import json
 
 from django.conf import settings
@@ -15,55 +13,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ledger import events
 from ledger.models import Issue
-from ledger.models.issues import UnknownEventKey
+from ledger.models.issues import STATE_FIELDS, issue_state
 
 from .models import Checkpoint, IssueHead
-
-# the issue's stored fields a head's `state` covers: all but the id and updated_at
-# (co-departments are a separate table, not covered), and the columns the database
-# derives for the ledger's indexes (Issue.DERIVED_FIELDS)
-STATE_FIELDS = tuple(
-    field.attname
-    for field in Issue._meta.concrete_fields
-    if field.name not in ("id", "updated_at", *Issue.DERIVED_FIELDS)
-)
-
-
-def canonical(value) -> bytes:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def sign(key_id: str, value) -> str:
-    """HMAC-SHA-256 of `value` (canonical JSON) under the events key `key_id`."""
-    key = settings.EVENTS_KEYS.get(key_id)
-    if not key:
-        raise UnknownEventKey(key_id)
-    return hmac.new(key.encode(), canonical(value), hashlib.sha256).hexdigest()
-
-
-def signature_ok(key_id: str, value, mac: str) -> bool:
-    try:
-        return hmac.compare_digest(sign(key_id, value), mac)
-    except UnknownEventKey:
-        return False
-
-
-def _plain(value):
-    if isinstance(value, datetime.datetime):
-        if timezone.is_naive(value):
-            value = timezone.make_aware(value)
-        return value.astimezone(datetime.UTC).isoformat(timespec="microseconds")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    return str(value)
-
-
-def issue_state(values: dict) -> str:
-    """SHA-256 of the issue's stored fields (`values` maps STATE_FIELDS attnames to values)."""
-    return hashlib.sha256(canonical([_plain(values[name]) for name in STATE_FIELDS])).hexdigest()
 
 
 def issue_state_of(issue: Issue) -> str:
@@ -71,7 +25,9 @@ def issue_state_of(issue: Issue) -> str:
 
 
 def head_payload(head: IssueHead) -> list:
-    return [head.issue_id, head.number, head.seq, head.digest, head.state, head.key_id]
+    return events.head_payload(
+        head.issue_id, head.number, head.seq, head.digest, head.state, head.key_id
+    )
 
 
 def head_build(*, issue_id, number, seq, digest, state) -> IssueHead:
@@ -84,7 +40,7 @@ def head_build(*, issue_id, number, seq, digest, state) -> IssueHead:
         key_id=settings.EVENTS_KEY_ID,
         written_at=timezone.now(),
     )
-    head.mac = sign(head.key_id, head_payload(head))
+    head.mac = events.sign(head.key_id, head_payload(head))
     return head
 
 
@@ -129,7 +85,7 @@ def heads_write(sender, *, events, **kwargs) -> None:
 def checkpoint_payload(checkpoint: Checkpoint) -> dict:
     return {
         "number": checkpoint.number,
-        "created_at": _plain(checkpoint.created_at),
+        "created_at": events.plain(checkpoint.created_at),
         "issues": checkpoint.issues,
         "events": checkpoint.events,
         "root": checkpoint.root,
@@ -187,7 +143,7 @@ def checkpoint_seal(*, adopt=(), known_gaps: dict | None = None) -> Checkpoint:
             previous_mac=previous.mac if previous else "",
             key_id=settings.EVENTS_KEY_ID,
         )
-        checkpoint.mac = sign(checkpoint.key_id, checkpoint_payload(checkpoint))
+        checkpoint.mac = events.sign(checkpoint.key_id, checkpoint_payload(checkpoint))
         checkpoint.save()
     return checkpoint
 

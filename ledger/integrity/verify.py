@@ -11,32 +11,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import FieldDoesNotExist
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ledger.events import EVENT_COLUMNS, UnknownEventKey, signature_ok
 from ledger.models import Attachment, Issue, IssueEvent, LedgerCounter
-from ledger.models.issues import UnknownEventKey
+from ledger.models.issues import STATE_FIELDS, issue_state
 from ledger.workflow import _display
 
 from .models import Checkpoint, IssueHead
-from .services import STATE_FIELDS, SealedRoot, checkpoint_payload, issue_state, signature_ok
+from .services import SealedRoot, checkpoint_payload, head_payload
 
-EVENT_FIELDS = (
-    "id",
-    "issue_id",
-    "seq",
-    "actor_id",
-    "actor_department_id",
-    "action",
-    "from_status",
-    "to_status",
-    "note",
-    "changes",
-    "created_at",
-    "digest",
-    "key_id",
-)
+EVENT_FIELDS = ("id", *EVENT_COLUMNS)
 CHUNK = 2000
 
 
@@ -341,8 +329,7 @@ class Verifier:
                 )
             self.fields_report(number, named)
             return
-        head_fields = [head.issue_id, head.number, head.seq, head.digest, head.state, head.key_id]
-        if not signature_ok(head.key_id, head_fields, head.mac):
+        if not signature_ok(head.key_id, head_payload(head), head.mac):
             self.problem(
                 _("%(number)s：链头签名无效（链头被改动，或密钥“%(key)s”未配置）。")
                 % {"number": number, "key": head.key_id}
@@ -412,8 +399,6 @@ class Verifier:
             )
 
     def files_check(self, number, event, attached) -> None:
-        from django.core.files.storage import default_storage
-
         for attachment in attached:
             self.result.files += 1
             name = attachment["original_name"]

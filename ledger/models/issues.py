@@ -1,18 +1,17 @@
 """Issues, their append-only events, deadline history, extension requests and attachments."""
 
 import datetime
-import hashlib
-import hmac
-import json
 import uuid
 from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ledger import events
 from ledger.states import (
     FINAL_STATUSES,
     OPEN_STATUSES,
@@ -558,8 +557,6 @@ class Issue(models.Model):
         return f"{self.number} {self.title}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("issue_detail", kwargs={"number": self.number})
 
     @property
@@ -626,6 +623,22 @@ class Issue(models.Model):
     def subject(self):
         """What the issue concerns: the enterprise, else the key project."""
         return self.enterprise or self.project
+
+
+# the issue's stored fields a chain head's `state` covers (ledger.events.state_digest): all but
+# the id and updated_at (co-departments are a separate table, not covered), and the columns the
+# database derives for the ledger's indexes (Issue.DERIVED_FIELDS)
+STATE_FIELDS = tuple(
+    field.attname
+    for field in Issue._meta.concrete_fields
+    if field.name not in ("id", "updated_at", *Issue.DERIVED_FIELDS)
+)
+
+
+def issue_state(values) -> str:
+    """The state hash of an issue: `values` maps STATE_FIELDS attnames to stored values (an
+    Issue row from .values(), or {name: getattr(issue, name)})."""
+    return events.state_digest(values[name] for name in STATE_FIELDS)
 
 
 class IssueDeadline(models.Model):
@@ -799,47 +812,32 @@ class IssueEvent(models.Model):
         raise EventImmutableError(_("办理记录只能追加，不能删除。"))
 
     def compute_digest(self, previous_digest: str, *, files=(), number: str | None = None) -> str:
-        """The event's link in its issue's chain.
-
-        Keyed events (key_id set): HMAC-SHA-256 under settings.EVENTS_KEYS[key_id] over every
-        stored field (issue and its number, seq, actor and their department, action, statuses,
-        note, changes, time, key id), the files it brought ([name, sha256, size] each) and
-        the previous event's digest. Events written before keys existed (key_id "") keep
-        their unkeyed SHA-256. `number` saves a query when the caller knows it.
+        """The event's link in its issue's chain (ledger.events.event_payload says what it
+        covers): HMAC-SHA-256 under settings.EVENTS_KEYS[key_id], or the unkeyed SHA-256 of
+        events written before keys existed (key_id ""). `files` are the (name, sha256, size)
+        of the files the event brought; `number` saves a query when the caller knows it.
         """
-        at = self.created_at.astimezone(datetime.UTC).isoformat(timespec="microseconds")
-        payload = {
-            "issue": self.issue_id,
-            "seq": self.seq,
-            "actor": self.actor_id,
-            "action": self.action,
-            "from": self.from_status,
-            "to": self.to_status,
-            "note": self.note,
-            "changes": self.changes,
-            "at": at,
-            "prev": previous_digest,
-        }
-        if not self.key_id:
-            blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-            return hashlib.sha256(blob.encode()).hexdigest()
-        key = settings.EVENTS_KEYS.get(self.key_id)
-        if not key:
-            raise UnknownEventKey(self.key_id)
-        payload.update(
-            {
-                "number": number if number is not None else self.issue.number,
-                "department": self.actor_department_id,
-                "key": self.key_id,
-                "files": [[name, sha256, size] for name, sha256, size in files],
-            }
+        # the key first: an unknown key is refused before the issue's number is looked up
+        key = events.key_for(self.key_id) if self.key_id else None
+        if key is not None and number is None:
+            number = self.issue.number
+        payload = events.event_payload(
+            issue=self.issue_id,
+            seq=self.seq,
+            actor=self.actor_id,
+            action=self.action,
+            from_status=self.from_status,
+            to_status=self.to_status,
+            note=self.note,
+            changes=self.changes,
+            at=events.utc_text(self.created_at),
+            prev=previous_digest,
+            key_id=self.key_id,
+            number=number,
+            department=self.actor_department_id,
+            files=files,
         )
-        blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hmac.new(key.encode(), blob.encode(), hashlib.sha256).hexdigest()
-
-
-class UnknownEventKey(Exception):
-    """An event names a key id that settings.EVENTS_KEYS does not hold."""
+        return events.event_digest(payload, key)
 
 
 # The base manager (Model.save's UPDATE, related-object lookups …) refuses writes too. Set

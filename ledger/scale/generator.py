@@ -5,44 +5,40 @@ display names of departments, users, leaders, enterprises, projects), `generate_
 simulates the issues of one slice of ledger numbers through the workflow and returns the COPY
 text of every table. The simulation follows ledger/workflow.py: each action changes the
 issue's fields the way the _apply_* function would, records the same `changes`, and signs the
-event with the same HMAC chain as IssueEvent.compute_digest(), so `manage.py events_verify`
-accepts the result. The command (management/commands/seed_bench.py) does the database side.
+event through ledger.events, the code IssueEvent.compute_digest() signs with, so `manage.py
+events_verify` accepts the result. The command (management/commands/seed_bench.py) does the
+database side.
 """
 
 import bisect
 import datetime
 import hashlib
-import hmac
-import json
 import random
 from dataclasses import dataclass, field
+
+from ledger import events
+from ledger.models import Issue
+from ledger.models.issues import EDITABLE_FIELDS
 
 from . import words
 
 UTC_OFFSET = datetime.timedelta(hours=8)  # Asia/Shanghai: no daylight saving since 1991
 DAY = 86400.0
 
-# the ledger_issue columns the generator writes; any other column gets its default/trigger
+# the ledger_issue columns the generator writes; any other column gets its default/trigger.
+# The editable fields come from their declaration: a field added there makes simulate_issue()
+# fail (its row lacks the column) until the generator fills it.
 ISSUE_COLUMNS = (
     "id",
     "number",
     "year",
     "seq",
-    "title",
-    "description",
-    "category_id",
-    "source_id",
-    "urgency",
-    "enterprise_id",
-    "project_id",
+    *(Issue._meta.get_field(name).attname for name in EDITABLE_FIELDS),
     "raised_by_id",
     "raising_department_id",
     "raised_at",
-    "leader_id",
     "lead_department_id",
-    "responsible_person",
     "deadline",
-    "measures",
     "status",
     "progress",
     "progress_note",
@@ -60,20 +56,8 @@ ISSUE_COLUMNS = (
     "updated_at",
     "version",
 )
-EVENT_COLUMNS = (
-    "issue_id",
-    "seq",
-    "actor_id",
-    "actor_department_id",
-    "action",
-    "from_status",
-    "to_status",
-    "note",
-    "changes",
-    "created_at",
-    "digest",
-    "key_id",
-)
+# IssueSim.event() writes its COPY lines in this order
+EVENT_COLUMNS = events.EVENT_COLUMNS
 DEADLINE_COLUMNS = ("issue_id", "deadline", "previous", "reason", "set_by_id", "set_at")
 EXTENSION_COLUMNS = (
     "issue_id",
@@ -171,7 +155,7 @@ class World:
 
 
 def utc_text(local: datetime.datetime) -> str:
-    """A local time as the UTC ISO text _plain()/compute_digest() use (and COPY accepts)."""
+    """A naive local time as the UTC ISO text of events.utc_text() (which COPY accepts)."""
     return (local - UTC_OFFSET).isoformat(timespec="microseconds") + "+00:00"
 
 
@@ -204,15 +188,6 @@ def copy_value(value) -> str:
 
 def copy_line(values) -> str:
     return "\t".join(map(copy_value, values)) + "\n"
-
-
-def canonical(value) -> bytes:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _plain(value):
-    """integrity.services._plain for the values a generated row holds (times are UTC text)."""
-    return value
 
 
 # -- one issue --------------------------------------------------------------------------------
@@ -249,23 +224,33 @@ class IssueSim:
         self.row[name] = utc_text(local)
 
     def event(self, action, to_status, at, actor, department, note="", changes=None, files=()):
-        """Append the next event: the canonical payload of IssueEvent.compute_digest() is
-        written out by hand (its keys sorted) rather than through json.dumps(sort_keys)."""
+        """Append the next event, signed by ledger.events from the plain values (the payload
+        and digest code IssueEvent.compute_digest() uses)."""
         self.seq += 1
-        changes_json = _json_obj(changes) if changes else "{}"
+        changes = changes or {}
         created = utc_text(at)
         from_status = self.row["status"]
         row = self.row
         world = self.world
-        blob = (
-            f'{{"action":"{action}","actor":{actor},"at":"{created}","changes":{changes_json},'
-            f'"department":{"null" if department is None else department},'
-            f'"files":{_json_files(files)},"from":"{from_status}","issue":{row["id"]},'
-            f'"key":{_json_str(world.key_id)},"note":{_json_str(note)},'
-            f'"number":"{row["number"]}","prev":"{self.prev}","seq":{self.seq},'
-            f'"to":"{to_status}"}}'
+        payload = events.event_payload(
+            issue=row["id"],
+            seq=self.seq,
+            actor=actor,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+            changes=changes,
+            at=created,
+            prev=self.prev,
+            key_id=world.key_id,
+            number=row["number"],
+            department=department,
+            files=files,
         )
-        digest = hmac.new(self.key, blob.encode(), hashlib.sha256).hexdigest()
+        digest = events.event_digest(payload, self.key)
+        # the column's text: any JSON would do, the canonical form is the shortest
+        changes_json = events.canonical(changes).decode()
         self.out["events"].append(
             f"{row['id']}\t{self.seq}\t{actor}\t{_null(department)}\t{action}\t{from_status}\t"
             f"{to_status}\t{_esc(note)}\t{_esc(changes_json)}\t{created}\t{digest}\t"
@@ -277,39 +262,6 @@ class IssueSim:
         row["updated_at"] = created
         self.last_at = at
         return self.seq
-
-
-_STR_CACHE: dict = {}
-
-
-def _json_str(value: str) -> str:
-    """json.dumps(value, ensure_ascii=False) of a string, memoised (notes come from pools)."""
-    if '"' not in value and "\\" not in value and value.isprintable():
-        return f'"{value}"'
-    cached = _STR_CACHE.get(value)
-    if cached is None:
-        cached = json.dumps(value, ensure_ascii=False)
-        if len(_STR_CACHE) < 100_000:
-            _STR_CACHE[value] = cached
-    return cached
-
-
-def _json_obj(changes: dict) -> str:
-    """Canonical JSON of an event's changes: {name: [old, new]} with sorted keys."""
-    return (
-        "{"
-        + ",".join(
-            f"{_json_str(name)}:[{_json_str(old)},{_json_str(new)}]"
-            for name, (old, new) in sorted(changes.items())
-        )
-        + "}"
-    )
-
-
-def _json_files(files) -> str:
-    if not files:
-        return "[]"
-    return json.dumps([list(f) for f in files], ensure_ascii=False, separators=(",", ":"))
 
 
 def _null(value) -> str:
@@ -673,14 +625,14 @@ def _finish(sim: IssueSim, out: dict) -> None:
     out["issues"].append(copy_line(row[name] for name in ISSUE_COLUMNS))
     world = sim.world
     if world.state_fields is not None:
-        values = [row[name] for name in world.state_fields]
-        state = hashlib.sha256(canonical(values)).hexdigest()
+        state = events.state_digest(row[name] for name in world.state_fields)
         out["heads"].append(head_line(world, row["id"], row["number"], sim.seq, sim.prev, state))
 
 
 def head_line(world: World, issue_id, number, seq, digest, state) -> str:
-    payload = [issue_id, number, seq, digest, state, world.key_id]
-    mac = hmac.new(world.key.encode(), canonical(payload), hashlib.sha256).hexdigest()
+    mac = events.mac(
+        world.key, events.head_payload(issue_id, number, seq, digest, state, world.key_id)
+    )
     written = utc_text(world.now)
     return copy_line((issue_id, number, seq, digest, state, world.key_id, mac, written, None, ""))
 

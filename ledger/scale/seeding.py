@@ -23,17 +23,18 @@ from django.core.management import call_command, get_commands
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ledger.integrity.services import STATE_FIELDS, issue_state
 from ledger.models import (
     Category,
     Department,
     Enterprise,
+    Issue,
     KeyProject,
     Leader,
     LedgerCounter,
     Source,
     User,
 )
+from ledger.models.issues import STATE_FIELDS, issue_state
 from ledger.validators import credit_code_check_char
 
 from . import generator, words
@@ -334,8 +335,6 @@ def seed(
         raise SeedRefused("--issues 须为正整数 / --issues must be at least 1.")
     if years < 1 or years > 30:
         raise SeedRefused("--years 须在 1 到 30 之间 / --years must be 1 to 30.")
-    from ledger.models import Issue
-
     if Issue.objects.exists():
         raise SeedRefused(
             "台账中已有问题：seed_bench 只向空台账（migrate 之后）写入。"
@@ -521,9 +520,7 @@ def derived_hooks(stdout=None) -> list[str]:
 
 def heads_from_database(world: World, stdout=None) -> None:
     """Chain heads when the head's state covers columns the generator does not write: read
-    the issues back (after the hooks) and hash them as integrity.services does."""
-    from ledger.models import Issue
-
+    the issues back (after the hooks) and hash them with issue_state(), as every head is."""
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE integrity_issuehead")
         cursor.execute(

@@ -9,8 +9,8 @@ from django.core.management.base import CommandError
 from django.utils import translation
 
 from ledger import workflow
+from ledger.events import signature_ok
 from ledger.integrity.models import Checkpoint, IssueHead
-from ledger.integrity.services import signature_ok
 from ledger.models import IssueEvent
 from tests.integrity.conftest import checkpoint, findings, verify
 from tests.integrity.tampering import EVENTS, issue_delete, raw

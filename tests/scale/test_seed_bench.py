@@ -11,6 +11,7 @@ from django.db import connection
 
 from ledger.integrity.verify import Verifier
 from ledger.models import Attachment, Issue, IssueEvent, LedgerCounter, User
+from ledger.models.issues import EDITABLE_FIELDS
 from ledger.scale import generator, seeding
 from ledger.scale.generator import World
 
@@ -86,6 +87,20 @@ def test_generated_events_sign_as_the_workflow_signs():
     assert max(last.values()) == 30  # the long issue
     counts = sorted(last.values())
     assert 4 <= sum(counts) / len(counts) <= 5.5
+
+
+def test_the_generator_fills_every_editable_field_of_the_declaration():
+    """Its issue columns read models.issues.EDITABLE_FIELDS: a field added there is written
+    (or the generator fails) rather than silently left at its default."""
+    for name in EDITABLE_FIELDS:
+        assert Issue._meta.get_field(name).attname in generator.ISSUE_COLUMNS
+    out = generator.generate_chunk(small_world(40), 0, 40)
+    issues = list(rows(out["issues"], generator.ISSUE_COLUMNS))
+    assert len(issues) == 40
+    for name in ("title", "description", "category_id", "source_id", "urgency"):
+        assert all(issue[name] for issue in issues), name
+    assert any(issue["enterprise_id"] for issue in issues)
+    assert any(issue["responsible_person"] for issue in issues)
 
 
 def test_plan_years_sums_to_n_and_grows():
