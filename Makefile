@@ -49,11 +49,14 @@ run: $(VENV)/.installed-run
 	@$(PYTHON) manage.py demo_logins
 	ALLOWED_HOSTS='$(or $(ALLOWED_HOSTS),$(SERVED_HOSTS))' $(PYTHON) manage.py runserver $(BIND):$(PORT)
 
+# lint-imports checks the import contract (pyproject.toml [tool.importlinter]): the core
+# never imports a room, rooms don't import each other, no cycles, selectors never import screens.
 lint: $(VENV)/.installed-dev
 	$(PYTHON) manage.py check
 	$(PYTHON) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # The suite runs in parallel (pytest-xdist), one worker per CPU core; `make test JOBS=1` runs
 # it in one process (easier to read a failure), `make test JOBS=4` on a bigger machine.

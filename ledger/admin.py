@@ -78,6 +78,7 @@ from ledger.models.issues import EDITABLE_FIELDS
 from ledger.selectors import visible_to
 from ledger.states import Action
 from ledger.validators import credit_code_normalize, mobile_normalize
+from ledger.views.issue import change_rows
 
 
 def _admin_site_has_permission(request):
@@ -510,8 +511,6 @@ class IssueEventInline(ReadOnlyInline):
     @admin.display(description=_("变更内容"))
     def changes_shown(self, obj):
         # field names and codes in words, as on the issue page (not the stored JSON)
-        from ledger.views.issue import change_rows
-
         return format_html_join(
             mark_safe("<br>"),
             "{}：{} → {}",

@@ -125,7 +125,7 @@ def test_leader_page_costs_the_same_for_5_and_50_rows(client, world):
 
 
 def test_home_counts_every_card_in_two_queries_at_most(world, django_assert_max_num_queries):
-    from ledger.selectors import _home_card_definitions, home_card_counts
+    from ledger.selectors.home import _home_card_definitions, home_card_counts
 
     _rows(world, 2)
     for role in ROLES:

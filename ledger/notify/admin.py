@@ -6,12 +6,11 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from .models import Notification, Preference, ReminderLog
+from .tasks import emails_enqueue
 
 
 @admin.action(description=_("重新发送所选通知的邮件"), permissions=["change"])
 def email_retry(modeladmin, request, queryset):
-    from .services import _emails_enqueue
-
     ids = list(
         queryset.filter(
             email_state__in=[Notification.Email.FAILED, Notification.Email.RETRYING]
@@ -20,7 +19,7 @@ def email_retry(modeladmin, request, queryset):
     Notification.objects.filter(pk__in=ids).update(
         email_state=Notification.Email.PENDING, email_attempts=0, email_next_attempt_at=None
     )
-    transaction.on_commit(lambda: _emails_enqueue(ids))
+    transaction.on_commit(lambda: emails_enqueue(ids))
     modeladmin.message_user(
         request,
         _("已安排重发 %(n)s 封邮件。") % {"n": len(ids)},

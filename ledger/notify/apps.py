@@ -4,6 +4,7 @@ Imports the core; the core never imports it (it listens to ledger.signals).
 """
 
 from django.apps import AppConfig
+from django.conf import settings
 from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,7 @@ class NotifyConfig(AppConfig):
     verbose_name = _("通知")
 
     def ready(self):
+        # import here: apps.py is loaded before the models are ready
         from ledger.models import Issue, IssueEvent
         from ledger.signals import issue_event_committed, issues_imported
 
@@ -29,14 +31,12 @@ class NotifyConfig(AppConfig):
 
     def seed_demo(self, *, today, stdout):
         """Fill the demo users' bells from the demo events, through the recipients table."""
-        from .demo import notifications_seed
+        from .demo import notifications_seed  # import here: demo data, loaded only to seed
 
         notifications_seed(today=today, stdout=stdout)
 
 
 def site_url_check(app_configs=None, **kwargs):
-    from django.conf import settings
-
     if settings.DEBUG or settings.SITE_URL:
         return []
     return [

@@ -1,4 +1,4 @@
-"""The daily reminder run (`manage.py send_reminders`, or the reminders_daily task).
+"""The daily reminder run (`manage.py send_reminders`, or the reminders_daily task below).
 
 On a working day (ledger/workdays.py), for every open issue:
 
@@ -30,6 +30,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
+from django.tasks import task
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -239,3 +240,36 @@ def _not_assigned(today, at, counts, email) -> None:
     ).values_list("pk", flat=True)
     for pk in candidates:
         _remind(pk, Kind.NOT_ASSIGNED, today, at, counts, {"days": days}, email)
+
+
+# -- the run as a task that enqueues itself for the next day --------------------------
+
+
+@task
+def reminders_daily() -> dict:
+    """Run today's reminders, then enqueue this task again for the next day's REMINDER_HOUR.
+
+    For deployments that prefer the task worker to a cron job or systemd timer."""
+    counts = reminders_send(today=timezone.localdate())
+    reminders_schedule_next()
+    return counts
+
+
+def next_run_at(now: datetime.datetime | None = None) -> datetime.datetime:
+    """The next REMINDER_HOUR o'clock (local time) after `now`."""
+    now = timezone.localtime(now or timezone.now())
+    hour = settings.NOTIFY["REMINDER_HOUR"]
+    run = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if run <= now:
+        run = timezone.make_aware(
+            datetime.datetime.combine(run.date() + datetime.timedelta(days=1), run.time())
+        )
+    return run
+
+
+def reminders_schedule_next() -> bool:
+    """Enqueue reminders_daily for the next run; False if the backend cannot defer."""
+    if not reminders_daily.get_backend().supports_defer:
+        return False
+    reminders_daily.using(run_after=next_run_at()).enqueue()
+    return True

@@ -3,8 +3,10 @@
 - notification_email_send: one e-mail for one notification, in the recipient's language,
   retried with backoff when the mailer fails. Delivery state is kept on the Notification
   (admin → 通知) so a failure is visible; it never touches the action it reports.
-- reminders_daily: send_reminders as a task that enqueues itself for the next day, for
-  deployments that prefer the worker to a cron job or systemd timer.
+- emails_enqueue: what notifications.services calls after a commit to queue those e-mails.
+
+The daily reminder run's task (reminders_daily) lives with the run in reminders.py: the
+run writes notifications, which enqueue e-mail here, so this module stays below both.
 
 Django's tasks framework does not retry by itself: a retry is a new enqueue with
 `run_after` (backoff RETRY_SECONDS × 2^(attempt−1)). A backend without `run_after` (the
@@ -26,16 +28,15 @@ from ledger.services import single_line
 from ledger.site_url import absolute_url
 
 from .models import Notification
+from .texts import notification_target, notification_text, preference_of
 
 logger = logging.getLogger(__name__)
 
 
 def _email_build(notification: Notification) -> EmailMessage:
-    from .services import _preference, notification_target, notification_text
-
     recipient = notification.recipient
     issue = notification.issue
-    language = _preference(recipient).language or settings.LANGUAGE_CODE
+    language = preference_of(recipient).language or settings.LANGUAGE_CODE
     with translation.override(language):
         link = absolute_url(notification_target(notification))
         preferences = absolute_url(reverse("notification_preferences"))
@@ -130,31 +131,12 @@ def _retry_enqueue(notification_id: int, run_after: datetime.datetime) -> None:
         notification_email_send.enqueue(notification_id)
 
 
-@task
-def reminders_daily() -> dict:
-    """Run today's reminders, then enqueue this task again for the next day's REMINDER_HOUR."""
-    from .reminders import reminders_send
-
-    counts = reminders_send(today=timezone.localdate())
-    reminders_schedule_next()
-    return counts
-
-
-def next_run_at(now: datetime.datetime | None = None) -> datetime.datetime:
-    """The next REMINDER_HOUR o'clock (local time) after `now`."""
-    now = timezone.localtime(now or timezone.now())
-    hour = settings.NOTIFY["REMINDER_HOUR"]
-    run = now.replace(hour=hour, minute=0, second=0, microsecond=0)
-    if run <= now:
-        run = timezone.make_aware(
-            datetime.datetime.combine(run.date() + datetime.timedelta(days=1), run.time())
-        )
-    return run
-
-
-def reminders_schedule_next() -> bool:
-    """Enqueue reminders_daily for the next run; False if the backend cannot defer."""
-    if not reminders_daily.get_backend().supports_defer:
-        return False
-    reminders_daily.using(run_after=next_run_at()).enqueue()
-    return True
+def emails_enqueue(notification_ids: list[int]) -> None:
+    """Queue the e-mail of each notification (called after the commit that wrote them)."""
+    for pk in notification_ids:
+        try:
+            notification_email_send.enqueue(pk)
+        except Exception:
+            # the queue itself is down: the notification stays `pending` and visible in the
+            # admin; the user's action has committed and is not affected
+            logger.exception("could not enqueue e-mail for notification %s", pk)

@@ -4,6 +4,9 @@ Thin: parse the period or sort order, call a selector, render or export. Issues 
 only through visible_to (in the selectors); the assessment is for the oversight office.
 """
 
+import datetime
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,7 +22,7 @@ from ledger.oversight.selectors import metrics
 from ledger.oversight.selectors.dashboard import dashboard as dashboard_figures
 from ledger.oversight.selectors.pace import PACE_SORTS, pace_rows, parse_pace_sort
 from ledger.oversight.selectors.reports import report
-from ledger.oversight.xlsx import percent_or_none, room_sheets, workbook_response
+from ledger.oversight.xlsx import Percent, percent_or_none, room_sheets, workbook_response
 
 
 def may_assess(user) -> bool:
@@ -112,8 +115,6 @@ def _weights() -> list:
 
 
 def _export_query(period, kind) -> str:
-    from urllib.parse import urlencode
-
     params = list(period.params)
     if kind == metrics.LEADER:
         params.append(("by", "leader"))
@@ -241,8 +242,6 @@ PACE_HEADERS = [
 
 @login_required
 def project_pace_export(request):
-    from ledger.oversight.xlsx import Percent
-
     _require_directory(request.user)
     today = timezone.localdate()
     rows = []
@@ -289,8 +288,6 @@ def _iso_week(day) -> str:
 
 
 def _neighbours(period, kind):
-    import datetime
-
     if kind == "week":
         before = period.start - datetime.timedelta(days=7)
         after = period.start + datetime.timedelta(days=7)

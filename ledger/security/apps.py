@@ -5,6 +5,7 @@ Imports the core; the core never imports it.
 """
 
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,8 +15,6 @@ class SecurityConfig(AppConfig):
     verbose_name = _("登录与安全")
 
     def ready(self):
-        from django.contrib.auth.signals import user_logged_in
-
-        from .sessions import session_mark_renewed
+        from .sessions import session_mark_renewed  # import here: models are not ready before
 
         user_logged_in.connect(session_mark_renewed, dispatch_uid="security_session_renewed")

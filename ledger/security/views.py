@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +33,6 @@ def _worker_state() -> dict:
     (the worker is down or behind); "idle": nothing waits. Never an error here: the
     health of the web process does not depend on the worker.
     """
-    from django_tasks_db.models import DBTaskResult, get_date_max
-
     newest = (
         DBTaskResult.objects.filter(finished_at__isnull=False)
         .order_by("-finished_at")

@@ -1,4 +1,7 @@
+"""The service room's app: its slots on the core's pages, its checks and its hooks."""
+
 from django.apps import AppConfig
+from django.conf import settings
 from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +23,8 @@ class ServiceConfig(AppConfig):
     }
 
     def ready(self):
-        from . import rules  # noqa: F401 - registers the room's permissions
+        # import here: registers the room's permissions once the models are ready
+        from . import rules  # noqa: F401
 
         checks.register(visit_settings_check, checks.Tags.compatibility)
 
@@ -29,21 +33,19 @@ class ServiceConfig(AppConfig):
         the assessment's visit coverage table, as its slot shows it."""
         if slot != "assessment" or period is None:
             return []
-        from .sheets import coverage_sheet
+        from .sheets import coverage_sheet  # import here: apps.py loads before the models
 
         return [coverage_sheet(period)]
 
     def seed_demo(self, *, today, stdout):
         """Visits of every demo leader (one overdue) and procedure checklists of the demo key
         projects (one late step). Idempotent."""
-        from .demo import service_seed
+        from .demo import service_seed  # import here: demo data, loaded only to seed
 
         service_seed(today=today, stdout=stdout)
 
 
 def visit_settings_check(app_configs=None, **kwargs):
-    from django.conf import settings
-
     months = settings.LEDGER.get("VISIT_EVERY_MONTHS")
     if months not in (1, 2, 3, 4, 6, 12):
         return [

@@ -6,6 +6,8 @@ same issues; it lists them all up to LEDGER["PRINT_MAX_ROWS"] and says so beyond
 numbers come from the print stylesheet (static/css/print.css, CSS @page counters).
 """
 
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -137,8 +139,6 @@ def assignment_rounds(issue: Issue) -> list[dict]:
 
 
 def _parse_day(value):
-    import datetime
-
     try:
         return datetime.date.fromisoformat(str(value)) if value else None
     except ValueError:

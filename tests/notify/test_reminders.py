@@ -3,12 +3,15 @@ Mid-autumn and National Day holidays (Sep 25–27 and Oct 1–7 off; Saturday Oc
 working day). A second run the same day writes and sends nothing."""
 
 import datetime
+import importlib
 import io
 
 import pytest
+from django.apps import apps
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from ledger import workflow
 from ledger.models import Holiday, IssueEvent
@@ -204,7 +207,7 @@ def test_the_daily_task_needs_a_backend_that_can_wait(people, calendar, settings
     call_command("send_reminders", "--schedule", stdout=out)
     from django_tasks_db.models import DBTaskResult
 
-    queued = DBTaskResult.objects.get(task_path="ledger.notify.tasks.reminders_daily")
+    queued = DBTaskResult.objects.get(task_path="ledger.notify.reminders.reminders_daily")
     local = timezone.localtime(queued.run_after)
     assert (local.hour, local.minute) == (settings.NOTIFY["REMINDER_HOUR"], 0)
     assert queued.run_after > timezone.now()
@@ -230,7 +233,7 @@ def test_the_daily_task_runs_and_enqueues_itself_for_tomorrow(
 ):
     from django_tasks_db.models import DBTaskResult
 
-    from ledger.notify.tasks import reminders_daily
+    from ledger.notify.reminders import reminders_daily
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     w = people
@@ -241,5 +244,31 @@ def test_the_daily_task_runs_and_enqueues_itself_for_tomorrow(
     counts = committed(reminders_daily.call)
     # not accepted after a full working day: that reminder, not also the due-soon one
     assert (counts["not_accepted"], counts["due_soon"]) == (1, 0)
-    queued = DBTaskResult.objects.get(task_path="ledger.notify.tasks.reminders_daily")
+    queued = DBTaskResult.objects.get(task_path="ledger.notify.reminders.reminders_daily")
     assert timezone.localtime(queued.run_after) == timezone.localtime(at(D(2026, 11, 5), 8))
+
+
+@pytest.mark.django_db
+def test_a_daily_run_queued_under_the_old_task_path_is_found_after_the_move():
+    """The daily task moved from notify/tasks.py to notify/reminders.py: a run already queued
+    in the task database under the old path is pointed at the new one by the migration, and
+    the new path names the task."""
+    from django_tasks_db.models import DBTaskResult
+
+    from ledger.notify.reminders import reminders_daily
+
+    migration = importlib.import_module(
+        "ledger.notify.migrations.0004_selectors_reminders_task_path"
+    )
+    queued = DBTaskResult.objects.create(
+        task_path=migration.OLD,
+        priority=0,
+        queue_name="default",
+        backend_name="default",
+        run_after=timezone.now(),
+        args_kwargs={"args": [], "kwargs": {}},
+    )
+    migration.task_path_forward(apps, None)
+    queued.refresh_from_db()
+    assert queued.task_path == migration.NEW == reminders_daily.module_path
+    assert import_string(queued.task_path) is reminders_daily

@@ -13,10 +13,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ledger.filters import HEALTH_ORDER, OPEN_STATUS_VALUES
 from ledger.models import Category, Department, Health, Issue, Source
+from ledger.models.issues import HEALTH_ORDER
 from ledger.oversight.charts import Bar, hbars, week_columns
-from ledger.selectors import count_rows, ledger_queryset, visible_to
+from ledger.selectors import OPEN_STATUS_VALUES, count_rows, ledger_queryset, visible_to
 from ledger.states import Status
 
 WEEKS = 12

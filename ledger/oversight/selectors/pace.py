@@ -7,9 +7,8 @@ from urllib.parse import urlencode
 
 from django.utils import timezone
 
-from ledger.filters import OPEN_STATUS_VALUES
 from ledger.models import KeyProject
-from ledger.selectors import project_directory
+from ledger.selectors import OPEN_STATUS_VALUES, project_directory
 
 PACE_ORDER = {KeyProject.Pace.FAR_BEHIND: 0, KeyProject.Pace.BEHIND: 1, KeyProject.Pace.ON_PACE: 2}
 

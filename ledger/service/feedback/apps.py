@@ -1,4 +1,7 @@
+"""The feedback room's app (nested in the service room): its slots and its hooks."""
+
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,13 +23,13 @@ class FeedbackConfig(AppConfig):
         the assessment's enterprise service table, as its slot shows it."""
         if slot != "assessment" or period is None or user is None:
             return []
-        from .sheets import enterprise_service_sheet
+        from .sheets import enterprise_service_sheet  # import here: apps.py loads before models
 
         return [enterprise_service_sheet(user, period)]
 
     def seed_demo(self, *, today, stdout):
         """Links on some demo issues about enterprises, ratings on resolved ones (one 不满意)."""
-        from django.conf import settings
+        # import here: demo data and the test tool it runs under, loaded only to seed
         from django.test.utils import override_settings
 
         from .demo import feedback_seed
@@ -37,6 +40,6 @@ class FeedbackConfig(AppConfig):
 
     def demo_before_close(self, *, issue, at, satisfaction):
         """A demo issue about an enterprise, about to be struck off: the enterprise rates first."""
-        from .demo import feedback_before_close
+        from .demo import feedback_before_close  # import here: demo data, only to seed
 
         feedback_before_close(issue=issue, at=at, satisfaction=satisfaction)

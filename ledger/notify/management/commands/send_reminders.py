@@ -5,8 +5,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ledger.notify.reminders import reminders_send
-from ledger.notify.tasks import reminders_daily, reminders_schedule_next
+from ledger.notify.reminders import reminders_daily, reminders_schedule_next, reminders_send
 
 LABELS = [
     ("urge", "自动催办 automatic urges"),

@@ -1,0 +1,133 @@
+"""Reads of a leader's own page: the enterprises and key projects they 分包 as cards, and
+the issues they are responsible for.
+
+A fixed number of queries whatever the number of subjects: a leader may 分包 thousands.
+"""
+
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from ledger.models import Enterprise, Issue, KeyProject
+from ledger.models.issues import HEALTH_ORDER, health_q, health_rank
+from ledger.selectors.issues import count_rows, leader_id_of, ledger_queryset, visible_to
+
+SUBJECT_PREVIEW = 5
+
+
+class SubjectCards(list):
+    """The cards shown (most pressing first when cut) and `total`: how many the leader 分包."""
+
+    total = 0
+
+
+SUBJECT_CARDS = 24
+
+
+def leader_subject_cards(
+    user, preview: int = SUBJECT_PREVIEW, cards: int = SUBJECT_CARDS
+) -> tuple[list, list]:
+    """The enterprises and key projects `user` 分包, each with `open_count`, `overdue_count`
+    (counted in SQL, grouped by subject) and `preview`: its `preview` most pressing open
+    issues `user` sees (a window function keeps the first few of each subject). At most `cards`
+    of each kind, those with the most overdue and open issues; `.total` says how many there
+    are. A fixed number of queries, whatever the number of subjects or issues, and only the
+    cards' subjects are read (a leader may 分包 thousands at a province's scale)."""
+    leader_id = leader_id_of(user)
+    if leader_id is None:
+        return [], []
+    today = timezone.localdate()
+    open_issues = visible_to(user, Issue.objects.open()).order_by()
+    result = []
+    for field, subjects_qs, name_order in (
+        ("enterprise", Enterprise.objects.filter(leader_id=leader_id), ["name"]),
+        ("project", KeyProject.objects.filter(leader_id=leader_id), ["level", "name"]),
+    ):
+        subjects_qs = subjects_qs.order_by(*name_order, "pk")
+        total = subjects_qs.count()
+        counts = (
+            # the issues of the subjects a leader 分包 are all theirs to see (visible_to),
+            # so the counts need not repeat its conditions
+            Issue.objects.open()
+            .filter(**{f"{field}__leader_id": leader_id})
+            .values(field)
+            .annotate(n=count_rows(), overdue=count_rows(filter=health_q(["red"], today)))
+        )
+        if total <= cards:
+            subjects = SubjectCards(subjects_qs)  # all of them, in name order
+            counted = {row[field]: row for row in counts.order_by()}
+        else:
+            # the cards of those with the most overdue and open issues, then the rest by
+            # name; the directories list them all (the view links them)
+            ranked = list(
+                counts.order_by("-overdue", "-n", *[f"{field}__{n}" for n in name_order], field)[
+                    :cards
+                ]
+            )
+            counted = {row[field]: row for row in ranked}
+            pks = list(counted)
+            if len(pks) < cards:
+                pks += list(
+                    subjects_qs.exclude(pk__in=pks).values_list("pk", flat=True)[: cards - len(pks)]
+                )
+            loaded = subjects_qs.in_bulk(pks)
+            subjects = SubjectCards(loaded[pk] for pk in pks)
+        subjects.total = total
+        result.append(subjects)
+        by_pk = {subject.pk: subject for subject in subjects}
+        for subject in subjects:
+            row = counted.get(subject.pk)
+            subject.open_count = row["n"] if row else 0
+            subject.overdue_count = row["overdue"] if row else 0
+            subject.preview = []
+        if not subjects:
+            continue
+        mine = open_issues.filter(**{f"{field}_id__in": list(by_pk)})
+        # the window ranks narrow rows (id, subject, the sort keys); the few kept are
+        # then read whole — sorting whole rows spilled to disk at 14,000 open issues
+        first = (
+            mine.with_health(today)
+            .annotate(
+                place=Window(
+                    RowNumber(),
+                    partition_by=F(field),
+                    order_by=[health_rank(), F("deadline").asc(nulls_last=True), "-year", "-seq"],
+                )
+            )
+            .filter(place__lte=preview)
+            .values("pk")
+        )
+        shown = list(
+            Issue.objects.filter(pk__in=first)
+            .with_health(today)
+            .select_related("lead_department")
+            .order_by()
+        )
+        # the same order as the window's, on the few rows kept
+        shown.sort(
+            key=lambda issue: (
+                HEALTH_ORDER.index(issue.health_code),
+                issue.deadline is None,
+                issue.deadline or today,
+                -issue.year,
+                -issue.seq,
+            )
+        )
+        for issue in shown:
+            by_pk[getattr(issue, f"{field}_id")].preview.append(issue)
+    enterprises, projects = result
+    return enterprises, projects
+
+
+def leader_items_ordered(user) -> QuerySet:
+    """The issues `user` is the responsible leader of, in an order an index serves: running
+    issues by deadline, then those waiting to be assigned, then the rest (health_tier, then
+    deadline)."""
+    leader_id = leader_id_of(user)
+    if leader_id is None:
+        return Issue.objects.none()
+    return (
+        ledger_queryset(user)
+        .filter(leader_id=leader_id)
+        .order_by("health_tier", F("deadline").asc(nulls_last=True), "-year", "-seq")
+    )
