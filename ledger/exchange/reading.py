@@ -320,11 +320,15 @@ def _local(name: str) -> str:
 
 
 def _part_elements(archive, path: str, budget: _Budget, tag: str):
-    """The `tag` elements of a part (any namespace) as they end, each cleared after use."""
+    """The `tag` elements of a part (any namespace) as they end, each cleared after use, as
+    is each sheet row once read, so a large sheet is never held as a tree."""
     with _part_open(archive, archive.getinfo(path), budget) as part:
         for _event, element in iterparse(part, events=("end",)):
-            if _local(element.tag) == tag:
+            name = _local(element.tag)
+            if name == tag:
                 yield element
+                element.clear()
+            elif name == "row":
                 element.clear()
 
 
