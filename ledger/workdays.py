@@ -10,6 +10,10 @@ the copy of the process that saved it at once (signals below); every other proce
 gunicorn worker, the task worker) re-reads it when its copy is older than
 settings.LEDGER["CALENDAR_CACHE_SECONDS"] (default 60 s). An admin's correction therefore
 reaches every process within that time, and no request pays a query to check.
+
+The models import this module (deadlines), so it never imports them: the table is looked up
+in the app registry when first read, and the clearing signals are connected by
+LedgerConfig.ready() (calendar_signals_connect).
 """
 
 import datetime
@@ -17,10 +21,15 @@ import threading
 import time
 from collections.abc import Iterator
 
+from django.apps import apps
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext
 
 _lock = threading.Lock()
 _cache: dict = {"loaded_at": None, "holidays": frozenset(), "makeup": frozenset()}
+HOLIDAY_MODEL = "ledger.Holiday"
 
 
 def calendar_cache_clear(**kwargs) -> None:
@@ -29,15 +38,27 @@ def calendar_cache_clear(**kwargs) -> None:
         _cache["loaded_at"] = None
 
 
+def _settings_changed(*, setting, **kwargs) -> None:
+    if setting == "LEDGER":
+        calendar_cache_clear()
+
+
+def calendar_signals_connect() -> None:
+    """The process that saves or deletes a Holiday clears its copy at once (the others
+    re-read after the TTL); so does a change of settings.LEDGER (tests)."""
+    post_save.connect(calendar_cache_clear, sender=HOLIDAY_MODEL, dispatch_uid="holiday_saved")
+    post_delete.connect(calendar_cache_clear, sender=HOLIDAY_MODEL, dispatch_uid="holiday_deleted")
+    setting_changed.connect(_settings_changed, dispatch_uid="holiday_settings_changed")
+
+
 def _calendar() -> tuple[frozenset, frozenset]:
     ttl = settings.LEDGER.get("CALENDAR_CACHE_SECONDS", 60)
     loaded_at = _cache["loaded_at"]
     if loaded_at is None or time.monotonic() - loaded_at >= ttl:
-        from ledger.models import Holiday  # models import this module: import late
-
+        holiday = apps.get_model(HOLIDAY_MODEL)
         holidays, makeup = set(), set()
-        for day, kind in Holiday.objects.values_list("date", "kind"):
-            (makeup if kind == Holiday.Kind.MAKEUP else holidays).add(day)
+        for day, kind in holiday.objects.values_list("date", "kind"):
+            (makeup if kind == holiday.Kind.MAKEUP else holidays).add(day)
         with _lock:
             _cache["holidays"], _cache["makeup"] = frozenset(holidays), frozenset(makeup)
             _cache["loaded_at"] = time.monotonic()
@@ -64,18 +85,51 @@ def add_working_days(start: datetime.date, days: int) -> datetime.date:
     return day
 
 
+class WorkdayCounter:
+    """Counts working days; keeps W(day), the working days after a fixed origin up to and
+    including `day`, so that many counts over nearby dates (the assessment's thousands of
+    issues) cost one walk over the calendar: the working days after `a` up to `b` are
+    W(b) - W(a). One counter per computation: it does not see a later change of the table."""
+
+    def __init__(self):
+        self.origin = None
+        self.counts: dict = {}
+
+    def upto(self, day: datetime.date) -> int:
+        """W(day): working days after the origin (the first day asked) up to `day`."""
+        if day in self.counts:
+            return self.counts[day]
+        if self.origin is None:
+            self.origin = day
+            self.counts[day] = 0
+            return 0
+        # walk from the nearest known day (days arrive roughly in order)
+        known = min(self.counts, key=lambda d: abs((d - day).days))
+        count, step = self.counts[known], datetime.timedelta(days=1)
+        while known < day:
+            known += step
+            count += is_working_day(known)
+            self.counts[known] = count
+        while known > day:
+            count -= is_working_day(known)
+            known -= step
+            self.counts[known] = count
+        return count
+
+    def between(self, start: datetime.date, end: datetime.date) -> int:
+        """Working days after `start` up to and including `end` (0 when end <= start)."""
+        if end <= start:
+            return 0
+        return self.upto(end) - self.upto(start)
+
+
 def working_days_between(start: datetime.date, end: datetime.date) -> int:
     """Working days after `start` up to and including `end` (0 when end <= start).
 
-    working_days_between(d, add_working_days(d, n)) == n.
+    working_days_between(d, add_working_days(d, n)) == n. For many counts, one
+    WorkdayCounter.
     """
-    count = 0
-    day = start
-    while day < end:
-        day += datetime.timedelta(days=1)
-        if is_working_day(day):
-            count += 1
-    return count
+    return WorkdayCounter().between(start, end)
 
 
 def next_working_day(day: datetime.date) -> datetime.date:
@@ -99,8 +153,6 @@ def next_working_day_from(day: datetime.date) -> datetime.date:
 
 
 def weekday_name(day: datetime.date) -> str:
-    from django.utils.translation import gettext
-
     names = [gettext("周一"), gettext("周二"), gettext("周三"), gettext("周四")]
     names += [gettext("周五"), gettext("周六"), gettext("周日")]
     return names[day.weekday()]
@@ -109,8 +161,6 @@ def weekday_name(day: datetime.date) -> str:
 def nonworking_warning(label: str, day: datetime.date) -> str | None:
     """What a person is told of a deadline on a weekend or holiday (None on a working day):
     the day, and the next working day offered instead."""
-    from django.utils.translation import gettext
-
     if day is None or day == datetime.date.max or is_working_day(day):
         return None
     offered = next_working_day(day)
@@ -143,6 +193,7 @@ PACKAGE_NAMES = {
 
 def package_days() -> Iterator[tuple[datetime.date, str, str]]:
     """(date, kind, name) for every holiday and make-up working day the package knows."""
+    # imported here: it takes ~40 ms, and only the sync command and a migration need it
     import chinese_calendar
 
     for day, name in sorted(chinese_calendar.holidays.items()):

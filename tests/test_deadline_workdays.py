@@ -2,13 +2,18 @@
 of and the next working day offered, on the assign, reassign, extension, reopen and batch
 forms; the issue page's "还剩 N 个工作日" counts working days."""
 
+import ast
 import datetime
 import json
 import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from ledger import workdays
 from ledger.models import Holiday
@@ -196,3 +201,66 @@ def test_days_left_on_the_issue_page_are_working_days(client, world):
     assert left == f"还剩 {working} 个工作日"
     assert f"还剩 {calendar_days} 天" not in html
     assert f.days_from_today(calendar_days) == deadline
+
+
+# -- one working-day counter ------------------------------------------------------------------
+
+
+def _counted_day_by_day(start: datetime.date, end: datetime.date) -> int:
+    """The definition, written out: the working days after `start` up to and including `end`."""
+    days = (end - start).days
+    return sum(
+        workdays.is_working_day(start + datetime.timedelta(days=n)) for n in range(1, days + 1)
+    )
+
+
+# the seeded calendar's holidays and make-up days (the 2024–2026 Spring Festivals, National Days …)
+CALENDAR_DATES = st.dates(
+    min_value=datetime.date(2023, 12, 1), max_value=datetime.date(2026, 12, 31)
+)
+
+
+@hsettings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(pairs=st.lists(st.tuples(CALENDAR_DATES, CALENDAR_DATES), min_size=1, max_size=12))
+def test_the_counters_agree_with_counting_day_by_day(db, pairs):
+    assert Holiday.objects.filter(kind=Holiday.Kind.MAKEUP, date__year=2025).exists()
+    shared = workdays.WorkdayCounter()  # one counter over many pairs, as the assessment uses it
+    for start, end in pairs:
+        expected = _counted_day_by_day(start, end)
+        assert workdays.working_days_between(start, end) == expected
+        assert shared.between(start, end) == expected
+        assert shared.upto(end) - shared.upto(start) == _counted_day_by_day(
+            start, end
+        ) - _counted_day_by_day(end, start)
+
+
+@hsettings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(start=CALENDAR_DATES, n=st.integers(min_value=0, max_value=40))
+def test_counting_undoes_adding_working_days(db, start, n):
+    assert workdays.working_days_between(start, workdays.add_working_days(start, n)) == n
+
+
+def test_a_saved_holiday_is_counted_at_once_without_waiting_for_the_cache(db, settings):
+    settings.LEDGER = {**settings.LEDGER, "CALENDAR_CACHE_SECONDS": 3600}
+    wednesday = datetime.date(2031, 6, 11)
+    assert workdays.working_days_between(wednesday - datetime.timedelta(days=1), wednesday) == 1
+    holiday = Holiday.objects.create(date=wednesday, kind=Holiday.Kind.HOLIDAY, name="测试假日")
+    assert workdays.working_days_between(wednesday - datetime.timedelta(days=1), wednesday) == 0
+    holiday.delete()
+    assert workdays.is_working_day(wednesday)
+
+
+def test_workdays_never_imports_the_models():
+    """The models import workdays (deadlines); the reverse would be an import cycle."""
+    tree = ast.parse(Path(workdays.__file__).read_text())
+    imported = {
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert not {name for name in imported if name and name.startswith("ledger")}

@@ -10,8 +10,11 @@
 """
 
 import datetime
+import io
 import logging
+import zipfile
 
+import openpyxl
 import pytest
 from django.core import mail
 from django.db import connection
@@ -19,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ledger import workflow
+from ledger.exchange import reading
 from ledger.models import ExtensionRequest, Issue, IssueEvent
 from ledger.notify import tasks as notify_tasks
 from ledger.notify.models import Notification
@@ -329,3 +333,25 @@ def test_a_crafted_contact_count_is_a_quick_form_error(client, world, total):
     assert time.monotonic() - started < 3
     assert response.status_code == 200
     assert response.context["contacts"].non_form_errors()
+
+
+def test_a_sheet_declaring_xml_entities_is_read_without_expanding_them():
+    """The error-cell scan parses sheet XML with defusedxml, which refuses a sheet that
+    declares entities (the billion-laughs shape): that refusal ends the scan of that sheet,
+    not the import (no 500), and calamine still reads the cells."""
+    book = openpyxl.Workbook()
+    book.active.append(["问题描述"])
+    book.active.append(["路灯不亮"])
+    plain = io.BytesIO()
+    book.save(plain)
+    source, forged = zipfile.ZipFile(plain), io.BytesIO()
+    laughs = b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    with zipfile.ZipFile(forged, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<worksheet", laughs + b"<worksheet", 1)
+                assert laughs in data
+            archive.writestr(info.filename, data)
+    (sheet,) = reading.workbook_read(forged.getvalue(), "a.xlsx")
+    assert sheet.rows == [["问题描述"], ["路灯不亮"]]

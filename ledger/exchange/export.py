@@ -1,31 +1,23 @@
 """Writing the ledger and the master data to .xlsx, streamed in constant memory.
 
-xlsxwriter in constant_memory mode flushes each row to a temporary file as soon as the
-next one starts, and querysets are read with .iterator(chunk_size=…) (prefetches
-included), so memory stays flat however many rows are written. The ledger's rows are
-chosen exactly as the ledger screen chooses them (ledger_rows), so the two never disagree.
-
-Formula injection: every text cell is written with write_string, which stores a string
-cell (never a formula) whatever the text. A text that Excel would read as a formula if a
-person edited the cell or re-saved it as CSV (starting with = + - @, tab or carriage return)
-additionally gets the cell style "quote prefix": Excel's own mark for "this is text", the
-same as typing a leading apostrophe, which LibreOffice honours too. The value itself is
-left unchanged (no apostrophe is added to the data), so a re-import reads back exactly
-what was stored.
+The sheets are written by the core's spreadsheet writer (ledger/excel.py: constant memory,
+the formula-injection policy), and querysets are read with .iterator(chunk_size=…)
+(prefetches included), so memory stays flat however many rows are written. The ledger's
+rows are chosen exactly as the ledger screen chooses them (ledger_rows), so the two never
+disagree.
 """
 
 import datetime
-import math
 from collections.abc import Callable, Iterable, Iterator
-from decimal import Decimal
 
 import xlsxwriter
 from django.db.models import Prefetch, QuerySet
 from django.http import QueryDict
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from ledger import excel
+from ledger.excel import Formats, SheetWriter
 from ledger.exchange.columns import (
     CONTACT_COLUMNS,
     DEPARTMENT_COLUMNS,
@@ -41,172 +33,11 @@ from ledger.selectors import ledger_queryset
 
 # rows fetched per database round trip (prefetches are done per chunk)
 CHUNK_SIZE = 2000
-# the first characters that make Excel, LibreOffice or a CSV reader take text for a formula
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-# Excel refuses longer text in one cell
-MAX_CELL_CHARS = 32767
-WORKBOOK_OPTIONS = {
-    "constant_memory": True,
-    # belt and braces: only write() would convert, and we never call it
-    "strings_to_formulas": False,
-    "strings_to_numbers": False,
-    "strings_to_urls": False,
-}
-MIN_WIDTH = 4
-# wrapped text: points per line at the 10-point font, and the tallest row we make
-LINE_HEIGHT = 13
-MAX_ROW_LINES = 12
-TITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2
-
-
-def looks_like_formula(text: str) -> bool:
-    return text.startswith(FORMULA_TRIGGERS)
-
-
-def display_width(text: str) -> int:
-    """Columns a text takes in a spreadsheet: CJK characters count double.
-
-    (UTF-8 bytes + characters) // 2 gives 1 for ASCII and 2 for CJK, at C speed."""
-    return (len(text.encode("utf-8")) + len(text)) // 2
-
-
-def sheet_name(name: str) -> str:
-    """A name Excel accepts for a sheet: at most 31 characters, none of []:*?/\\ ."""
-    for char in "[]:*?/\\":
-        name = name.replace(char, " ")
-    return name.strip()[:31] or "Sheet1"
-
-
-class Formats:
-    """The cell formats of one workbook."""
-
-    def __init__(self, book: xlsxwriter.Workbook):
-        base = {"valign": "top", "font_size": 10}
-        self.title = book.add_format({"bold": True, "font_size": 13, "valign": "vcenter"})
-        self.header = book.add_format(
-            {
-                "bold": True,
-                "font_size": 10,
-                "text_wrap": True,
-                "align": "center",
-                "valign": "vcenter",
-                "bg_color": "#DDEBF7",
-                "border": 1,
-            }
-        )
-        self.text = book.add_format({**base, "text_wrap": True})
-        self.text_quoted = book.add_format({**base, "text_wrap": True, "quote_prefix": True})
-        self.date = book.add_format({**base, "num_format": "yyyy-mm-dd", "align": "left"})
-        self.integer = book.add_format({**base, "num_format": "0"})
-        self.decimal = book.add_format({**base, "num_format": "#,##0.00"})
-
-
-class SheetWriter:
-    """One sheet: a title row, a frozen header row, then typed rows appended one by one."""
-
-    def __init__(self, book, formats: Formats, *, name: str, columns: list[Column], title: str):
-        self.sheet = book.add_worksheet(sheet_name(name))
-        self.formats = formats
-        self.columns = columns
-        headers = [str(column.header) for column in columns]
-        # a column fits its longest value, up to its configured width (longer text wraps)
-        self.widths = [display_width(header) for header in headers]
-        self.caps = [
-            max(column.width, w + 2) for column, w in zip(columns, self.widths, strict=True)
-        ]
-        self.full = [w >= cap for w, cap in zip(self.widths, self.caps, strict=True)]
-        self.row = FIRST_DATA_ROW
-
-        sheet, last = self.sheet, len(columns) - 1
-        sheet.set_row(TITLE_ROW, 22)
-        if last > 0:
-            sheet.merge_range(TITLE_ROW, 0, TITLE_ROW, last, title, formats.title)
-        else:
-            sheet.write_string(TITLE_ROW, 0, title, formats.title)
-        for col, header in enumerate(headers):
-            sheet.write_string(HEADER_ROW, col, header, formats.header)
-        sheet.freeze_panes(FIRST_DATA_ROW, 0)
-        # printing: landscape A3, as wide as one page, header repeated on every page
-        sheet.set_landscape()
-        sheet.set_paper(8)  # A3: ledgers are printed on A3 landscape
-        sheet.fit_to_pages(1, 0)
-        sheet.repeat_rows(HEADER_ROW)
-
-    @property
-    def rows_written(self) -> int:
-        return self.row - FIRST_DATA_ROW
-
-    def append(self, values: Iterable) -> None:
-        sheet, formats, row = self.sheet, self.formats, self.row
-        lines = 1
-        for col, value in enumerate(values):
-            if value is None or value == "":
-                continue
-            if isinstance(value, str):
-                lines = max(lines, self._text(col, value))
-            elif isinstance(value, bool):  # before int: a bool is an int
-                self._text(col, _("是") if value else _("否"))
-            elif isinstance(value, int):
-                sheet.write_number(row, col, value, formats.integer)
-                self._widen(col, len(str(value)))
-            elif isinstance(value, Decimal | float):
-                sheet.write_number(row, col, float(value), formats.decimal)
-                self._widen(col, len(f"{value:,.2f}"))
-            elif isinstance(value, datetime.datetime):
-                sheet.write_datetime(row, col, timezone.localtime(value).date(), formats.date)
-                self._widen(col, 10)
-            elif isinstance(value, datetime.date):
-                sheet.write_datetime(row, col, value, formats.date)
-                self._widen(col, 10)
-            else:  # a lazy label or anything else: its text
-                lines = max(lines, self._text(col, str(value)))
-        if lines > 1:
-            # Neither Excel nor LibreOffice grows a row for wrapped text when opening a file,
-            # so the row is given the height of its longest text (set before the row is
-            # flushed). A text longer than its column's cap makes the column exactly that
-            # wide, so the number of lines is known now.
-            sheet.set_row(row, min(lines, MAX_ROW_LINES) * LINE_HEIGHT + 2)
-        # xlsxwriter keeps every set_row() height even in constant-memory mode, though it
-        # only needs it until the row is flushed (done when this row was started) or to
-        # place images, which these sheets have none of
-        sheet.row_info.pop(row - 1, None)
-        sheet.row_sizes.pop(row - 1, None)
-        self.row += 1
-
-    def _text(self, col: int, text: str) -> int:
-        """Write a text cell; returns how many lines it takes in its column."""
-        text = text[:MAX_CELL_CHARS]
-        fmt = self.formats.text_quoted if looks_like_formula(text) else self.formats.text
-        self.sheet.write_string(self.row, col, text, fmt)
-        cap = self.caps[col]
-        if not self.full[col]:
-            self._widen(col, display_width(text[:cap]))
-        if len(text) * 2 <= cap and "\n" not in text:
-            return 1  # fits on one line whatever the characters
-        # the column ends cap + 2 wide; at the 10-point font a CJK character takes a little
-        # less than the two units display_width counts, hence 0.9
-        width = cap + 2
-        return sum(
-            max(1, math.ceil(display_width(line) * 0.9 / width)) for line in text.split("\n")
-        )
-
-    def _widen(self, col: int, width: int) -> None:
-        if width > self.widths[col]:
-            self.widths[col] = min(width, self.caps[col])
-            self.full[col] = self.widths[col] >= self.caps[col]
-
-    def finish(self) -> None:
-        # column widths are written when the workbook closes, so they may come last
-        for col, width in enumerate(self.widths):
-            self.sheet.set_column(col, col, max(width + 2, MIN_WIDTH))
-        last_row = max(self.row - 1, HEADER_ROW)
-        self.sheet.autofilter(HEADER_ROW, 0, last_row, len(self.columns) - 1)
 
 
 def workbook_open(output, *, title: str) -> tuple[xlsxwriter.Workbook, Formats]:
     """A constant-memory workbook writing to `output` (a path or a binary file)."""
-    book = xlsxwriter.Workbook(output, WORKBOOK_OPTIONS)
-    book.set_properties({"title": title, "author": _("中站问题台账")})
+    book = excel.workbook_open(output, title=title)
     return book, Formats(book)
 
 

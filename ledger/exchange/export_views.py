@@ -7,7 +7,6 @@ asked (and administrators) may see a job or download its file.
 """
 
 import tempfile
-from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import admin
@@ -21,13 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from ledger import excel
 from ledger.exchange import export
 from ledger.exchange.models import ExportJob
 from ledger.exchange.tasks import export_job_start
 from ledger.filters import DEFAULT_SORT, ledger_order, parse_sort
 from ledger.selectors import ledger_queryset
 
-# ASCII names for clients that ignore filename* (RFC 6266 asks for both)
+# a job's file name when the job kept none
 FALLBACK_NAMES = {
     "ledger": "ledger",
     "enterprises": "enterprises",
@@ -43,33 +43,13 @@ def background_threshold() -> int:
     return settings.EXCHANGE["EXPORT_BACKGROUND_ROWS"]
 
 
-def content_disposition(filename: str, fallback: str) -> str:
-    """attachment with an ASCII fallback and the real (Chinese) name per RFC 5987."""
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-
-
-def xlsx_response(handle, *, filename: str, fallback: str) -> FileResponse:
-    handle.seek(0)
-    response = FileResponse(
-        handle,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = content_disposition(filename, fallback)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 def _ledger_response(rows, *, words: str, total: int) -> FileResponse:
     today = timezone.localdate()
     # not a context manager: FileResponse closes (and so deletes) it once sent
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
     export.ledger_write(handle, rows, title=export.ledger_title(words, total, today))
-    return xlsx_response(
-        handle,
-        filename=export.export_filename(_("问题台账"), today),
-        fallback=export.export_filename(FALLBACK_NAMES["ledger"], today),
-    )
+    handle.seek(0)
+    return excel.download(handle, filename=export.export_filename(_("问题台账"), today))
 
 
 # -- the ledger --------------------------------------------------------------------------
@@ -145,7 +125,7 @@ def export_job_download(request, pk):
     fallback = export.export_filename(
         FALLBACK_NAMES.get(job.kind, "export"), timezone.localdate(job.requested_at)
     )
-    return xlsx_response(handle, filename=job.filename or fallback, fallback=fallback)
+    return excel.download(handle, filename=job.filename or fallback)
 
 
 @login_required
@@ -171,11 +151,8 @@ def master_export(request, kind):
     today = timezone.localdate()
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
     export.master_write(handle, kind, today=today)
-    return xlsx_response(
-        handle,
-        filename=export.export_filename(export.master_title(kind), today),
-        fallback=export.export_filename(FALLBACK_NAMES[kind], today),
-    )
+    handle.seek(0)
+    return excel.download(handle, filename=export.export_filename(export.master_title(kind), today))
 
 
 urlpatterns = [

@@ -11,14 +11,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ledger import stored_text
+from ledger import excel, stored_text
 from ledger.exchange import importing, masterdata
 from ledger.exchange.models import ColumnChoice, ImportBatch, NameAlias
 from ledger.exchange.reading import ReadRefused, size_check
@@ -333,9 +333,11 @@ def problems_text(request, pk: int):
     ]
     refused = (batch.preview or {}).get("refused")
     body = "\n".join([refused] if refused else lines) + "\n"
-    response = HttpResponse(body, content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.txt"'
-    return response
+    return excel.download(
+        body.encode(),
+        filename=f"import-{batch.pk}-errors.txt",
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 _ALIAS_TARGETS = {

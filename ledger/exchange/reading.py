@@ -3,36 +3,29 @@
 What a file *is* is decided from its first bytes, not its name, so a PNG renamed .xlsx, a
 zip that is not a workbook and a password-protected workbook (an encrypted OOXML file is
 an OLE container) are refused with a message that says so. python-calamine reads error
-cells (#REF!, #N/A …) as empty; they are found again here from the file itself, so an
-error cell is reported instead of silently read as blank.
+cells (#REF!, #N/A …) as empty; they are found again here (xlrd for .xls, the sheet XML
+through defusedxml for .xlsx), so an error cell is reported instead of silently read as blank.
 """
 
+import copy
 import csv
 import datetime
-import html
 import io
-import re
-import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from xml.etree.ElementTree import ParseError
 
+import xlrd
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum
 
 ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA")
-# BIFF error values (xls) → their text
-_BIFF_ERRORS = {
-    0x00: "#NULL!",
-    0x07: "#DIV/0!",
-    0x0F: "#VALUE!",
-    0x17: "#REF!",
-    0x1D: "#NAME?",
-    0x24: "#NUM!",
-    0x2A: "#N/A",
-}
 
 # columns read per row: the ledger has 24; anything further right is a stray cell
 MAX_COLUMNS = 256
@@ -131,15 +124,18 @@ def _xlsx_read(data: bytes) -> list[Sheet]:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise ReadRefused(_("文件已损坏或不是 Excel 工作簿，无法读取。")) from None
-    unpacked = sum(info.file_size for info in archive.infolist())
-    if unpacked > settings.EXCHANGE["IMPORT_MAX_BYTES"] * MAX_UNPACK_RATIO:
-        raise ReadRefused(
-            _("文件解压后过大（%(size)s），无法导入。请删除多余的工作表或空白区域后再试。")
-            % {"size": filesizeformat(unpacked)}
-        )
+        raise _damaged() from None
+    declared = sum(info.file_size for info in archive.infolist())
+    if declared > _unpack_limit():
+        raise _too_large(declared)
     if "xl/workbook.xml" not in names:
         raise ReadRefused(_("这是一个压缩包，但不是 Excel 工作簿（.xlsx）。请上传 Excel 文件。"))
+    # the headers may lie: every part is inflated once, counted, before any parser sees it
+    budget = _Budget(_unpack_limit())
+    for info in archive.infolist():
+        with _part_open(archive, info, budget) as part:
+            while part.read(1 << 20):
+                pass
     sheets = _calamine_sheets(data)
     errors = _xlsx_error_cells(archive)
     for sheet in sheets:
@@ -150,10 +146,12 @@ def _xlsx_read(data: bytes) -> list[Sheet]:
 def _xls_read(data: bytes) -> list[Sheet]:
     try:
         errors = _xls_error_cells(data)
-    except _Encrypted:
-        raise ReadRefused(
-            _("该工作簿设有打开密码（已加密），无法读取。请在 Excel 中取消密码后另存为再导入。")
-        ) from None
+    except xlrd.XLRDError as error:
+        if "encrypted" in str(error).lower():
+            raise ReadRefused(
+                _("该工作簿设有打开密码（已加密），无法读取。请在 Excel 中取消密码后另存为再导入。")
+            ) from None
+        errors = {}  # the scan is a best effort; calamine decides below
     except Exception:  # noqa: BLE001 - the scan is a best effort; calamine decides below
         errors = {}
     sheets = _calamine_sheets(data)
@@ -240,58 +238,142 @@ def _place_errors(sheet: Sheet, errors: dict) -> None:
             row[c] = CellError(text)
 
 
+# -- the parts of an .xlsx, inflated under a budget ----------------------------------------
+
+
+def _unpack_limit() -> int:
+    return settings.EXCHANGE["IMPORT_MAX_BYTES"] * MAX_UNPACK_RATIO
+
+
+def _too_large(size: int) -> ReadRefused:
+    return ReadRefused(
+        _("文件解压后过大（%(size)s），无法导入。请删除多余的工作表或空白区域后再试。")
+        % {"size": filesizeformat(size)}
+    )
+
+
+def _damaged() -> ReadRefused:
+    return ReadRefused(_("文件已损坏或不是 Excel 工作簿，无法读取。"))
+
+
+class _Budget:
+    """The bytes an archive's parts may inflate to, all parts together."""
+
+    def __init__(self, limit: int):
+        self.left = limit
+        self.limit = limit
+
+
+class _Part(io.RawIOBase):
+    """A zip part, read through a count of the bytes actually inflated: past the budget the
+    file is refused as too large, whatever size its headers declare; a broken stream
+    (bad CRC, truncated data) is refused as damaged."""
+
+    def __init__(self, stream, budget: _Budget):
+        self.stream, self.budget = stream, budget
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        want = self.budget.left + 1 if size is None or size < 0 else size
+        try:
+            chunk = self.stream.read(min(want, self.budget.left + 1))
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+            raise _damaged() from None
+        self.budget.left -= len(chunk)
+        if self.budget.left < 0:
+            raise _too_large(self.budget.limit - self.budget.left)
+        return chunk
+
+    def readinto(self, buffer) -> int:
+        chunk = self.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+    def close(self) -> None:
+        self.stream.close()
+        super().close()
+
+
+def _part_open(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget) -> _Part:
+    """`info`'s part under `budget`. zipfile stops inflating at the size the headers declare
+    (and then fails the CRC check); told no size, it inflates what is really there, so the
+    count is of the real size (and the CRC is checked against the real data)."""
+    probe = copy.copy(info)
+    probe.file_size = 1 << 62
+    try:
+        stream = archive.open(probe)
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, OSError, ValueError):
+        # RuntimeError: a password-protected zip; NotImplementedError: an unknown compression
+        raise _damaged() from None
+    return _Part(stream, budget)
+
+
 # -- error cells in .xlsx ----------------------------------------------------------------
 
-_TAG = re.compile(rb"<(?:\w+:)?(sheet|Relationship)\b([^>]*)>")
-_ATTR = re.compile(rb"([\w:]+)=\"([^\"]*)\"")
-_ERROR_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?\bt=\"e\"[^>]*)>(.*?)</(?:\w+:)?c>", re.S)
-_REF_ATTR = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
-_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+
+def _local(name: str) -> str:
+    """A tag or attribute name without its namespace ({…}c → c): transitional and strict
+    OOXML name the same elements in different namespaces."""
+    return name.rpartition("}")[2]
 
 
-def _tags(xml: bytes, name: bytes) -> list[dict[str, str]]:
-    """The attributes of each <name …> tag (read with a regular expression: no XML parser
-    is handed an untrusted document)."""
-    return [
-        {
-            key.decode().rpartition(":")[2] if key != b"r:id" else "rid": html.unescape(
-                value.decode("utf-8", "replace")
-            )
-            for key, value in _ATTR.findall(attrs)
-        }
-        for tag, attrs in _TAG.findall(xml)
-        if tag == name
-    ]
+def _part_elements(archive, path: str, budget: _Budget, tag: str):
+    """The `tag` elements of a part (any namespace) as they end, each cleared after use, as
+    is each sheet row once read, so a large sheet is never held as a tree."""
+    with _part_open(archive, archive.getinfo(path), budget) as part:
+        for _event, element in iterparse(part, events=("end",)):
+            name = _local(element.tag)
+            if name == tag:
+                yield element
+                element.clear()
+            elif name == "row":
+                element.clear()
 
 
 def _xlsx_error_cells(archive: zipfile.ZipFile) -> dict[str, dict[tuple[int, int], str]]:
     """{sheet name: {(row, col): "#REF!"}} for the cells stored as errors (t="e")."""
+    budget = _Budget(_unpack_limit())
     try:
-        workbook = archive.read("xl/workbook.xml")
-        rels = archive.read("xl/_rels/workbook.xml.rels")
-    except KeyError:
+        targets = {
+            rel.get("Id"): rel.get("Target", "")
+            for rel in _part_elements(archive, "xl/_rels/workbook.xml.rels", budget, "Relationship")
+        }
+        sheets = [
+            (
+                sheet.get("name"),
+                next((v for k, v in sheet.attrib.items() if _local(k) == "id" and "}" in k), ""),
+            )
+            for sheet in _part_elements(archive, "xl/workbook.xml", budget, "sheet")
+        ]
+    except (KeyError, ParseError, DefusedXmlException):
         return {}
-    targets = {rel.get("Id"): rel.get("Target", "") for rel in _tags(rels, b"Relationship")}
     found = {}
-    for sheet in _tags(workbook, b"sheet"):
-        target = targets.get(sheet.get("rid"), "")
+    for name, rid in sheets:
+        target = targets.get(rid, "")
         path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
         try:
-            xml = archive.read(path)
-        except KeyError:
-            continue
-        if b't="e"' not in xml:
-            continue
-        cells = {}
-        for match in _ERROR_CELL.finditer(xml):
-            ref = _REF_ATTR.search(match.group(1))
-            value = _VALUE.search(match.group(2))
-            if ref and value:
-                cells[(int(ref.group(2)) - 1, _column_index(ref.group(1).decode()))] = (
-                    value.group(1).decode("utf-8", "replace") or "#VALUE!"
-                )
-        found[sheet.get("name")] = cells
+            found[name] = _sheet_error_cells(archive, path, budget)
+        except (KeyError, ParseError, DefusedXmlException):
+            continue  # a part that is missing or not XML: calamine has decided on it
     return found
+
+
+def _sheet_error_cells(archive, path: str, budget: _Budget) -> dict[tuple[int, int], str]:
+    cells = {}
+    for cell in _part_elements(archive, path, budget, "c"):
+        ref = cell.get("r")
+        if cell.get("t") != "e" or not ref:
+            continue
+        value = next((child.text for child in cell if _local(child.tag) == "v"), None)
+        if value is None:
+            continue
+        letters = ref.rstrip("0123456789")
+        digits = ref[len(letters) :]
+        if letters.isalpha() and letters.isupper() and digits.isdigit():
+            cells[(int(digits) - 1, _column_index(letters))] = value or "#VALUE!"
+    return cells
 
 
 def _column_index(letters: str) -> int:
@@ -301,121 +383,32 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
-# -- error cells in .xls (BIFF8 in an OLE compound file) -----------------------------------
-
-
-class _Encrypted(Exception):
-    pass
+# -- error cells in .xls ---------------------------------------------------------------------
 
 
 def _xls_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
-    """{sheet name: {(row, col): "#REF!"}} from BOOLERR and FORMULA records; _Encrypted if
-    the workbook stream has a FILEPASS record."""
-    stream = _ole_stream(data, ("Workbook", "Book"))
-    if stream is None:
-        return {}
-    sheets = []  # (offset of the sheet's BOF, name)
-    pos = 0
-    while pos + 4 <= len(stream):
-        kind, length = struct.unpack_from("<HH", stream, pos)
-        body = stream[pos + 4 : pos + 4 + length]
-        if kind == 0x002F:  # FILEPASS
-            raise _Encrypted
-        if kind == 0x0085 and len(body) >= 8:  # BOUNDSHEET
-            offset = struct.unpack_from("<I", body, 0)[0]
-            count, flags = body[6], body[7]
-            raw = body[8 : 8 + (count if flags & 1 == 0 else 2 * count)]
-            name = raw.decode("latin-1") if flags & 1 == 0 else raw.decode("utf-16-le")
-            sheets.append((offset, name))
-        if kind == 0x000A:  # EOF of the globals
-            break
-        pos += 4 + length
+    """{sheet name: {(row, col): "#REF!"}}: the cells xlrd reads as errors (an error value,
+    or a formula whose result is one). xlrd raises XLRDError for an encrypted workbook."""
+    # xlrd writes its warnings to stdout unless given a log of its own
+    book = xlrd.open_workbook(
+        file_contents=data, on_demand=True, ragged_rows=True, logfile=io.StringIO()
+    )
     found = {}
-    for offset, name in sheets:
-        cells = {}
-        pos = offset
-        while pos + 4 <= len(stream):
-            kind, length = struct.unpack_from("<HH", stream, pos)
-            body = stream[pos + 4 : pos + 4 + length]
-            if kind == 0x000A:
-                break
-            if kind == 0x0205 and len(body) >= 8 and body[7] == 1:  # BOOLERR, an error
-                row, col = struct.unpack_from("<HH", body, 0)
-                cells[(row, col)] = _BIFF_ERRORS.get(body[6], "#VALUE!")
-            elif kind == 0x0006 and len(body) >= 14:  # FORMULA with an error result
-                row, col = struct.unpack_from("<HH", body, 0)
-                result = body[6:14]
-                if result[0] == 2 and result[6:8] == b"\xff\xff":
-                    cells[(row, col)] = _BIFF_ERRORS.get(result[2], "#VALUE!")
-            pos += 4 + length
-        found[name] = cells
+    try:
+        for index, name in enumerate(book.sheet_names()):
+            sheet = book.sheet_by_index(index)
+            cells = {}
+            for r in range(sheet.nrows):
+                if xlrd.XL_CELL_ERROR not in sheet.row_types(r):
+                    continue
+                for c, cell in enumerate(sheet.row(r)):
+                    if cell.ctype == xlrd.XL_CELL_ERROR:
+                        cells[(r, c)] = xlrd.error_text_from_code.get(cell.value, "#VALUE!")
+            found[name] = cells
+            book.unload_sheet(index)
+    finally:
+        book.release_resources()
     return found
-
-
-def _ole_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
-    """A named stream of an OLE compound file (just enough of [MS-CFB] for a workbook)."""
-    sector_size = 1 << struct.unpack_from("<H", data, 30)[0]
-    mini_size = 1 << struct.unpack_from("<H", data, 32)[0]
-    (dir_start,) = struct.unpack_from("<I", data, 48)
-    (mini_cutoff,) = struct.unpack_from("<I", data, 56)
-    (minifat_start,) = struct.unpack_from("<I", data, 60)
-    difat_start, difat_count = struct.unpack_from("<II", data, 68)
-    difat = list(struct.unpack_from("<109I", data, 76))
-    next_difat = difat_start
-    for _step in range(difat_count):
-        if next_difat >= 0xFFFFFFFA:
-            break
-        block = _sector(data, next_difat, sector_size)
-        entries = struct.unpack(f"<{sector_size // 4}I", block)
-        difat.extend(entries[:-1])
-        next_difat = entries[-1]
-    fat = []
-    for sector in difat:
-        if sector >= 0xFFFFFFFA:
-            continue
-        fat.extend(struct.unpack(f"<{sector_size // 4}I", _sector(data, sector, sector_size)))
-
-    def chain(start, table, read, size):
-        out, seen, sector = [], set(), start
-        while sector < 0xFFFFFFFA and sector not in seen and sector < len(table):
-            seen.add(sector)
-            out.append(read(sector, size))
-            sector = table[sector]
-        return b"".join(out)
-
-    def read_sector(sector, size):
-        return _sector(data, sector, size)
-
-    directory = chain(dir_start, fat, read_sector, sector_size)
-    entries = []
-    for i in range(len(directory) // 128):
-        entry = directory[i * 128 : (i + 1) * 128]
-        name_len = struct.unpack_from("<H", entry, 64)[0]
-        name = entry[: max(name_len - 2, 0)].decode("utf-16-le", "replace")
-        start, size = struct.unpack_from("<II", entry, 116)
-        entries.append((name, entry[66], start, size))
-    if not entries:
-        return None
-    root = entries[0]
-    for name, _kind, start, size in entries:
-        if name not in names:
-            continue
-        if size >= mini_cutoff:
-            return chain(start, fat, read_sector, sector_size)[:size]
-        ministream = chain(root[2], fat, read_sector, sector_size)
-        minifat_raw = chain(minifat_start, fat, read_sector, sector_size)
-        minifat = list(struct.unpack(f"<{len(minifat_raw) // 4}I", minifat_raw))
-
-        def read_mini(sector, size_, stream=ministream):
-            return stream[sector * size_ : (sector + 1) * size_]
-
-        return chain(start, minifat, read_mini, mini_size)[:size]
-    return None
-
-
-def _sector(data: bytes, sector: int, size: int) -> bytes:
-    offset = (sector + 1) * size
-    return data[offset : offset + size]
 
 
 def excel_date(serial: float) -> datetime.date | None:

@@ -404,9 +404,7 @@ class Verifier:
             name = attachment["original_name"]
             try:
                 with default_storage.open(attachment["file"], "rb") as handle:
-                    digest = hashlib.sha256()
-                    for chunk in iter(lambda handle=handle: handle.read(1024 * 1024), b""):
-                        digest.update(chunk)
+                    digest = hashlib.file_digest(handle, "sha256")
             except OSError:
                 self.problem(
                     _("%(number)s %(event)s：附件“%(name)s”的文件不存在。")

@@ -2,10 +2,9 @@
 
 Seeded from the maintained `chinesecalendar` package (migration 0003 and
 `manage.py holidays_sync`); the administrator corrects or adds days in the admin.
-ledger/workdays.py reads this table.
+ledger/workdays.py reads this table (and clears its copy when a row is saved).
 """
 
-from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -42,22 +41,3 @@ class Holiday(models.Model):
     @property
     def year(self) -> int:
         return self.date.year
-
-
-def _calendar_changed(**kwargs):
-    from ledger.workdays import calendar_cache_clear
-
-    calendar_cache_clear()
-
-
-def _settings_changed(*, setting, **kwargs):
-    if setting == "LEDGER":
-        _calendar_changed()
-
-
-# the process that saves clears its copy at once; the others re-read after the TTL
-models.signals.post_save.connect(_calendar_changed, sender=Holiday, dispatch_uid="holiday_saved")
-models.signals.post_delete.connect(
-    _calendar_changed, sender=Holiday, dispatch_uid="holiday_deleted"
-)
-setting_changed.connect(_settings_changed, dispatch_uid="holiday_settings_changed")

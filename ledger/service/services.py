@@ -66,10 +66,8 @@ def photos_validate(files, *, already: int = 0) -> None:
 
 
 def _sha256(file) -> str:
-    digest = hashlib.sha256()
     file.seek(0)
-    for chunk in file.chunks():
-        digest.update(chunk)
+    digest = hashlib.file_digest(file, "sha256")
     file.seek(0)
     return digest.hexdigest()
 

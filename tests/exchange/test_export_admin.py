@@ -43,7 +43,7 @@ def test_exports_exactly_the_selected_rows(client, export_ledger):
     client.force_login(export_ledger.w.admin)
     response = run_action(client, chosen)
     assert response.status_code == 200
-    assert "filename*=UTF-8''" in response["Content-Disposition"]
+    assert response["Content-Disposition"].startswith("attachment; filename*=utf-8''")
     book = workbook_of(response)
     numbers = numbers_of(book)
     # in the ledger's default order: newest number first

@@ -72,7 +72,7 @@ def test_export_over_the_threshold_becomes_a_job_with_the_ledgers_rows(
 
     response = client.get(reverse("export_job_download", args=[job.pk]))
     assert response.status_code == 200
-    assert "filename*=UTF-8''" in response["Content-Disposition"]
+    assert response["Content-Disposition"].startswith("attachment; filename*=utf-8''")
     book = workbook_of(response)
     assert numbers_of(book) == expected
     title = book.worksheets[0]["A1"].value

@@ -107,7 +107,9 @@ def test_enterprises_with_their_primary_contact_and_a_sheet_of_all_contacts(clie
     client.force_login(w.supervisor)
     response, book = export(client, "enterprises")
     today = timezone.localdate().isoformat()
-    assert f"filename*=UTF-8''{quote(f'企业名录-{today}.xlsx')}" in response["Content-Disposition"]
+    assert response["Content-Disposition"] == (
+        f"attachment; filename*=utf-8''{quote(f'企业名录-{today}.xlsx')}"
+    )
     assert [sheet.title for sheet in book.worksheets] == ["企业", "联系人"]
     assert "企业名录" in book.worksheets[0]["A1"].value and today in book.worksheets[0]["A1"].value
     assert book.worksheets[0].freeze_panes == "A3"

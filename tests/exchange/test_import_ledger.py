@@ -7,7 +7,9 @@ import zipfile
 
 import openpyxl
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from ledger import services
@@ -372,6 +374,64 @@ def test_a_zip_bomb_is_refused(lists, settings):
         archive.writestr("xl/worksheets/sheet1.xml", " " * 1_000_000)
     assert len(out.getvalue()) < 10_000
     assert "解压后过大" in _refusal(lists, out.getvalue(), "a.xlsx")
+
+
+def _zip_header_patch(data: bytes, member: str, *, size: int | None = None, crc: int | None = None):
+    """`data` with `member`'s uncompressed size or CRC-32 rewritten in both its local and
+    its central directory header (a forged archive)."""
+    out = bytearray(data)
+    name = member.encode()
+    # (signature, offset of the CRC-32 field, offset of the uncompressed size, of the name)
+    for signature, crc_at, size_at, name_at in (
+        (b"PK\x03\x04", 14, 22, 30),
+        (b"PK\x01\x02", 16, 24, 46),
+    ):
+        start = out.find(signature)
+        while start != -1:
+            if out[start + name_at : start + name_at + len(name)] == name:
+                if size is not None:
+                    out[start + size_at : start + size_at + 4] = size.to_bytes(4, "little")
+                if crc is not None:
+                    out[start + crc_at : start + crc_at + 4] = crc.to_bytes(4, "little")
+            start = out.find(signature, start + 4)
+    return bytes(out)
+
+
+def _bomb(size: int) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", " " * size)
+    return out.getvalue()
+
+
+def test_a_zip_bomb_whose_headers_lie_about_its_size_is_refused_as_too_large(lists, settings):
+    """The parts are counted as they are inflated, not as their headers declare."""
+    settings.EXCHANGE = {**settings.EXCHANGE, "IMPORT_MAX_BYTES": 10_000}
+    forged = _zip_header_patch(_bomb(1_000_000), "xl/worksheets/sheet1.xml", size=4096)
+    info = zipfile.ZipFile(io.BytesIO(forged)).getinfo("xl/worksheets/sheet1.xml")
+    assert info.file_size == 4096 and len(forged) < 10_000
+    assert "解压后过大" in _refusal(lists, forged, "a.xlsx")
+
+
+def test_a_workbook_with_a_broken_crc_is_refused_as_damaged(lists):
+    data = xlsx_bytes([["问题描述", "牵头单位"], ["路灯不亮", "区住建局"]], extra_sheet=False)
+    broken = _zip_header_patch(data, "xl/workbook.xml", crc=0x12345678)
+    assert "文件已损坏" in _refusal(lists, broken, "a.xlsx")
+
+
+def test_a_forged_or_broken_archive_is_refused_on_the_page_not_a_500(client, lists, settings):
+    settings.EXCHANGE = {**settings.EXCHANGE, "IMPORT_MAX_BYTES": 10_000}
+    client.force_login(lists.supervisor)
+    forged = _zip_header_patch(_bomb(1_000_000), "xl/worksheets/sheet1.xml", size=4096)
+    broken = _zip_header_patch(_bomb(100), "xl/workbook.xml", crc=0)
+    for data in (forged, broken):
+        response = client.post(
+            reverse("issue_import"), {"file": SimpleUploadedFile("a.xlsx", data)}, follow=True
+        )
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "解压后过大" in page or "文件已损坏" in page
 
 
 def test_a_sheet_far_taller_than_the_limit_is_refused_before_it_is_read(lists, settings):

@@ -57,7 +57,9 @@ def test_preview_lists_every_error_and_commit_is_refused(client, lists):
     assert "张三" in content  # offered for mapping
     client.post(reverse("import_commit", args=[batch.pk]))
     assert Issue.objects.count() == 0
-    text = client.get(reverse("import_problems", args=[batch.pk])).content.decode()
+    problems = client.get(reverse("import_problems", args=[batch.pk]))
+    assert problems["Content-Disposition"] == f'attachment; filename="import-{batch.pk}-errors.txt"'
+    text = b"".join(problems.streaming_content).decode()
     assert "第" in text and "张三" in text
 
 

@@ -21,7 +21,7 @@ def page_headers(html: str, testid: str) -> list[str]:
 def workbook(client, query):
     response = client.get(f"/assessment/export.xlsx?{query}")
     assert response.status_code == 200
-    return openpyxl.load_workbook(io.BytesIO(response.content))
+    return openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
 
 
 def sheet_rows(sheet) -> list[list]:

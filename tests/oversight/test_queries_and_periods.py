@@ -10,8 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ledger import workflow
+from ledger.models import Department
 from ledger.oversight.periods import month_period, report_week
 from ledger.oversight.selectors.reports import report
+from tests import factories
 
 from .conftest import at
 
@@ -151,7 +153,7 @@ def test_assessment_export_has_the_agreed_columns_and_one_row_per_unit(client, m
     response = client.get("/assessment/export.xlsx?year=2026&month=3")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
     # the page's columns in the page's order (test_assessment_export.py compares them with
     # the page); the agreed figures are read by their headers
@@ -179,10 +181,26 @@ def test_export_keeps_formula_like_text_as_text(client, world):
     Department.objects.filter(pk=world.dept_a.pk).update(short_name="=HYPERLINK(1)")
     client.force_login(world.supervisor)
     response = client.get("/assessment/export.xlsx")
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     cells = [cell for row in sheet.iter_rows(min_row=3) for cell in row]
     cell = next(c for c in cells if str(c.value).startswith("=HYPERLINK"))
     assert cell.data_type == "s"  # a string, not a formula
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_oversight_exports_mark_formula_like_names_as_text(client, world, start):
+    """A unit or project name Excel would take for a formula is a string cell with the
+    quote prefix (Excel's "this is text"), as in every other export."""
+    name = f"{start}HYPERLINK(1)"
+    Department.objects.filter(pk=world.dept_a.pk).update(short_name=name)
+    factories.KeyProjectFactory(name=name, annual_plan=1000, completed_this_year=10)
+    client.force_login(world.supervisor)
+    for url in ("/assessment/export.xlsx", "/projects/pace/export.xlsx"):
+        response = client.get(url)
+        book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+        cells = [cell for row in book.active.iter_rows(min_row=3) for cell in row]
+        cell = next(c for c in cells if c.value == name)
+        assert cell.data_type == "s" and cell.quotePrefix, url
 
 
 def test_pace_export_and_sorting(client, world):
@@ -197,6 +215,6 @@ def test_pace_export_and_sorting(client, world):
     assert html.index("乙项目") < html.index("甲项目")
     assert client.get("/projects/pace/?sort=nonsense").status_code == 200
     response = client.get("/projects/pace/export.xlsx?sort=name")
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     names = [row[0] for row in sheet.iter_rows(min_row=3, values_only=True)]
     assert set(names) >= {"甲项目", "乙项目"}

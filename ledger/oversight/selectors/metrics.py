@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from ledger.models import Department, Issue, IssueEvent, Leader
 from ledger.selectors import count_rows, visible_to
 from ledger.states import RUNNING_STATUSES, Action, Status
-from ledger.workdays import is_working_day
+from ledger.workdays import WorkdayCounter, add_working_days
 
 DONE = [Status.RESOLVED, Status.CLOSED]
 # statuses of an issue that counts for its lead department / leader (not raised, not withdrawn)
@@ -155,54 +155,12 @@ class Assessment:
         return list(reversed(rest[-size:]))
 
 
-def working_days_between(start: datetime.date, end: datetime.date, cache: dict) -> int:
-    """Working days after `start` up to and including `end` (0 when resolved the same day)."""
-    days, day = 0, start
-    while day < end:
-        day += datetime.timedelta(days=1)
-        if day not in cache:
-            cache[day] = is_working_day(day)
-        days += cache[day]
-    return days
-
-
 def accepted_on_time(assigned_on: datetime.date, accepted_on: datetime.date) -> bool:
     """filters.accepted_in_time() on local days: 签收 no later than
     ACCEPT_WITHIN_WORKING_DAYS working days after the day of assignment."""
-    from ledger.workdays import add_working_days
-
     return accepted_on <= add_working_days(
         assigned_on, settings.LEDGER["ACCEPT_WITHIN_WORKING_DAYS"]
     )
-
-
-class _RunningWorkdays:
-    """W(day): working days after a fixed origin up to and including `day`, so that the
-    working days after `a` up to `b` are W(b) - W(a) (working_days_between)."""
-
-    def __init__(self):
-        self.origin = None
-        self.counts: dict = {}
-
-    def upto(self, day: datetime.date) -> int:
-        if day in self.counts:
-            return self.counts[day]
-        if self.origin is None:
-            self.origin = day
-            self.counts[day] = 0
-            return 0
-        # walk from the nearest known day (days arrive roughly in order)
-        known = min(self.counts, key=lambda d: abs((d - day).days))
-        count, step = self.counts[known], datetime.timedelta(days=1)
-        while known < day:
-            known += step
-            count += is_working_day(known)
-            self.counts[known] = count
-        while known > day:
-            count -= is_working_day(known)
-            known -= step
-            self.counts[known] = count
-        return count
 
 
 def _score(row: UnitRow) -> tuple[Decimal | None, Decimal]:
@@ -393,7 +351,7 @@ def assessment(user, period, *, kind: str = DEPARTMENT, today: datetime.date | N
         if (assigned_on, accepted_on) not in in_time:
             in_time[assigned_on, accepted_on] = accepted_on_time(assigned_on, accepted_on)
         row.accepted += n * in_time[assigned_on, accepted_on]
-    running = _RunningWorkdays()
+    running = WorkdayCounter()
     for pk, day, n in assigned_days:
         row = row_for(pk)
         if row is not None:

@@ -1,0 +1,335 @@
+"""The one spreadsheet writer: every export (the ledger, export jobs, master data, the
+oversight tables, coverage, the rooms' sheets) writes its .xlsx through this module.
+
+Formula injection, one policy for every cell: text is written with write_string, which
+stores a string cell (never a formula) whatever it holds, and the workbook never converts
+strings (strings_to_formulas/numbers/urls off). A text that Excel would take for a formula
+if a person edited the cell or re-saved it as CSV (starting with = + - @, tab or carriage
+return) also gets the "quote prefix" style: Excel's own mark for "this is text", the same as
+typing a leading apostrophe, which LibreOffice honours too. The value itself is left
+unchanged (no apostrophe is added to the data), so a re-import reads back what was stored.
+Numbers stay numbers and dates stay dates.
+
+Downloads are FileResponse(as_attachment=True, filename=…): Django writes the RFC 6266
+Content-Disposition (filename*=utf-8''… for a Chinese name).
+"""
+
+import datetime
+import io
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol
+
+import xlsxwriter
+from django.http import FileResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# the first characters that make Excel, LibreOffice or a CSV reader take text for a formula
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Excel refuses longer text in one cell
+MAX_CELL_CHARS = 32767
+# belt and braces: only write() would convert, and no writer here calls it
+_NEVER_CONVERT = {
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
+# Excel refuses these in a sheet name, and names longer than 31 characters
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def looks_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_TRIGGERS)
+
+
+def workbook_open(output, *, constant_memory: bool = True, title: str = "") -> xlsxwriter.Workbook:
+    """A workbook writing to `output` (a path or a binary file). constant_memory flushes each
+    row to a temporary file as soon as the next one starts (rows must come in order), so
+    memory stays flat however many rows are written; otherwise the workbook is built in
+    memory (small tables written in any order)."""
+    mode = {"constant_memory": True} if constant_memory else {"in_memory": True}
+    book = xlsxwriter.Workbook(output, {**mode, **_NEVER_CONVERT})
+    if title:
+        book.set_properties({"title": title, "author": _("中站问题台账")})
+    return book
+
+
+@dataclass(frozen=True, slots=True)
+class TextStyle:
+    """The two formats of a text cell: as it is, and marked as text (quote prefix)."""
+
+    plain: Format | None
+    quoted: Format
+
+
+def text_style(book: xlsxwriter.Workbook, props: dict | None = None) -> TextStyle:
+    """The text formats with these properties (None: the default cell format)."""
+    plain = book.add_format(props) if props is not None else None
+    return TextStyle(plain, book.add_format({**(props or {}), "quote_prefix": True}))
+
+
+def text_write(sheet: Worksheet, row: int, col: int, text: str, style: TextStyle) -> str:
+    """Write a text cell under the formula policy; returns the text written (cut to what
+    Excel accepts in one cell)."""
+    text = text[:MAX_CELL_CHARS]
+    sheet.write_string(
+        row, col, text, style.quoted if text.startswith(FORMULA_TRIGGERS) else style.plain
+    )
+    return text
+
+
+def download(content, *, filename: str, content_type: str = XLSX) -> FileResponse:
+    """The HTTP download of a file: `content` is a binary file (read from where it stands,
+    closed once sent) or bytes."""
+    if isinstance(content, bytes):
+        content = io.BytesIO(content)
+    response = FileResponse(
+        content, as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet: CJK characters count double.
+
+    (UTF-8 bytes + characters) // 2 gives 1 for ASCII and 2 for CJK, at C speed."""
+    return (len(text.encode("utf-8")) + len(text)) // 2
+
+
+def sheet_name(name: str) -> str:
+    """A name Excel accepts for a sheet: at most 31 characters, none of []:*?/\\ ."""
+    for char in "[]:*?/\\":
+        name = name.replace(char, " ")
+    return name.strip()[:31] or "Sheet1"
+
+
+# -- lists: a title row, a frozen header row, typed rows streamed one by one --------------
+
+MIN_WIDTH = 4
+# wrapped text: points per line at the 10-point font, and the tallest row we make
+LINE_HEIGHT = 13
+MAX_ROW_LINES = 12
+TITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2
+
+
+class Column(Protocol):
+    """What a list needs of a column: its header and its widest width (in display units)."""
+
+    header: str
+    width: int
+
+
+class Formats:
+    """The cell formats of one workbook of lists."""
+
+    def __init__(self, book: xlsxwriter.Workbook):
+        base = {"valign": "top", "font_size": 10}
+        self.title = book.add_format({"bold": True, "font_size": 13, "valign": "vcenter"})
+        self.header = book.add_format(
+            {
+                "bold": True,
+                "font_size": 10,
+                "text_wrap": True,
+                "align": "center",
+                "valign": "vcenter",
+                "bg_color": "#DDEBF7",
+                "border": 1,
+            }
+        )
+        self.text = text_style(book, {**base, "text_wrap": True})
+        self.date = book.add_format({**base, "num_format": "yyyy-mm-dd", "align": "left"})
+        self.integer = book.add_format({**base, "num_format": "0"})
+        self.decimal = book.add_format({**base, "num_format": "#,##0.00"})
+
+
+class SheetWriter:
+    """One sheet: a title row, a frozen header row, then typed rows appended one by one
+    (a workbook in constant memory: each row is flushed when the next starts)."""
+
+    def __init__(self, book, formats: Formats, *, name: str, columns: list[Column], title: str):
+        self.sheet = book.add_worksheet(sheet_name(name))
+        self.formats = formats
+        self.columns = columns
+        headers = [str(column.header) for column in columns]
+        # a column fits its longest value, up to its configured width (longer text wraps)
+        self.widths = [display_width(header) for header in headers]
+        self.caps = [
+            max(column.width, w + 2) for column, w in zip(columns, self.widths, strict=True)
+        ]
+        self.full = [w >= cap for w, cap in zip(self.widths, self.caps, strict=True)]
+        self.row = FIRST_DATA_ROW
+
+        sheet, last = self.sheet, len(columns) - 1
+        sheet.set_row(TITLE_ROW, 22)
+        if last > 0:
+            sheet.merge_range(TITLE_ROW, 0, TITLE_ROW, last, title, formats.title)
+        else:
+            sheet.write_string(TITLE_ROW, 0, title, formats.title)
+        for col, header in enumerate(headers):
+            sheet.write_string(HEADER_ROW, col, header, formats.header)
+        sheet.freeze_panes(FIRST_DATA_ROW, 0)
+        # printing: landscape A3, as wide as one page, header repeated on every page
+        sheet.set_landscape()
+        sheet.set_paper(8)  # A3: ledgers are printed on A3 landscape
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(HEADER_ROW)
+
+    @property
+    def rows_written(self) -> int:
+        return self.row - FIRST_DATA_ROW
+
+    def append(self, values: Iterable) -> None:
+        sheet, formats, row = self.sheet, self.formats, self.row
+        lines = 1
+        for col, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            if isinstance(value, str):
+                lines = max(lines, self._text(col, value))
+            elif isinstance(value, bool):  # before int: a bool is an int
+                self._text(col, _("是") if value else _("否"))
+            elif isinstance(value, int):
+                sheet.write_number(row, col, value, formats.integer)
+                self._widen(col, len(str(value)))
+            elif isinstance(value, Decimal | float):
+                sheet.write_number(row, col, float(value), formats.decimal)
+                self._widen(col, len(f"{value:,.2f}"))
+            elif isinstance(value, datetime.datetime):
+                sheet.write_datetime(row, col, timezone.localtime(value).date(), formats.date)
+                self._widen(col, 10)
+            elif isinstance(value, datetime.date):
+                sheet.write_datetime(row, col, value, formats.date)
+                self._widen(col, 10)
+            else:  # a lazy label or anything else: its text
+                lines = max(lines, self._text(col, str(value)))
+        if lines > 1:
+            # Neither Excel nor LibreOffice grows a row for wrapped text when opening a file,
+            # so the row is given the height of its longest text (set before the row is
+            # flushed). A text longer than its column's cap makes the column exactly that
+            # wide, so the number of lines is known now.
+            sheet.set_row(row, min(lines, MAX_ROW_LINES) * LINE_HEIGHT + 2)
+        # xlsxwriter keeps every set_row() height even in constant-memory mode, though it
+        # only needs it until the row is flushed (done when this row was started) or to
+        # place images, which these sheets have none of
+        sheet.row_info.pop(row - 1, None)
+        sheet.row_sizes.pop(row - 1, None)
+        self.row += 1
+
+    def _text(self, col: int, text: str) -> int:
+        """Write a text cell; returns how many lines it takes in its column."""
+        text = text_write(self.sheet, self.row, col, text, self.formats.text)
+        cap = self.caps[col]
+        if not self.full[col]:
+            self._widen(col, display_width(text[:cap]))
+        if len(text) * 2 <= cap and "\n" not in text:
+            return 1  # fits on one line whatever the characters
+        # the column ends cap + 2 wide; at the 10-point font a CJK character takes a little
+        # less than the two units display_width counts, hence 0.9
+        width = cap + 2
+        return sum(
+            max(1, math.ceil(display_width(line) * 0.9 / width)) for line in text.split("\n")
+        )
+
+    def _widen(self, col: int, width: int) -> None:
+        if width > self.widths[col]:
+            self.widths[col] = min(width, self.caps[col])
+            self.full[col] = self.widths[col] >= self.caps[col]
+
+    def finish(self) -> None:
+        # column widths are written when the workbook closes, so they may come last
+        for col, width in enumerate(self.widths):
+            self.sheet.set_column(col, col, max(width + 2, MIN_WIDTH))
+        last_row = max(self.row - 1, HEADER_ROW)
+        self.sheet.autofilter(HEADER_ROW, 0, last_row, len(self.columns) - 1)
+
+
+# -- tables: the screens' small tables (a title, the header row, the rows) -----------------
+
+
+class Percent:
+    """A rate for a table: written as a number with a % format."""
+
+    def __init__(self, fraction: float):
+        self.fraction = fraction
+
+
+@dataclass
+class Table:
+    """One sheet of a screen's table: a title row, the header row, then the rows.
+    `percent_columns` are the columns whose numbers are fractions shown as percentages
+    (0.25 → 25.0%)."""
+
+    name: str
+    title: str
+    headers: list
+    rows: list
+    percent_columns: set = field(default_factory=set)
+
+
+class TableFormats:
+    """The cell formats of one workbook of tables."""
+
+    def __init__(self, book: xlsxwriter.Workbook, *, title_size: int | None = None):
+        size = {} if title_size is None else {"font_size": title_size}
+        self.title = book.add_format({"bold": True, **size})
+        self.head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+        self.percent = book.add_format({"num_format": "0.0%"})
+        self.date = book.add_format({"num_format": "yyyy-mm-dd", "align": "left"})
+        self.text = text_style(book)
+
+
+def table_sheet_name(name: str, taken: set) -> str:
+    """A sheet name Excel accepts and not yet `taken` (case-insensitive) in the workbook."""
+    name = SHEET_NAME_FORBIDDEN.sub("_", str(name)).strip("'")[:31] or "Sheet"
+    base, n = name, 2
+    while name.lower() in taken:
+        suffix = f" ({n})"
+        name = base[: 31 - len(suffix)] + suffix
+        n += 1
+    taken.add(name.lower())
+    return name
+
+
+def table_write(
+    sheet: Worksheet,
+    table: Table,
+    formats: TableFormats,
+    *,
+    widths: tuple[int, int] | None = (24, 12),
+    frozen_columns: int = 1,
+) -> None:
+    """Write `table` from A1. Numbers stay numbers, Percent and the percent columns' numbers
+    are numbers with a % format, dates are dates, None is an empty cell, anything else text.
+    `widths`: of the first column and of the others (None: left as they are);
+    `frozen_columns`: how many columns stay in view with the title and header rows."""
+    sheet.write_string(0, 0, str(table.title), formats.title)
+    for col, header in enumerate(table.headers):
+        sheet.write_string(1, col, str(header), formats.head)
+        if widths is not None:
+            sheet.set_column(col, col, widths[1] if col else widths[0])
+    for r, row in enumerate(table.rows, start=2):
+        for col, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, Percent):
+                sheet.write_number(r, col, value.fraction, formats.percent)
+            elif isinstance(value, bool):
+                text_write(sheet, r, col, str(value), formats.text)
+            elif isinstance(value, int | float | Decimal):
+                style = formats.percent if col in table.percent_columns else None
+                sheet.write_number(r, col, float(value), style)
+            elif isinstance(value, datetime.date):
+                moment = datetime.datetime.combine(value, datetime.time())
+                sheet.write_datetime(r, col, moment, formats.date)
+            else:
+                text_write(sheet, r, col, str(value), formats.text)
+    sheet.freeze_panes(2, frozen_columns)
