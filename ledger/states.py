@@ -173,7 +173,12 @@ SYSTEM_TRANSITIONS: dict[Action, Transition] = {
             None,
             None,
             moves=frozenset(
-                {(a, b) for a in STATUS_RANK for b in STATUS_RANK if STATUS_RANK[b] > STATUS_RANK[a]}
+                {
+                    (a, b)
+                    for a in STATUS_RANK
+                    for b in STATUS_RANK
+                    if STATUS_RANK[a] < STATUS_RANK[b]
+                }
                 | {(RAISED, WITHDRAWN), (ASSIGNED, WITHDRAWN)}
             ),
         ),

@@ -13,6 +13,7 @@ from . import (
     assign,
     close,
     comment,
+    core,
     edit,
     escalate,
     extension_approve,
@@ -68,9 +69,12 @@ ACTION_MODULES = (
     feedback,
     import_correct,
 )
+# the doors that create issues rather than move them (no row of the rulebook)
+CREATION_MODULES = (raise_, imports)
 
 __all__ = [
     "ACTION_MODULES",
+    "CREATION_MODULES",
     "SPECS",
     "ActionSpec",
     "TransitionRefused",

@@ -9,4 +9,6 @@ def apply(change, *, actor, note, today, at):
     change.set("accepted_at", at)
 
 
-SPEC = declare(ActionSpec(Action.ACCEPT, apply, concerns=frozenset({Party.OVERSIGHT, Party.RAISING})))
+SPEC = declare(
+    ActionSpec(Action.ACCEPT, apply, concerns=frozenset({Party.OVERSIGHT, Party.RAISING}))
+)

@@ -116,6 +116,8 @@ def assignment_set(
 
 SPEC = declare(
     ActionSpec(
-        Action.ASSIGN, apply, concerns=frozenset({Party.LEAD, Party.CO, Party.LEADER, Party.RAISING})
+        Action.ASSIGN,
+        apply,
+        concerns=frozenset({Party.LEAD, Party.CO, Party.LEADER, Party.RAISING}),
     )
 )

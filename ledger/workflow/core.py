@@ -279,9 +279,7 @@ def _refuse_unless_allowed(locked, spec, *, actor, note, expected_version, at):
             .first()
         )
     if spec.precondition is not None:
-        blocked = spec.precondition(
-            locked, extension_pending=pending is not None, today=_today(at)
-        )
+        blocked = spec.precondition(locked, extension_pending=pending is not None, today=_today(at))
         if blocked:
             raise TransitionRefused(blocked)
     if rule.needs_note and not note:

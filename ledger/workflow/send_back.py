@@ -17,4 +17,6 @@ def apply(change, *, actor, note, today, at):
     return callbacks + [clear] if clear else callbacks
 
 
-SPEC = declare(ActionSpec(Action.RETURN, apply, concerns=frozenset({Party.OVERSIGHT, Party.RAISING})))
+SPEC = declare(
+    ActionSpec(Action.RETURN, apply, concerns=frozenset({Party.OVERSIGHT, Party.RAISING}))
+)
