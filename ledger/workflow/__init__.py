@@ -35,6 +35,7 @@ from .core import (
     SPECS,
     ActionSpec,
     TransitionRefused,
+    _display,  # how an event shows a value: integrity's verify re-reads the events with it
     available_actions,
     concerns,
     deadline_horizon,
@@ -78,6 +79,7 @@ __all__ = [
     "SPECS",
     "ActionSpec",
     "TransitionRefused",
+    "_display",
     "available_actions",
     "concerns",
     "deadline_horizon",
