@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 
 from ledger import states, workflow
+from ledger.forms.actions import ACTION_FORMS
 from ledger.models import ExtensionRequest, Issue, IssueDeadline, IssueEvent
 from ledger.states import TRANSITIONS, Action, Status
 from ledger.workflow import TransitionRefused
@@ -1170,3 +1171,11 @@ def test_an_edit_event_never_changes_the_status(world):
         .exists()
     )
     assert IssueEvent.objects.filter(action=Action.EDIT).exists()
+
+
+def test_every_action_form_passes_only_its_actions_declared_input():
+    # the forms' binding is checked at import (ledger/forms/actions.py); the check can fail
+    assert set(ACTION_FORMS) == set(TRANSITIONS) - {Action.EDIT}
+    for action, form in ACTION_FORMS.items():
+        assert set(form.data_fields) <= workflow.SPECS[action].inputs, action
+    assert "resolution" not in workflow.SPECS[Action.CLOSE].inputs
