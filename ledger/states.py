@@ -3,11 +3,15 @@
 This module is deliberately free of database code so that people can read it
 as the rulebook (DESIGN.md §4). Who may perform an action is decided by the
 permission named in each row (see rules.py); from which status it may be taken
-and to which status it leads is decided here. workflow.transition() is the one
-function that applies a row.
+and to which status it leads is decided here. The package ledger.workflow applies
+the rows: one module per action, each bound to its row by its `Action` (the rows
+stay here as data, not in those modules, because the models read this module for
+their choices and the action modules import the models; a registry in the package
+checks at import that every row has exactly one module and every module a row).
 """
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -51,15 +55,41 @@ class Action(models.TextChoices):
     # the enterprise's own rating of a resolved issue (not a user action: recorded through
     # workflow.feedback_record by the enterprise's link, ledger.service.feedback)
     FEEDBACK = "feedback", pgettext_lazy("action", "回访")
+    # a spreadsheet import moving a matched issue's status on (ledger.exchange, through
+    # workflow.issues_import): the sheet is history the system had not heard of
+    IMPORT_CORRECT = "import_correct", pgettext_lazy("action", "导入更正")
+
+
+class Party(StrEnum):
+    """Whom an action concerns: the groups of people ledger.notify tells about it."""
+
+    OVERSIGHT = "oversight"  # 督查室: every active supervisor
+    LEAD = "lead"  # staff of the lead department (牵头单位)
+    CO = "co"  # staff of the co-handling departments (配合单位)
+    LEADER = "leader"  # the responsible leader (责任领导)
+    RAISING = "raising"  # staff of the raising department (登记单位) and who logged it
 
 
 @dataclass(frozen=True)
 class Transition:
     action: Action
     sources: frozenset  # statuses the action may be taken from
-    target: Status | None  # None: the status does not change
-    permission: str  # rules permission checked against (user, issue)
+    target: Status | None  # None: the status does not change (see `moves`)
+    permission: str | None  # rules permission checked against (user, issue); None: see below
     needs_note: bool = False  # a reason / note is required
+    # the (from, to) status moves of an action whose target depends on its input; empty for
+    # the rows whose target is fixed (or None)
+    moves: frozenset = frozenset()
+
+    def allows(self, source: str, target: str) -> bool:
+        """Whether the row may move an issue from `source` to `target` (equal: no move)."""
+        if source not in self.sources:
+            return False
+        if source == target:
+            return True
+        if self.moves:
+            return (source, target) in self.moves
+        return self.target is not None and target == self.target
 
 
 RAISED, ASSIGNED, IN_PROGRESS = Status.RAISED, Status.ASSIGNED, Status.IN_PROGRESS
@@ -69,7 +99,8 @@ RESOLVED, CLOSED, WITHDRAWN = Status.RESOLVED, Status.CLOSED, Status.WITHDRAWN
 TRANSITIONS: dict[Action, Transition] = {
     t.action: t
     for t in [
-        # staff (or the office) correct a logged issue before it is assigned
+        # staff (or the office) correct a logged issue before it is assigned; EDIT never
+        # changes the status (a sheet that does is an IMPORT_CORRECT, below)
         Transition(Action.EDIT, frozenset({RAISED}), None, "ledger.edit_issue"),
         # 交办: leader + lead department + deadline
         Transition(Action.ASSIGN, frozenset({RAISED}), ASSIGNED, "ledger.assign_issue"),
@@ -123,6 +154,36 @@ TRANSITIONS: dict[Action, Transition] = {
     ]
 }
 
+# the status order of an issue's life, for the import: a sheet may move an issue forward only
+STATUS_RANK = {RAISED: 0, ASSIGNED: 1, IN_PROGRESS: 2, RESOLVED: 3, CLOSED: 4}
 
-def transition_for(action: Action | str) -> Transition:
-    return TRANSITIONS[Action(action)]
+# Rows no one is offered as a button: each is recorded through its own door in ledger.workflow,
+# whose caller has already decided who may (permission None: the door checks it).
+SYSTEM_TRANSITIONS: dict[Action, Transition] = {
+    t.action: t
+    for t in [
+        # 回访: the enterprise rates a resolved issue through its link (ledger.service.feedback);
+        # the status does not change, 销号 still records the office's satisfaction
+        Transition(Action.FEEDBACK, frozenset({RESOLVED}), None, None, True),
+        # 导入更正: a sheet (checked ledger.import_ledger) moves a matched issue forward, or
+        # withdraws one not yet being handled; never back (the system is newer than the sheet)
+        Transition(
+            Action.IMPORT_CORRECT,
+            frozenset({RAISED, ASSIGNED, IN_PROGRESS, RESOLVED}),
+            None,
+            None,
+            moves=frozenset(
+                {
+                    (a, b)
+                    for a in STATUS_RANK
+                    for b in STATUS_RANK
+                    if STATUS_RANK[a] < STATUS_RANK[b]
+                }
+                | {(RAISED, WITHDRAWN), (ASSIGNED, WITHDRAWN)}
+            ),
+        ),
+    ]
+}
+
+# every row: what people are offered and what the system's own doors record
+RULEBOOK: dict[Action, Transition] = {**TRANSITIONS, **SYSTEM_TRANSITIONS}

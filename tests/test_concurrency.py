@@ -35,13 +35,13 @@ def threaded() -> bool:
 @pytest.fixture
 def slow_writes(monkeypatch):
     """Hold the issue's row lock a little longer so that racing actors overlap for sure."""
-    write = workflow._event_write
+    write = workflow.core._event_write
 
     def slow(*args, **kwargs):
         time.sleep(HOLD_SECONDS)
         return write(*args, **kwargs)
 
-    monkeypatch.setattr(workflow, "_event_write", slow)
+    monkeypatch.setattr(workflow.core, "_event_write", slow)
 
 
 def race(*jobs) -> list:

@@ -101,7 +101,7 @@ def test_a_raise_that_fails_after_taking_a_number_gives_it_back_whole(world, mon
     def broken(*args, **kwargs):
         raise RuntimeError("storage failed")
 
-    monkeypatch.setattr(workflow, "_event_write", broken)
+    monkeypatch.setattr(workflow.core, "_event_write", broken)
     with pytest.raises(RuntimeError):
         world.raise_issue()
     monkeypatch.undo()

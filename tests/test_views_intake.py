@@ -793,7 +793,7 @@ def test_refusal_after_the_number_was_drawn_rolls_the_number_back(client, world,
     def refuse(*args, **kwargs):
         raise workflow.TransitionRefused("存储附件失败。", field_errors={"attachments": "存储失败"})
 
-    monkeypatch.setattr(workflow, "_attachments_save", refuse)
+    monkeypatch.setattr(workflow.core, "_attachments_save", refuse)
     response = login(client, world.staff_a).post(CREATE, form_data(world, title="全新的问题"))
 
     assert response.status_code == 200

@@ -8,9 +8,12 @@ up here as a failing row a reviewer can read.
 import datetime
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import F
 from django.utils import timezone, translation
 
-from ledger import workflow
+from ledger import states, workflow
+from ledger.forms.actions import ACTION_FORMS
 from ledger.models import ExtensionRequest, Issue, IssueDeadline, IssueEvent
 from ledger.states import TRANSITIONS, Action, Status
 from ledger.workflow import TransitionRefused
@@ -1028,3 +1031,151 @@ def test_feedback_record_is_for_resolved_issues_only_and_changes_no_status(world
         Status.RESOLVED,
     )
     assert resolved.status == Status.RESOLVED and resolved.version == version + 1
+
+
+# -- the package: one module per row, typed input, the system's rows ---------------------------
+
+# The rows no one is offered as a button, written out by hand: action, from, to (None: no
+# change, or what `moves` allows), permission (None: the door's caller decides), note needed.
+SYSTEM_ROWS = {
+    "feedback": ({"resolved"}, None, None, True),
+    "import_correct": ({"raised", "assigned", "in_progress", "resolved"}, None, None, False),
+}
+# the import may move a matched issue forward only, or withdraw one not yet being handled
+IMPORT_MOVES = {
+    ("raised", "assigned"),
+    ("raised", "in_progress"),
+    ("raised", "resolved"),
+    ("raised", "closed"),
+    ("assigned", "in_progress"),
+    ("assigned", "resolved"),
+    ("assigned", "closed"),
+    ("in_progress", "resolved"),
+    ("in_progress", "closed"),
+    ("resolved", "closed"),
+    ("raised", "withdrawn"),
+    ("assigned", "withdrawn"),
+}
+
+
+def test_the_system_rows_are_the_ones_written_out_here():
+    assert {a.value for a in states.SYSTEM_TRANSITIONS} == set(SYSTEM_ROWS)
+    for action, (sources, target, permission, needs_note) in SYSTEM_ROWS.items():
+        row = states.SYSTEM_TRANSITIONS[Action(action)]
+        assert {s.value for s in row.sources} == sources, action
+        assert (row.target, row.permission, row.needs_note) == (target, permission, needs_note)
+    moves = states.SYSTEM_TRANSITIONS[Action.IMPORT_CORRECT].moves
+    assert {(a.value, b.value) for a, b in moves} == IMPORT_MOVES
+    assert not set(states.SYSTEM_TRANSITIONS) & set(TRANSITIONS)
+    assert states.RULEBOOK == {**TRANSITIONS, **states.SYSTEM_TRANSITIONS}
+
+
+def test_edit_never_changes_the_status_in_the_rulebook():
+    edit = TRANSITIONS[Action.EDIT]
+    assert edit.target is None and not edit.moves
+    for status in Status:
+        for other in Status:
+            assert edit.allows(status, other) == (status == other == Status.RAISED)
+
+
+def test_every_row_has_exactly_one_action_module_and_every_module_a_row():
+    assert list(workflow.SPECS) == list(states.RULEBOOK)
+    declared = [module.SPEC.action for module in workflow.ACTION_MODULES]
+    assert sorted(declared) == sorted(states.RULEBOOK)
+    assert len(declared) == len(set(declared))
+    for module in workflow.ACTION_MODULES:
+        assert workflow.SPECS[module.SPEC.action] is module.SPEC, module.__name__
+
+
+def test_declaring_an_action_twice_or_without_a_row_is_refused():
+    spec = workflow.SPECS[Action.COMMENT]
+    with pytest.raises(ImproperlyConfigured, match="twice"):
+        workflow.core.declare(spec)
+    assert workflow.SPECS[Action.COMMENT] is spec
+    with pytest.raises(ImproperlyConfigured, match="no row"):
+        workflow.core.declare(workflow.ActionSpec(Action.RAISE, lambda change, *, actor: None))
+
+
+def test_system_rows_are_never_offered_nor_taken_through_transition(cast):
+    for status in ALLOWED:
+        issue = cast.issue_in(status)
+        for role in ROLES:
+            offered = workflow.available_actions(cast.users[role], issue)
+            assert not set(offered) & set(states.SYSTEM_TRANSITIONS), (status, role)
+    resolved = cast.issue_in("resolved")
+    for action in states.SYSTEM_TRANSITIONS:
+        assert_refused_and_unchanged(
+            resolved, actor=cast.users["admin"], action=action, note="x", satisfaction="satisfied"
+        )
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "data"),
+    [
+        ("comment", "raised", {"comment": "typo for note"}),
+        ("resolve", "in_progress", {"resolution": "已修复。", "resolutoin": "已修复。"}),
+        ("close", "resolved", {"satisfation": "satisfied"}),
+        ("assign", "raised", {"deadlien": datetime.date(2099, 1, 1)}),
+        ("edit", "raised", {"titel": "新标题"}),
+    ],
+)
+def test_a_misspelt_input_is_an_error_and_writes_nothing(cast, action, status, data):
+    issue = cast.issue_in(status)
+    before = snapshot(issue)
+    with pytest.raises(TypeError, match="unexpected input"):
+        workflow.transition(issue, actor=cast.users["admin"], action=action, note="说明", **data)
+    assert snapshot(issue) == before
+
+
+def test_a_misspelt_feedback_rating_is_refused_and_writes_nothing(world):
+    resolved = world.resolved_issue()
+    before = IssueEvent.objects.count()
+    with pytest.raises(TypeError):
+        workflow.feedback_record(resolved, actor=world.supervisor, satisfation="x", note="回访。")
+    assert IssueEvent.objects.count() == before
+
+
+def test_import_corrections_move_forward_only_as_the_rulebook_says(world):
+    issue = world.in_progress_issue()
+    version = issue.version
+    item = {"row": 2, "issue": issue.pk, "fields": {"status": Status.RAISED}, "note": "导入"}
+    with pytest.raises(TransitionRefused):
+        workflow.issues_import(
+            actor=world.supervisor, at=timezone.now(), file_name="a", items=[item]
+        )
+    issue.refresh_from_db()
+    assert (issue.status, issue.version) == (Status.IN_PROGRESS, version)
+    # a correction that leaves the status is a 修改, one that moves it a 导入更正; neither tells
+    item["fields"] = {"measures": "加装路灯"}
+    workflow.issues_import(actor=world.supervisor, at=timezone.now(), file_name="a", items=[item])
+    item["fields"] = {"status": Status.RESOLVED, "resolution": "已修复。"}
+    workflow.issues_import(actor=world.supervisor, at=timezone.now(), file_name="a", items=[item])
+    issue.refresh_from_db()
+    assert issue.status == Status.RESOLVED and issue.version == version + 2
+    edit, correct = issue.events.order_by("-seq")[1], issue.events.order_by("-seq")[0]
+    assert (edit.action, edit.from_status, edit.to_status) == ("edit", "in_progress", "in_progress")
+    assert (correct.action, correct.from_status, correct.to_status) == (
+        "import_correct",
+        "in_progress",
+        "resolved",
+    )
+    assert not workflow.SPECS[Action.IMPORT_CORRECT].concerns
+
+
+def test_an_edit_event_never_changes_the_status(world):
+    issue = world.raise_issue()
+    workflow.transition(issue, actor=world.supervisor, action="edit", title="新的标题")
+    assert (
+        not IssueEvent.objects.filter(action=Action.EDIT)
+        .exclude(from_status=F("to_status"))
+        .exists()
+    )
+    assert IssueEvent.objects.filter(action=Action.EDIT).exists()
+
+
+def test_every_action_form_passes_only_its_actions_declared_input():
+    # the forms' binding is checked at import (ledger/forms/actions.py); the check can fail
+    assert set(ACTION_FORMS) == set(TRANSITIONS) - {Action.EDIT}
+    for action, form in ACTION_FORMS.items():
+        assert set(form.data_fields) <= workflow.SPECS[action].inputs, action
+    assert "resolution" not in workflow.SPECS[Action.CLOSE].inputs

@@ -44,7 +44,7 @@ from ledger.exchange.models import ColumnChoice, ImportBatch, ImportedIssue, Nam
 from ledger.exchange.reading import CellError, ReadRefused, workbook_read
 from ledger.models import Department, Enterprise, Issue
 from ledger.models.issues import EDITABLE_FIELDS
-from ledger.states import Status
+from ledger.states import RULEBOOK, STATUS_RANK, Action, Status
 
 # the header words offices use, besides the export's own headers (columns.py)
 LEDGER_SYNONYMS = {
@@ -226,13 +226,6 @@ _STATUS_WORDS = {
     Status.RESOLVED: ["已办结", "已办结待销号", "办结", "已完成", "完成", "已解决", "待销号"],
     Status.CLOSED: ["已销号", "销号", "已关闭", "已办结已销号"],
     Status.WITHDRAWN: ["已撤销", "撤销", "已作废"],
-}
-_STATUS_RANK = {
-    Status.RAISED: 0,
-    Status.ASSIGNED: 1,
-    Status.IN_PROGRESS: 2,
-    Status.RESOLVED: 3,
-    Status.CLOSED: 4,
 }
 _YES = {"是", "已销号", "销号", "√", "yes", "y", "true", "1", "督办"}
 _NO = {"否", "未销号", "×", "no", "n", "false", "0", ""}
@@ -991,7 +984,7 @@ class _Reader:
             "satisfaction": values["satisfaction"],
             "is_escalated": values["is_escalated"],
         }
-        rank = _STATUS_RANK.get(status, 0)
+        rank = STATUS_RANK.get(status, 0)
         if rank >= 1:
             fields["assigned_at"] = raised_at
         if rank >= 3:
@@ -1060,11 +1053,10 @@ class _Reader:
             fields["is_long_term"] = False
         status, current = values["status"], issue.status
         if status != current and (row.text("status") or row.text("is_closed")):
-            forward = _STATUS_RANK.get(status, -1) > _STATUS_RANK.get(current, 99)
-            withdraw = status == Status.WITHDRAWN and current in (Status.RAISED, Status.ASSIGNED)
-            if forward or withdraw:
+            # the moves the import may make are the rulebook's (states: IMPORT_CORRECT)
+            if RULEBOOK[Action.IMPORT_CORRECT].allows(current, status):
                 fields["status"] = status
-                rank = _STATUS_RANK.get(status, 0)
+                rank = STATUS_RANK.get(status, 0)
                 tz = timezone.get_current_timezone()
                 if rank >= 1 and not issue.assigned_at:
                     fields["assigned_at"] = self.now

@@ -10,7 +10,7 @@ import datetime
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +20,7 @@ from ledger.forms.fields import PkMultipleChoiceField, SingleLineCharField
 from ledger.forms.widgets import AttachmentsField
 from ledger.models import Department, ExtensionRequest, Issue, Leader
 from ledger.services import attachments_validate_batch
-from ledger.states import Action
+from ledger.states import TRANSITIONS, Action
 
 NOTE_MAX_LENGTH = 5000
 
@@ -537,3 +537,19 @@ ACTION_FORMS: dict[Action, type[ActionForm]] = {
         CommentForm,
     )
 }
+
+
+def _forms_bound_to_actions() -> None:
+    """Each form hands workflow.transition() only the input its action's module declares
+    (ActionSpec.inputs), and covers every offered row but `edit` (IssueEditForm): a field
+    renamed on one side fails here at import, not as a TypeError on a person's click."""
+    offered = set(TRANSITIONS) - {Action.EDIT}
+    if set(ACTION_FORMS) != offered:
+        raise ImproperlyConfigured(f"action forms {sorted(ACTION_FORMS)} != {sorted(offered)}")
+    for action, form in ACTION_FORMS.items():
+        extra = set(form.data_fields) - workflow.SPECS[action].inputs
+        if extra:
+            raise ImproperlyConfigured(f"{form.__name__} passes {sorted(extra)} to {action}")
+
+
+_forms_bound_to_actions()

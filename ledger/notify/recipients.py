@@ -1,55 +1,33 @@
-"""Who hears what: the one table of notification recipients, as data.
+"""Who hears what: the notification recipients, as data.
 
-Each kind of notification (a workflow action, or a reminder written by send_reminders)
-names the groups of people told. recipients_for() turns the groups into users and then
-drops the actor, inactive users, the system account and anyone who cannot open the issue
-(`ledger.view_issue`). docs/notifications.md writes the table out; a test compares every
-action's recipients with it.
+Each kind of notification names the groups of people told. A workflow action's groups are
+declared by its module in ledger.workflow (ActionSpec.concerns); the reminders written by
+send_reminders and the import digest are declared here. recipients_for() turns the groups
+into users and then drops the actor, inactive users, the system account and anyone who
+cannot open the issue (`ledger.view_issue`). docs/notifications.md writes the table out; a
+test compares every action's recipients with it.
 """
-
-from enum import StrEnum
 
 from django.conf import settings
 from django.db.models import Q
 from django.utils import translation
 
+from ledger import workflow
 from ledger.models import Issue, User
 from ledger.states import Action
+from ledger.states import Party as To
 
 from .models import Kind
 
 SYSTEM_USERNAME = "zz_system"
 
-
-class To(StrEnum):
-    OVERSIGHT = "oversight"  # 督查室: every active supervisor
-    LEAD = "lead"  # staff of the lead department (牵头单位)
-    CO = "co"  # staff of the co-handling departments (配合单位)
-    LEADER = "leader"  # the responsible leader (责任领导)
-    RAISING = "raising"  # staff of the raising department (登记单位) and who logged it
-
+# the actions' rows, from the workflow's declarations; the silent ones (修改, 进展反馈, 备注,
+# 导入更正) are on the issue page and tell nobody
+_ACTION_CONCERNS = workflow.concerns()
+SILENT_ACTIONS = frozenset(action for action, groups in _ACTION_CONCERNS.items() if not groups)
 
 RECIPIENTS: dict[str, frozenset[To]] = {
-    Kind.RAISE: frozenset({To.OVERSIGHT}),
-    Kind.ASSIGN: frozenset({To.LEAD, To.CO, To.LEADER, To.RAISING}),
-    Kind.REASSIGN: frozenset({To.LEAD, To.CO, To.LEADER, To.RAISING}),
-    Kind.ACCEPT: frozenset({To.OVERSIGHT, To.RAISING}),
-    Kind.RETURN: frozenset({To.OVERSIGHT, To.RAISING}),
-    # whoever may decide it (ledger.direct_issue): the responsible leader and the office
-    Kind.EXTENSION_REQUEST: frozenset({To.LEADER, To.OVERSIGHT}),
-    # the co-departments work to the deadline too: they hear the new one
-    Kind.EXTENSION_APPROVE: frozenset({To.LEAD, To.CO}),
-    Kind.EXTENSION_REJECT: frozenset({To.LEAD}),
-    Kind.RESOLVE: frozenset({To.OVERSIGHT, To.LEADER, To.RAISING}),
-    Kind.CLOSE: frozenset({To.LEAD, To.CO, To.RAISING}),
-    Kind.REOPEN: frozenset({To.LEAD, To.CO, To.RAISING}),
-    Kind.WITHDRAW: frozenset({To.LEAD, To.RAISING}),
-    Kind.URGE: frozenset({To.LEAD, To.LEADER}),
-    # the office hears of every 督办, also the automatic ones the system writes
-    Kind.ESCALATE: frozenset({To.LEAD, To.LEADER, To.OVERSIGHT}),
-    # 回访 (the enterprise's own rating through its link), only when 不满意 (event_is_told):
-    # the responsible leader and the office hear it before 销号, to check and perhaps 重办
-    Kind.FEEDBACK: frozenset({To.LEADER, To.OVERSIGHT}),
+    **{Kind(action.value): groups for action, groups in _ACTION_CONCERNS.items() if groups},
     # reminders written by send_reminders
     Kind.DUE_SOON: frozenset({To.LEAD}),
     Kind.NOT_ACCEPTED: frozenset({To.LEAD}),
@@ -57,8 +35,6 @@ RECIPIENTS: dict[str, frozenset[To]] = {
     # issues imported as 已交办: one digest per lead department (services.import_notify)
     Kind.IMPORTED: frozenset({To.LEAD}),
 }
-# edit (修改), progress (进展反馈) and comment (备注) notify nobody: they are on the issue page
-SILENT_ACTIONS = frozenset({Action.EDIT, Action.PROGRESS, Action.COMMENT})
 assert set(RECIPIENTS) | SILENT_ACTIONS == set(Kind.values) | set(Action.values), (
     "every action and reminder is either in the table or silent"
 )

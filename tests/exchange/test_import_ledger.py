@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from ledger.exchange.importing import ledger_import
 from ledger.exchange.matching import DateInvalid, date_parse
 from ledger.exchange.models import ImportedIssue, NameAlias
 from ledger.models import Enterprise, Issue, IssueDeadline, IssueEvent, LedgerCounter
-from ledger.states import Status
+from ledger.states import Action, Status
 from tests import factories as f
 from tests.exchange.import_sheets import COL, HEADER, csv_bytes, file_of, messy_rows, xlsx_bytes
 
@@ -347,6 +348,14 @@ def test_a_status_ahead_of_the_system_is_applied_and_one_behind_is_not(lists):
     assert issue.resolution == "已修复。"
     event = issue.events.order_by("-seq").first()
     assert (event.from_status, event.to_status) == (Status.IN_PROGRESS, Status.RESOLVED)
+    # the sheet's move is the rulebook's 导入更正, never a 修改 (EDIT never changes status)
+    assert event.action == Action.IMPORT_CORRECT
+    assert event.changes["status"] == [Status.IN_PROGRESS, Status.RESOLVED]
+    assert (
+        not IssueEvent.objects.filter(action=Action.EDIT)
+        .exclude(from_status=F("to_status"))
+        .exists()
+    )
     row[5] = "待交办"
     behind = run(world, csv_bytes([header, row]), "a.csv", dry_run=True)
     assert (behind.to_update, behind.unchanged) == (0, 1)

@@ -127,8 +127,9 @@ CASES = {
 
 
 def test_every_action_has_a_case():
-    # 回访 is no transition (the enterprise's link writes it): its own test below
-    assert set(CASES) == set(Action.values) - {Action.FEEDBACK}
+    # 回访 and 导入更正 are system rows (the enterprise's link, the import): 回访 has its own
+    # test below; an import correction tells nobody (tests/test_workflow.py)
+    assert set(CASES) == set(Action.values) - {Action.FEEDBACK, Action.IMPORT_CORRECT}
     assert set(RECIPIENTS) >= set(Action.values) - SILENT_ACTIONS
 
 

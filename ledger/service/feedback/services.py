@@ -23,6 +23,7 @@ from ledger.states import Status
 
 from . import links
 from .models import FeedbackLink, FeedbackRating
+from .tasks import link_email_send
 
 logger = logging.getLogger(__name__)
 
@@ -105,8 +106,6 @@ def link_email(*, actor, link: FeedbackLink) -> str:
     address = link.contact.email if link.contact_id else ""
     if not address:
         raise FeedbackRefused(_("该联系人没有登记电子邮箱，请通过微信或短信发送链接。"))
-    from .tasks import link_email_send
-
     link_id = link.pk
     transaction.on_commit(lambda: _enqueue(link_email_send, link_id))
     return address
