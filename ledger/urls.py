@@ -1,4 +1,5 @@
-"""URLs of the ledger app: each screen family's view module owns its urlpatterns."""
+"""URLs of the ledger app: each screen family's view module owns its urlpatterns; an issue's
+number is an <issue_number:…> (ledger/converters.py), so their order does not matter."""
 
 from django.urls import path
 
@@ -7,10 +8,8 @@ from ledger.views import batch, directory, home, intake, issue, leaders, ledger,
 urlpatterns = [
     path("", home.home, name="home"),
     *ledger.urlpatterns,
-    # before issue.urlpatterns: /issues/print/ and /issues/batch/ are not ledger numbers
     *printing.urlpatterns,
     *batch.urlpatterns,
-    # before issue.urlpatterns: /issues/new/ must not be read as a ledger number
     *intake.urlpatterns,
     *issue.urlpatterns,
     *leaders.urlpatterns,

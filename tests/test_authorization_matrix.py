@@ -49,56 +49,56 @@ MATRIX = """
 # -- home, ledger, export ---------------------------------------------------------------------
 home                           -                 GET    302  200  200 200   200   200   200   200  200 200
 issue_list                     -                 GET    302  200  200 200   200   200   200   200  200 200
-issue_export                   -                 GET    302  200  200 200   200   200   200   200  200 200
-export_job_list                -                 GET    302  200  200 200   200   200   200   200  200 200
-export_job                     of-lead           GET    302  200  404 404   404   404   404   404  404 200
-export_job                     missing           GET    302  404  404 404   404   404   404   404  404 404
-export_job_download            of-lead           GET    302  200  404 404   404   404   404   404  404 200
-export_job_download            of-sup-pending    GET    302  404  404 404   404   404   404   404  404 404
-master_export                  enterprises       GET    302  403  403 403   403   403   403   403  200 200
-master_export                  contacts          GET    302  403  403 403   403   403   403   403  200 200
-master_export                  departments       GET    302  403  403 403   403   403   403   403  200 200
-master_export                  leaders           GET    302  403  403 403   403   403   403   403  200 200
-master_export                  projects          GET    302  403  403 403   403   403   403   403  200 200
-master_export                  bogus             GET    302  404  404 404   404   404   404   404  404 404
+exchange:issue_export          -                 GET    302  200  200 200   200   200   200   200  200 200
+exchange:export_job_list       -                 GET    302  200  200 200   200   200   200   200  200 200
+exchange:export_job            of-lead           GET    302  200  404 404   404   404   404   404  404 200
+exchange:export_job            missing           GET    302  404  404 404   404   404   404   404  404 404
+exchange:export_job_download   of-lead           GET    302  200  404 404   404   404   404   404  404 200
+exchange:export_job_download   of-sup-pending    GET    302  404  404 404   404   404   404   404  404 404
+exchange:master_export         enterprises       GET    302  403  403 403   403   403   403   403  200 200
+exchange:master_export         contacts          GET    302  403  403 403   403   403   403   403  200 200
+exchange:master_export         departments       GET    302  403  403 403   403   403   403   403  200 200
+exchange:master_export         leaders           GET    302  403  403 403   403   403   403   403  200 200
+exchange:master_export         projects          GET    302  403  403 403   403   403   403   403  200 200
+exchange:master_export         bogus             GET    302  404  404 404   404   404   404   404  404 404
 # -- import (oversight office and administrators; a batch is its uploader's) ---------------
-import_aliases                 -                 GET    302  403  403 403   403   403   403   403  200 200
-import_aliases                 -                 POST   302  403  403 403   403   403   403   403  302 302
-issue_import                   -                 GET    302  403  403 403   403   403   403   403  200 200
-issue_import                   -                 POST   302  403  403 403   403   403   403   403  400 400
-master_import                  -                 GET    302  403  403 403   403   403   403   403  200 200
-master_import                  -                 POST   302  403  403 403   403   403   403   403  400 400
-import_preview                 of-sup            GET    302  403  403 403   403   403   403   403  200 200
-import_preview                 of-sup            POST   302  403  403 403   403   403   403   403  302 302
-import_preview                 of-admin          GET    302  403  403 403   403   403   403   403  404 200
-import_preview                 of-admin          POST   302  403  403 403   403   403   403   403  404 302
-import_commit                  of-sup            GET    302  405  405 405   405   405   405   405  405 405
-import_commit                  of-sup            POST   302  403  403 403   403   403   403   403  302 302
-import_commit                  of-admin          POST   302  403  403 403   403   403   403   403  404 302
-import_problems                of-sup            GET    302  403  403 403   403   403   403   403  200 200
-import_problems                of-admin          GET    302  403  403 403   403   403   403   403  404 200
+exchange:import_aliases        -                 GET    302  403  403 403   403   403   403   403  200 200
+exchange:import_aliases        -                 POST   302  403  403 403   403   403   403   403  302 302
+exchange:issue_import          -                 GET    302  403  403 403   403   403   403   403  200 200
+exchange:issue_import          -                 POST   302  403  403 403   403   403   403   403  400 400
+exchange:master_import         -                 GET    302  403  403 403   403   403   403   403  200 200
+exchange:master_import         -                 POST   302  403  403 403   403   403   403   403  400 400
+exchange:import_preview        of-sup            GET    302  403  403 403   403   403   403   403  200 200
+exchange:import_preview        of-sup            POST   302  403  403 403   403   403   403   403  302 302
+exchange:import_preview        of-admin          GET    302  403  403 403   403   403   403   403  404 200
+exchange:import_preview        of-admin          POST   302  403  403 403   403   403   403   403  404 302
+exchange:import_commit         of-sup            GET    302  405  405 405   405   405   405   405  405 405
+exchange:import_commit         of-sup            POST   302  403  403 403   403   403   403   403  302 302
+exchange:import_commit         of-admin          POST   302  403  403 403   403   403   403   403  404 302
+exchange:import_problems       of-sup            GET    302  403  403 403   403   403   403   403  200 200
+exchange:import_problems       of-admin          GET    302  403  403 403   403   403   403   403  404 200
 # -- notifications (only ever the recipient's) ---------------------------------------------
-notification_list              -                 GET    302  200  200 200   200   200   200   200  200 200
-notification_count             -                 GET    200  200  200 200   200   200   200   200  200 200
-notification_read_all          -                 GET    302  405  405 405   405   405   405   405  405 405
-notification_read_all          -                 POST   302  302  302 302   302   302   302   302  302 302
-notification_preferences       -                 GET    302  200  200 200   200   200   200   200  200 200
-notification_preferences       -                 POST   302  302  302 302   302   302   302   302  302 302
-notification_open              of-lead           GET    302  302  404 404   404   404   404   404  404 404
-notification_open              of-lead           POST   302  405  405 405   405   405   405   405  405 405
-notification_open              of-sup            GET    302  404  404 404   404   404   404   404  302 404
-notification_arrived           -                 GET    405  405  405 405   405   405   405   405  405 405
-notification_arrived           -                 POST   200  200  200 200   200   200   200   200  200 200
+notify:notification_list       -                 GET    302  200  200 200   200   200   200   200  200 200
+notify:notification_count      -                 GET    200  200  200 200   200   200   200   200  200 200
+notify:notification_read_all   -                 GET    302  405  405 405   405   405   405   405  405 405
+notify:notification_read_all   -                 POST   302  302  302 302   302   302   302   302  302 302
+notify:notification_preferences -                 GET    302  200  200 200   200   200   200   200  200 200
+notify:notification_preferences -                 POST   302  302  302 302   302   302   302   302  302 302
+notify:notification_open       of-lead           GET    302  302  404 404   404   404   404   404  404 404
+notify:notification_open       of-lead           POST   302  405  405 405   405   405   405   405  405 405
+notify:notification_open       of-sup            GET    302  404  404 404   404   404   404   404  302 404
+notify:notification_arrived    -                 GET    405  405  405 405   405   405   405   405  405 405
+notify:notification_arrived    -                 POST   200  200  200 200   200   200   200   200  200 200
 # -- oversight: dashboard for all (own rows), assessment for the office --------------------
-oversight_dashboard            -                 GET    302  200  200 200   200   200   200   200  200 200
-assessment                     -                 GET    302  403  403 403   403   403   403   403  200 200
-assessment_export              -                 GET    302  403  403 403   403   403   403   403  200 200
-project_pace                   -                 GET    302  200  200 200   200   200   200   200  200 200
-project_pace_export            -                 GET    302  200  200 200   200   200   200   200  200 200
-report_weekly                  -                 GET    302  200  200 200   200   200   200   200  200 200
-report_weekly_export           -                 GET    302  200  200 200   200   200   200   200  200 200
-report_monthly                 -                 GET    302  200  200 200   200   200   200   200  200 200
-report_monthly_export          -                 GET    302  200  200 200   200   200   200   200  200 200
+oversight:dashboard            -                 GET    302  200  200 200   200   200   200   200  200 200
+oversight:assessment           -                 GET    302  403  403 403   403   403   403   403  200 200
+oversight:assessment_export    -                 GET    302  403  403 403   403   403   403   403  200 200
+oversight:project_pace         -                 GET    302  200  200 200   200   200   200   200  200 200
+oversight:project_pace_export  -                 GET    302  200  200 200   200   200   200   200  200 200
+oversight:report_weekly        -                 GET    302  200  200 200   200   200   200   200  200 200
+oversight:report_weekly_export -                 GET    302  200  200 200   200   200   200   200  200 200
+oversight:report_monthly       -                 GET    302  200  200 200   200   200   200   200  200 200
+oversight:report_monthly_export -                 GET    302  200  200 200   200   200   200   200  200 200
 # -- logging an issue (leaders: for what they 分包) and its choosers ------------------------
 issue_create                   -                 GET    302  200  200 200   200   200   200   200  200 200
 issue_create                   E                 POST   302  302  302 302   302   200   302   200  302 302
@@ -137,7 +137,7 @@ issue_batch                    -                 GET    302  403  403 403   403 
 issue_batch                    -                 POST   302  403  403 403   403   403   403   403  302 302
 issue_batch                    hidden-o          POST   302  403  403 403   403   403   403   403  302 302
 issue_batch_result             -                 GET    302  403  403 403   403   403   403   403  302 302
-healthz                        -                 GET    200  200  200 200   200   200   200   200  200 200
+security:healthz               -                 GET    200  200  200 200   200   200   200   200  200 200
 # -- leaders' own screen; directories: every signed-in user reads them (issue counts are
 #    their own); the office keeps them, a 办事处 (co) its sub-district's enterprises, the
 #    project's lead department (lead) reports its monthly progress --------------------------
@@ -431,8 +431,8 @@ ALLOWED_GROUPS = {
     "admin/": "unnamed Django admin patterns (the object-id redirect and the catch-all view)",
     "service:": "the service room (visits, coverage, procedures): its own matrix in "
     "tests/service/test_authorization.py, whose meta-test covers every service: route",
-    "feedback_": "the feedback room (the enterprise's link): its own matrix in "
-    "tests/feedback/test_authorization.py, whose meta-test covers every feedback_ route",
+    "feedback:": "the feedback room (the enterprise's link): its own matrix in "
+    "tests/feedback/test_authorization.py, whose meta-test covers every feedback: route",
 }
 
 # routes whose anonymous 302 goes somewhere other than a login page
@@ -510,13 +510,13 @@ def _notification_kwargs(mx, obj):
 
 
 KWARGS = {
-    "export_job": _job_kwargs,
-    "export_job_download": _job_kwargs,
-    "master_export": lambda mx, obj: {"kind": obj},
-    "import_preview": _batch_kwargs,
-    "import_commit": _batch_kwargs,
-    "import_problems": _batch_kwargs,
-    "notification_open": _notification_kwargs,
+    "exchange:export_job": _job_kwargs,
+    "exchange:export_job_download": _job_kwargs,
+    "exchange:master_export": lambda mx, obj: {"kind": obj},
+    "exchange:import_preview": _batch_kwargs,
+    "exchange:import_commit": _batch_kwargs,
+    "exchange:import_problems": _batch_kwargs,
+    "notify:notification_open": _notification_kwargs,
     "issue_detail": _issue_kwargs,
     "issue_edit": _issue_kwargs,
     "issue_action": _action_kwargs,
@@ -545,22 +545,22 @@ QUERIES = {
     "enterprise_lookup": lambda mx: {"q": "矩阵"},
     "project_lookup": lambda mx: {"q": "矩阵"},
     "issue_list": lambda mx: {"q": "矩阵"},
-    "issue_export": lambda mx: {"q": "矩阵"},
+    "exchange:issue_export": lambda mx: {"q": "矩阵"},
     "issue_print": lambda mx: {"q": "矩阵"},
     "issue_batch": lambda mx: {
         "numbers": [mx.issues["A"].number, mx.hidden_o.number],
         "action": "urge",
     },
     # this week and month (the default is the last complete one, before the world was made)
-    "report_weekly": lambda mx: this_period(mx, "report_weekly"),
-    "report_weekly_export": lambda mx: this_period(mx, "report_weekly"),
-    "report_monthly": lambda mx: this_period(mx, "report_monthly"),
-    "report_monthly_export": lambda mx: this_period(mx, "report_monthly"),
+    "oversight:report_weekly": lambda mx: this_period(mx, "oversight:report_weekly"),
+    "oversight:report_weekly_export": lambda mx: this_period(mx, "oversight:report_weekly"),
+    "oversight:report_monthly": lambda mx: this_period(mx, "oversight:report_monthly"),
+    "oversight:report_monthly_export": lambda mx: this_period(mx, "oversight:report_monthly"),
 }
 
 
 def this_period(mx, report: str) -> dict:
-    if report == "report_weekly":
+    if report == "oversight:report_weekly":
         year, week, _day = mx.today.isocalendar()
         return {"week": f"{year}-W{week:02d}"}
     return {"month": mx.today.strftime("%Y-%m")}
@@ -696,8 +696,11 @@ POST_DATA = {
         "confirm_duplicates": "on",
     },
     "issue_edit": _issue_form_data,
-    "import_aliases": lambda mx, obj: {"delete": mx.alias.pk},
-    "notification_preferences": lambda mx, obj: {"language": "zh-hans", "email_on": ["assign"]},
+    "exchange:import_aliases": lambda mx, obj: {"delete": mx.alias.pk},
+    "notify:notification_preferences": lambda mx, obj: {
+        "language": "zh-hans",
+        "email_on": ["assign"],
+    },
     "login": lambda mx, obj: {"username": "mx_lead", "password": "wrong-password"},
     "password_change": lambda mx, obj: {
         "old_password": "zz-test-pass",
@@ -1036,7 +1039,7 @@ def test_ledger_and_its_search_list_exactly_the_visible_issues(db, mx, role):
 @pytest.mark.parametrize("role", SIGNED_IN)
 def test_ledger_export_holds_exactly_the_visible_rows(db, mx, role):
     numbers = set()
-    for line in _sheet_rows(_get(mx, role, "issue_export")):
+    for line in _sheet_rows(_get(mx, role, "exchange:issue_export")):
         numbers |= {str(v) for v in line if v is not None and NUMBER.fullmatch(str(v))}
     assert numbers == mx.visible_numbers(role)
     assert len(numbers) == VISIBLE[role][0]
@@ -1046,7 +1049,7 @@ def test_ledger_export_holds_exactly_the_visible_rows(db, mx, role):
 def test_dashboard_counts_only_visible_issues(db, mx, role):
     from ledger import selectors
 
-    response = _get(mx, role, "oversight_dashboard")
+    response = _get(mx, role, "oversight:dashboard")
     counts = tuple(figure.count for figure in response.context["statuses"])
     assert counts == VISIBLE[role][1]
     user = mx.users[role]
@@ -1059,7 +1062,7 @@ def test_dashboard_counts_only_visible_issues(db, mx, role):
 
 
 @pytest.mark.parametrize("role", SIGNED_IN)
-@pytest.mark.parametrize("report", ["report_monthly", "report_weekly"])
+@pytest.mark.parametrize("report", ["oversight:report_monthly", "oversight:report_weekly"])
 def test_reports_count_only_visible_issues(db, mx, role, report):
     response = _get(mx, role, report, this_period(mx, report))
     summary = {item["key"]: item["count"] for item in response.context["summary"]}
@@ -1112,14 +1115,14 @@ def test_directories_count_only_visible_issues(db, mx, role):
 @pytest.mark.parametrize("role", SIGNED_IN)
 def test_notifications_jobs_and_batches_are_only_ones_own(db, mx, role):
     user = mx.users[role]
-    page = _get(mx, role, "notification_list").context["page_obj"]
+    page = _get(mx, role, "notify:notification_list").context["page_obj"]
     assert {n.recipient_id for n in page} <= {user.pk}
     assert len(page) == OWN_NOTIFICATIONS.get(role, 0)
-    jobs = _get(mx, role, "export_job_list").context["jobs"]
+    jobs = _get(mx, role, "exchange:export_job_list").context["jobs"]
     assert {job.requested_by_id for job in jobs} <= {user.pk}
     assert len(jobs) == OWN_EXPORT_JOBS.get(role, 0)
     if role in ("sup", "admin"):
-        batches = _get(mx, role, "issue_import").context["batches"]
+        batches = _get(mx, role, "exchange:issue_import").context["batches"]
         assert [b.pk for b in batches] == [{"sup": mx.batch_sup, "admin": mx.batch_admin}[role].pk]
 
 

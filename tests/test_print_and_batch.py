@@ -62,7 +62,7 @@ def test_printed_ledger_beyond_the_cap_says_so_and_points_to_the_export(client, 
     assert 'data-testid="print-cut"' in html
     assert "打印最多列出 5 条，本次筛选共 7 条" in html
     assert "以上为第 1–5 条，共 7 条" in html
-    export = f"{reverse('issue_export')}?status=raised&amp;sort=number"
+    export = f"{reverse('exchange:issue_export')}?status=raised&amp;sort=number"
     assert f'href="{export}"' in html
 
 

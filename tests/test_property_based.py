@@ -174,7 +174,7 @@ SCREENS = [
     Screen("home"),
     Screen("issue_list", extra=LEDGER_PARAMS),
     Screen("issue_print", extra=LEDGER_PARAMS),
-    Screen("issue_export", extra=LEDGER_PARAMS),
+    Screen("exchange:issue_export", extra=LEDGER_PARAMS),
     Screen("issue_batch", extra=("numbers", "action"), post=True),
     Screen("issue_batch_result", extra=("key", "batch")),
     Screen("issue_create", extra=("enterprise", "project"), post=True),
@@ -203,31 +203,31 @@ SCREENS = [
     Screen("project_detail", lambda ns: {"pk": ns.project}, extra=("page",)),
     Screen("project_edit", lambda ns: {"pk": ns.project}, post=True),
     Screen("project_progress", lambda ns: {"pk": ns.project}, post=True),
-    Screen("oversight_dashboard", extra=PERIOD),
-    Screen("assessment", extra=PERIOD),
-    Screen("assessment_export", extra=PERIOD),
-    Screen("project_pace", extra=("sort",)),
-    Screen("project_pace_export", extra=("sort",)),
-    Screen("report_weekly", extra=PERIOD),
-    Screen("report_weekly_export", extra=PERIOD),
-    Screen("report_monthly", extra=PERIOD),
-    Screen("report_monthly_export", extra=PERIOD),
-    Screen("notification_list", extra=("unread", "page")),
-    Screen("notification_count"),
-    Screen("notification_read_all", post=True),
-    Screen("notification_preferences", post=True),
-    Screen("notification_open", lambda ns: {"pk": ns.notification}),
-    Screen("notification_arrived", post=True, extra=("pk",)),
-    Screen("export_job_list", extra=("page",)),
-    Screen("export_job", {"pk": 1}),
-    Screen("export_job_download", {"pk": 1}),
-    Screen("master_export", {"kind": "enterprises"}),
-    Screen("issue_import", post=True, extra=("kind",)),
-    Screen("master_import", post=True, extra=("kind",)),
-    Screen("import_aliases", post=True, extra=("delete",)),
-    Screen("import_preview", lambda ns: {"pk": ns.batch}, post=True),
-    Screen("import_commit", lambda ns: {"pk": ns.batch}, post=True),
-    Screen("import_problems", lambda ns: {"pk": ns.batch}),
+    Screen("oversight:dashboard", extra=PERIOD),
+    Screen("oversight:assessment", extra=PERIOD),
+    Screen("oversight:assessment_export", extra=PERIOD),
+    Screen("oversight:project_pace", extra=("sort",)),
+    Screen("oversight:project_pace_export", extra=("sort",)),
+    Screen("oversight:report_weekly", extra=PERIOD),
+    Screen("oversight:report_weekly_export", extra=PERIOD),
+    Screen("oversight:report_monthly", extra=PERIOD),
+    Screen("oversight:report_monthly_export", extra=PERIOD),
+    Screen("notify:notification_list", extra=("unread", "page")),
+    Screen("notify:notification_count"),
+    Screen("notify:notification_read_all", post=True),
+    Screen("notify:notification_preferences", post=True),
+    Screen("notify:notification_open", lambda ns: {"pk": ns.notification}),
+    Screen("notify:notification_arrived", post=True, extra=("pk",)),
+    Screen("exchange:export_job_list", extra=("page",)),
+    Screen("exchange:export_job", {"pk": 1}),
+    Screen("exchange:export_job_download", {"pk": 1}),
+    Screen("exchange:master_export", {"kind": "enterprises"}),
+    Screen("exchange:issue_import", post=True, extra=("kind",)),
+    Screen("exchange:master_import", post=True, extra=("kind",)),
+    Screen("exchange:import_aliases", post=True, extra=("delete",)),
+    Screen("exchange:import_preview", lambda ns: {"pk": ns.batch}, post=True),
+    Screen("exchange:import_commit", lambda ns: {"pk": ns.batch}, post=True),
+    Screen("exchange:import_problems", lambda ns: {"pk": ns.batch}),
     # one screen per action form: on an issue where this user may take it, if any
     *[
         Screen("issue_action", _action_kwargs(action.value), post=True, label=action.value)
@@ -245,33 +245,33 @@ NOT_FUZZED = {
     "password_reset_done": "static page",
     "password_reset_confirm": "Django's signed token view",
     "password_reset_complete": "static page",
-    "healthz": "no input",
+    "security:healthz": "no input",
     None: "unnamed redirects (favicon.ico)",
     # the feedback room's forms (rating, link buttons): tests/feedback/test_fuzz.py
     **dict.fromkeys(
         (
-            "feedback_public",
-            "feedback_link_create",
-            "feedback_link_revoke",
-            "feedback_link_email",
-            "feedback_dissatisfied",
+            "feedback:public",
+            "feedback:link_create",
+            "feedback:link_revoke",
+            "feedback:link_email",
+            "feedback:dissatisfied",
         ),
         "the feedback room: tests/feedback/test_fuzz.py (the list has no input)",
     ),
     # the service room's screens (namespace service:): tests/service/test_fuzz.py
     **dict.fromkeys(
         (
-            "visit_list",
-            "visit_create",
-            "visit_detail",
-            "visit_edit",
-            "visit_photo",
-            "coverage",
-            "coverage_export",
-            "procedures_late",
-            "procedure_edit",
-            "procedure_raise",
-            "procedure_plan",
+            "service:visit_list",
+            "service:visit_create",
+            "service:visit_detail",
+            "service:visit_edit",
+            "service:visit_photo",
+            "service:coverage",
+            "service:coverage_export",
+            "service:procedures_late",
+            "service:procedure_edit",
+            "service:procedure_raise",
+            "service:procedure_plan",
         ),
         "the service room: fuzzed in tests/service/test_fuzz.py",
     ),
@@ -279,14 +279,17 @@ NOT_FUZZED = {
 
 
 def _url_names():
-    def walk(patterns):
+    """Every URL name of the project as reverse() takes it: with its namespace (`notify:…`)."""
+
+    def walk(patterns, namespace=""):
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 if str(pattern.pattern).startswith(("admin/", "i18n/")):
                     continue  # Django's admin and language switch
-                yield from walk(pattern.url_patterns)
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                yield from walk(pattern.url_patterns, inner)
             elif isinstance(pattern, URLPattern):
-                yield pattern.name
+                yield f"{namespace}{pattern.name}" if pattern.name else None
 
     return set(walk(get_resolver().url_patterns))
 
@@ -496,7 +499,7 @@ def _world_for_fuzz(world, client):
     ns.batch = 1
     client.force_login(world.supervisor)
     csv = "编号,问题标题,问题描述\n,道路积水,雨后积水\n".encode()
-    client.post(reverse("issue_import"), {"file": _upload("ledger.csv", csv)})
+    client.post(reverse("exchange:issue_import"), {"file": _upload("ledger.csv", csv)})
     from ledger.exchange.models import ImportBatch
 
     batch = ImportBatch.objects.order_by("-pk").first()

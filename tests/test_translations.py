@@ -376,26 +376,26 @@ def test_oversight_notification_and_excel_screens_render_in_english(client, asci
     for user in (w.staff_a, w.supervisor, w.leader.user, w.admin):
         c = english(client, user)
         urls = [
-            reverse("oversight_dashboard"),
-            reverse("assessment"),
-            reverse("assessment") + "?by=leader&year=2026&quarter=9",
-            reverse("project_pace") + "?sort=-pace",
-            reverse("report_weekly"),
-            reverse("report_weekly") + "?week=bogus",
-            reverse("report_monthly"),
-            reverse("notification_list"),
-            reverse("notification_list") + "?unread=1",
-            reverse("notification_preferences"),
-            reverse("export_job_list"),
-            reverse("issue_import"),
-            reverse("master_import"),
-            reverse("import_aliases"),
+            reverse("oversight:dashboard"),
+            reverse("oversight:assessment"),
+            reverse("oversight:assessment") + "?by=leader&year=2026&quarter=9",
+            reverse("oversight:project_pace") + "?sort=-pace",
+            reverse("oversight:report_weekly"),
+            reverse("oversight:report_weekly") + "?week=bogus",
+            reverse("oversight:report_monthly"),
+            reverse("notify:notification_list"),
+            reverse("notify:notification_list") + "?unread=1",
+            reverse("notify:notification_preferences"),
+            reverse("exchange:export_job_list"),
+            reverse("exchange:issue_import"),
+            reverse("exchange:master_import"),
+            reverse("exchange:import_aliases"),
         ]
         # the ledger export beyond the (lowered) threshold becomes a background job page
-        urls.append(reverse("issue_export"))
+        urls.append(reverse("exchange:issue_export"))
         if user.sees_everything:
             response = c.post(
-                reverse("issue_import"),
+                reverse("exchange:issue_import"),
                 {"file": SimpleUploadedFile("ledger.csv", sheet, content_type="text/csv")},
             )
             assert response.status_code == 302, response.content[:500]
@@ -405,7 +405,7 @@ def test_oversight_notification_and_excel_screens_render_in_english(client, asci
             assert_english(response, f"{user.username} GET {url}")
             pages += 1
         # the bell's badge is a fragment loaded by htmx (no <html lang>): no Chinese either
-        fragment = c.get(reverse("notification_count")).content.decode()
+        fragment = c.get(reverse("notify:notification_count")).content.decode()
         assert not CJK.search(fragment), fragment
     assert pages >= 56
 
@@ -448,7 +448,7 @@ def test_texts_the_system_wrote_render_in_the_readers_language(client, ascii_wor
     zh.force_login(w.supervisor)
     zh.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     response = zh.post(
-        reverse("issue_import"),
+        reverse("exchange:issue_import"),
         {"file": SimpleUploadedFile("ledger.csv", sheet, content_type="text/csv")},
     )
     assert response.status_code == 302
@@ -460,7 +460,7 @@ def test_texts_the_system_wrote_render_in_the_readers_language(client, ascii_wor
     # the sheet's own deadline word is its data, quoted in the note
     assert_english(page, "import preview read in English", user_data=["立行立改"])
     assert "Assigned" in page.content.decode()
-    response = zh.post(reverse("import_commit", args=[batch_pk]))
+    response = zh.post(reverse("exchange:import_commit", args=[batch_pk]))
     assert response.status_code == 302
     imported = Issue.objects.get(title="Gate")
     # the stored words are the source language's; the reader gets the catalog's sentence
@@ -483,7 +483,7 @@ def test_texts_the_system_wrote_render_in_the_readers_language(client, ascii_wor
                     f"{user.username} {issue.title}",
                     user_data=["立行立改"],
                 )
-        assert_english(c.get(reverse("notification_list")), f"{user.username} bell")
+        assert_english(c.get(reverse("notify:notification_list")), f"{user.username} bell")
     assert_english(
         en.get(preview), "committed import preview read in English", user_data=["立行立改"]
     )
@@ -549,7 +549,7 @@ def test_service_print_and_directory_screens_render_in_english(client, ascii_wor
             reverse("service:coverage"),
             reverse("service:procedures_late"),
             reverse("service:procedure_edit", args=[procedure.pk]),
-            reverse("feedback_dissatisfied"),
+            reverse("feedback:dissatisfied"),
             reverse("issue_print"),
             reverse("issue_notice_assign", args=[running.number]),
             reverse("issue_notice_escalate", args=[running.number]),

@@ -18,7 +18,6 @@ urlpatterns = [
     ),
     # /healthz for the load balancer and monitoring: no login, no details
     path("", include("ledger.security.urls")),
-    # the rooms first: /issues/import/ must not be read as a ledger number
     path("", include("ledger.exchange.urls")),
     path("", include("ledger.notify.urls")),
     path("", include("ledger.oversight.urls")),

@@ -67,7 +67,7 @@ def issue_export(request):
         query = ledger_params(request.GET)
         query["sort"] = parse_sort(request.GET.get("sort"))
         job = export_job_start(user=request.user, params={"query": query.urlencode()}, total=total)
-        return redirect("export_job", pk=job.pk)
+        return redirect("exchange:export_job", pk=job.pk)
     return _ledger_response(rows, words=export.filters_in_words(filterset.active), total=total)
 
 
@@ -82,7 +82,7 @@ def issues_export_action(modeladmin, request, queryset):
     if total > background_threshold():
         ids = list(rows.values_list("pk", flat=True))
         job = export_job_start(user=request.user, params={"ids": ids}, total=total)
-        return redirect("export_job", pk=job.pk)
+        return redirect("exchange:export_job", pk=job.pk)
     return _ledger_response(rows, words=words, total=total)
 
 

@@ -104,7 +104,7 @@ def upload(request, kind: str = ImportBatch.Kind.LEDGER):
             batch.file.save(upload_file.name, upload_file, save=False)
             batch.save()
             _store_preview(batch, _run(batch, dry_run=True))
-            return redirect("import_preview", pk=batch.pk)
+            return redirect("exchange:import_preview", pk=batch.pk)
     batches = ImportBatch.objects.filter(uploaded_by=request.user)
     batches = batches.filter(kind__in=MASTER_KINDS) if master else batches.filter(kind=kind)
     return render(
@@ -222,7 +222,7 @@ def preview(request, pk: int):
     if request.method == "POST":
         if batch.state != ImportBatch.State.PREVIEWED:
             messages.error(request, _("该文件已导入或无法读取，不能再修改对应关系。"))
-            return redirect("import_preview", pk=batch.pk)
+            return redirect("exchange:import_preview", pk=batch.pk)
         # the names mapped in earlier rounds are no longer unknown, so they are not on the
         # form: keep them, and change only the names this form asked about
         mappings = {kind: dict(chosen) for kind, chosen in (batch.mappings or {}).items()}
@@ -250,7 +250,7 @@ def preview(request, pk: int):
             batch.save(update_fields=["mappings"])
             _store_preview(batch, _run(batch, dry_run=True))
             messages.success(request, _("已按您的选择重新检查。"))
-            return redirect("import_preview", pk=batch.pk)
+            return redirect("exchange:import_preview", pk=batch.pk)
         for row in unknown:
             row["error"] = form_errors.get(row["field"], "")
             row["current"] = request.POST.get(row["field"], "")
@@ -279,9 +279,9 @@ def preview(request, pk: int):
             and not data.get("refused")
             and not data.get("missing"),
             "is_ledger": batch.kind == ImportBatch.Kind.LEDGER,
-            "upload_url": reverse("issue_import")
+            "upload_url": reverse("exchange:issue_import")
             if batch.kind == ImportBatch.Kind.LEDGER
-            else reverse("master_import"),
+            else reverse("exchange:master_import"),
         },
         status=400 if form_errors else 200,
     )
@@ -300,7 +300,7 @@ def commit(request, pk: int):
                 _("该文件已于 %(time)s 导入，未重复导入。")
                 % {"time": timezone.localtime(batch.committed_at).strftime("%Y-%m-%d %H:%M")},
             )
-            return redirect("import_preview", pk=batch.pk)
+            return redirect("exchange:import_preview", pk=batch.pk)
         if batch.state != ImportBatch.State.PREVIEWED:
             raise Http404
         outcome = _run(batch, dry_run=False)
@@ -319,9 +319,9 @@ def commit(request, pk: int):
         )
         if batch.kind == ImportBatch.Kind.LEDGER:
             return redirect("issue_list")
-        return redirect("import_preview", pk=batch.pk)
+        return redirect("exchange:import_preview", pk=batch.pk)
     messages.error(request, _("检查发现问题，未导入任何数据。请查看下列错误。"))
-    return redirect("import_preview", pk=batch.pk)
+    return redirect("exchange:import_preview", pk=batch.pk)
 
 
 @login_required
@@ -365,7 +365,7 @@ def aliases(request):
         if choice is not None:
             choice.delete()
             messages.success(request, _("已删除列“%(header)s”的对应。") % {"header": choice.header})
-        return redirect("import_aliases")
+        return redirect("exchange:import_aliases")
     rows = list(NameAlias.objects.select_related("created_by").order_by("kind", "alias"))
     wanted: dict[str, set] = {}
     for alias in rows:

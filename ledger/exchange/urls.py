@@ -1,6 +1,8 @@
-"""URLs of ledger.exchange (included by zhongzhan/urls.py before the core ledger's)."""
+"""URLs of the exchange room, namespaced `exchange:` (each view module owns its urlpatterns)."""
 
 from ledger.exchange import export_views, import_views
+
+app_name = "exchange"
 
 urlpatterns: list = [
     *export_views.urlpatterns,

@@ -39,7 +39,7 @@ def _email_build(notification: Notification) -> EmailMessage:
     language = preference_of(recipient).language or settings.LANGUAGE_CODE
     with translation.override(language):
         link = absolute_url(notification_target(notification))
-        preferences = absolute_url(reverse("notification_preferences"))
+        preferences = absolute_url(reverse("notify:notification_preferences"))
         subject = _("【中站问题台账】%(number)s %(kind)s：%(title)s") % {
             "number": issue.number,
             "kind": notification.get_kind_display(),

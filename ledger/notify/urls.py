@@ -1,8 +1,10 @@
-"""URLs of ledger.notify (included by zhongzhan/urls.py before the core ledger's)."""
+"""URLs of the notify room, namespaced `notify:`."""
 
 from django.urls import path
 
 from . import views
+
+app_name = "notify"
 
 urlpatterns = [
     path("notifications/", views.notification_list, name="notification_list"),

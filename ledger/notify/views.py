@@ -82,7 +82,7 @@ def notification_open(request, pk: int):
         raise Http404
     if not request.user.has_perm("ledger.view_issue", notification.issue):
         messages.info(request, _("该问题已不在您的查看范围内。"))
-        return redirect("notification_list")
+        return redirect("notify:notification_list")
     target = notification_target(notification, request.user)
     joiner = "&" if "?" in target else "?"
     return redirect(f"{target}{joiner}{ARRIVED_PARAM}={notification.pk}")
@@ -112,7 +112,7 @@ def notification_read_all(request):
     count = notifications_mark_all_read(user=request.user)
     if count:
         messages.success(request, _("已将 %(count)s 条通知标为已读。") % {"count": count})
-    return redirect("notification_list")
+    return redirect("notify:notification_list")
 
 
 class PreferenceForm(forms.Form):
@@ -143,7 +143,7 @@ def notification_preferences(request):
                 email_off=[kind for kind in Kind.values if kind not in email_on],
             )
             messages.success(request, _("通知设置已保存。"))
-            return redirect("notification_preferences")
+            return redirect("notify:notification_preferences")
     else:
         form = PreferenceForm(
             initial={
@@ -157,6 +157,6 @@ def notification_preferences(request):
         {
             "form": form,
             "has_email": bool(request.user.email),
-            "list_url": reverse("notification_list"),
+            "list_url": reverse("notify:notification_list"),
         },
     )

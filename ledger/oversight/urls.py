@@ -1,11 +1,13 @@
-"""URLs of ledger.oversight (included by zhongzhan/urls.py before the core ledger's)."""
+"""URLs of the oversight room, namespaced `oversight:`."""
 
 from django.urls import path
 
 from ledger.oversight import views
 
+app_name = "oversight"
+
 urlpatterns = [
-    path("dashboard/", views.dashboard, name="oversight_dashboard"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("assessment/", views.assessment, name="assessment"),
     path("assessment/export.xlsx", views.assessment_export, name="assessment_export"),
     path("projects/pace/", views.project_pace, name="project_pace"),

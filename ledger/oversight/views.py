@@ -203,7 +203,7 @@ def project_pace(request):
             "yellow": settings.LEDGER["PACE_YELLOW_POINTS"],
             "red": settings.LEDGER["PACE_RED_POINTS"],
             "months": settings.LEDGER["PACE_NOT_STARTED_MONTHS"],
-            "export_url": f"{reverse('project_pace_export')}?sort={sort}",
+            "export_url": f"{reverse('oversight:project_pace_export')}?sort={sort}",
         },
     )
 
@@ -310,7 +310,9 @@ def report_monthly(request):
 def _report_page(request, kind):
     context = _report(request, kind)
     previous, following = _neighbours(context["period"], kind)
-    export = "report_weekly_export" if kind == "week" else "report_monthly_export"
+    export = (
+        "oversight:report_weekly_export" if kind == "week" else "oversight:report_monthly_export"
+    )
     context.update(
         {
             "previous_url": previous,

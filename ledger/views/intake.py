@@ -285,7 +285,7 @@ def issue_duplicates(request):
 urlpatterns = [
     path("issues/new/", issue_create, name="issue_create"),
     path("issues/new/duplicates/", issue_duplicates, name="issue_duplicates"),
-    path("issues/<str:number>/edit/", issue_edit, name="issue_edit"),
+    path("issues/<issue_number:number>/edit/", issue_edit, name="issue_edit"),
     path("lookup/enterprises/", enterprise_lookup, name="enterprise_lookup"),
     path("lookup/projects/", project_lookup, name="project_lookup"),
 ]

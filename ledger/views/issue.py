@@ -513,10 +513,10 @@ def attachment_inline_type(attachment) -> str | None:
 
 
 urlpatterns = [
-    path("issues/<str:number>/", issue_detail, name="issue_detail"),
-    path("issues/<str:number>/act/<str:action>/", issue_action, name="issue_action"),
+    path("issues/<issue_number:number>/", issue_detail, name="issue_detail"),
+    path("issues/<issue_number:number>/act/<str:action>/", issue_action, name="issue_action"),
     path(
-        "issues/<str:number>/attachments/<int:attachment_id>/",
+        "issues/<issue_number:number>/attachments/<int:attachment_id>/",
         attachment_download,
         name="attachment_download",
     ),

@@ -195,6 +195,10 @@ def notice_escalate(request, number):
 
 urlpatterns = [
     path("issues/print/", ledger_print, name="issue_print"),
-    path("issues/<str:number>/notice/assign/", notice_assign, name="issue_notice_assign"),
-    path("issues/<str:number>/notice/escalate/", notice_escalate, name="issue_notice_escalate"),
+    path("issues/<issue_number:number>/notice/assign/", notice_assign, name="issue_notice_assign"),
+    path(
+        "issues/<issue_number:number>/notice/escalate/",
+        notice_escalate,
+        name="issue_notice_escalate",
+    ),
 ]

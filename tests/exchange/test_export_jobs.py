@@ -70,7 +70,7 @@ def test_export_over_the_threshold_becomes_a_job_with_the_ledgers_rows(
     assert path.is_file()
     assert Path(settings.MEDIA_ROOT) / "exports" in path.parents
 
-    response = client.get(reverse("export_job_download", args=[job.pk]))
+    response = client.get(reverse("exchange:export_job_download", args=[job.pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment; filename*=utf-8''")
     book = workbook_of(response)
@@ -85,7 +85,7 @@ def test_a_job_exports_only_what_its_requester_sees(
     w = export_ledger.w
     client.force_login(w.staff_a)
     job = start_export(client, "", django_capture_on_commit_callbacks)
-    book = workbook_of(client.get(reverse("export_job_download", args=[job.pk])))
+    book = workbook_of(client.get(reverse("exchange:export_job_download", args=[job.pk])))
     assert export_ledger.keys(numbers_of(book)) == VISIBLE["staff_a"]
 
 
@@ -96,7 +96,7 @@ def test_the_job_follows_the_language_it_was_asked_in(
     client.cookies["django_language"] = "en"
     job = start_export(client, "", django_capture_on_commit_callbacks)
     assert job.language == "en"
-    book = workbook_of(client.get(reverse("export_job_download", args=[job.pk])))
+    book = workbook_of(client.get(reverse("exchange:export_job_download", args=[job.pk])))
     assert book.worksheets[0].cell(2, NUMBER + 1).value == "Number"
 
 
@@ -112,7 +112,7 @@ def pending_job(user, **fields):
 def test_progress_page_polls_while_the_job_runs(client, world):
     job = pending_job(world.supervisor, state="running", total=200, done=50)
     client.force_login(world.supervisor)
-    response = client.get(reverse("export_job", args=[job.pk]))
+    response = client.get(reverse("exchange:export_job", args=[job.pk]))
     assert response.status_code == 200
     html = response.content.decode()
     assert f'hx-get="/exports/{job.pk}/"' in html
@@ -128,7 +128,9 @@ def test_progress_page_polls_while_the_job_runs(client, world):
 def test_htmx_gets_only_the_status_fragment(client, world):
     job = pending_job(world.supervisor, state="running", total=10, done=4)
     client.force_login(world.supervisor)
-    response = client.get(reverse("export_job", args=[job.pk]), headers={"HX-Request": "true"})
+    response = client.get(
+        reverse("exchange:export_job", args=[job.pk]), headers={"HX-Request": "true"}
+    )
     html = response.content.decode()
     assert "<html" not in html
     assert html.strip().startswith("<div") or 'id="export-job-status"' in html
@@ -141,7 +143,7 @@ def test_a_finished_job_stops_polling_and_offers_the_file(
     client.force_login(export_ledger.w.supervisor)
     job = start_export(client, "", django_capture_on_commit_callbacks)
     html = client.get(
-        reverse("export_job", args=[job.pk]), headers={"HX-Request": "true"}
+        reverse("exchange:export_job", args=[job.pk]), headers={"HX-Request": "true"}
     ).content.decode()
     assert "hx-trigger" not in html
     assert f'href="/exports/{job.pk}/download/"' in html
@@ -162,20 +164,23 @@ def test_a_failed_job_says_so_clearly(
     assert job.state == ExportJob.State.FAILED
     assert job.error == "OSError: disk full"
     assert not job.file
-    response = client.get(reverse("export_job", args=[job.pk]))
+    response = client.get(reverse("exchange:export_job", args=[job.pk]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "导出未能完成" in html and 'hx-trigger="every 2s"' not in html
     assert "disk full" not in html  # the technical detail is for administrators
-    assert client.get(reverse("export_job_download", args=[job.pk])).status_code == 404
+    assert client.get(reverse("exchange:export_job_download", args=[job.pk])).status_code == 404
     client.force_login(w.admin)
-    assert "OSError: disk full" in client.get(reverse("export_job", args=[job.pk])).content.decode()
+    assert (
+        "OSError: disk full"
+        in client.get(reverse("exchange:export_job", args=[job.pk])).content.decode()
+    )
 
 
 def test_download_before_the_file_is_ready_is_404(client, world):
     job = pending_job(world.supervisor)
     client.force_login(world.supervisor)
-    assert client.get(reverse("export_job_download", args=[job.pk])).status_code == 404
+    assert client.get(reverse("exchange:export_job_download", args=[job.pk])).status_code == 404
 
 
 def test_a_job_runs_once(
@@ -234,16 +239,18 @@ def test_only_the_requester_and_administrators_may_see_or_download_a_job(
     user = getattr(w, who)
     client.force_login(getattr(user, "user", user))
     expected = 200 if allowed else 404  # a stranger learns nothing, not even that it exists
-    assert client.get(reverse("export_job", args=[job.pk])).status_code == expected
-    assert client.get(reverse("export_job_download", args=[job.pk])).status_code == expected
+    assert client.get(reverse("exchange:export_job", args=[job.pk])).status_code == expected
+    assert (
+        client.get(reverse("exchange:export_job_download", args=[job.pk])).status_code == expected
+    )
 
 
 def test_anonymous_user_is_sent_to_login_for_jobs(client, world):
     job = pending_job(world.supervisor)
     for url in (
-        reverse("export_job", args=[job.pk]),
-        reverse("export_job_download", args=[job.pk]),
-        reverse("export_job_list"),
+        reverse("exchange:export_job", args=[job.pk]),
+        reverse("exchange:export_job_download", args=[job.pk]),
+        reverse("exchange:export_job_list"),
     ):
         response = client.get(url)
         assert response.status_code == 302 and response.url.startswith(reverse("login"))
@@ -261,7 +268,7 @@ def test_my_exports_lists_only_my_own_jobs(client, world, django_assert_max_num_
     theirs = pending_job(world.staff_b, state="done", total=5, done=5, filename="theirs.xlsx")
     client.force_login(world.staff_a)
     with django_assert_max_num_queries(4):
-        html = client.get(reverse("export_job_list")).content.decode()
+        html = client.get(reverse("exchange:export_job_list")).content.decode()
     for job in mine:
         assert f'href="/exports/{job.pk}/"' in html
     assert f'href="/exports/{theirs.pk}/"' not in html and "theirs.xlsx" not in html

@@ -47,7 +47,7 @@ def ledger_numbers(client, query=""):
 
 
 def test_url_is_the_ledgers_export():
-    assert reverse("issue_export") == URL
+    assert reverse("exchange:issue_export") == URL
 
 
 def test_anonymous_user_is_sent_to_login(client, db):

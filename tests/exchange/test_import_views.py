@@ -18,7 +18,7 @@ def lists(world):
     return world
 
 
-def _upload(client, data, name, url="issue_import", **extra):
+def _upload(client, data, name, url="exchange:issue_import", **extra):
     return client.post(reverse(url), {"file": SimpleUploadedFile(name, data), **extra})
 
 
@@ -26,7 +26,7 @@ def _upload(client, data, name, url="issue_import", **extra):
     "who, status",
     [("staff_a", 403), ("leader", 403), ("supervisor", 200), ("admin", 200)],
 )
-@pytest.mark.parametrize("url", ["issue_import", "master_import"])
+@pytest.mark.parametrize("url", ["exchange:issue_import", "exchange:master_import"])
 def test_only_the_oversight_office_and_administrators_may_import(client, lists, who, status, url):
     user = {"staff_a": lists.staff_a, "leader": lists.leader.user}.get(who) or getattr(lists, who)
     client.force_login(user)
@@ -43,7 +43,7 @@ def test_preview_lists_every_error_and_commit_is_refused(client, lists):
     response = _upload(client, *file_of("xlsx", rows, merged))
     batch = ImportBatch.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse(
-        "import_preview", args=[batch.pk]
+        "exchange:import_preview", args=[batch.pk]
     )
     assert batch.file.name.startswith("imports/")
     page = client.get(response["Location"])
@@ -53,11 +53,11 @@ def test_preview_lists_every_error_and_commit_is_refused(client, lists):
             f'<td class="text-nowrap">第 {row} 行</td><td class="text-nowrap">{column}</td>'
             in content
         )
-    assert reverse("import_commit", args=[batch.pk]) not in content
+    assert reverse("exchange:import_commit", args=[batch.pk]) not in content
     assert "张三" in content  # offered for mapping
-    client.post(reverse("import_commit", args=[batch.pk]))
+    client.post(reverse("exchange:import_commit", args=[batch.pk]))
     assert Issue.objects.count() == 0
-    problems = client.get(reverse("import_problems", args=[batch.pk]))
+    problems = client.get(reverse("exchange:import_problems", args=[batch.pk]))
     assert problems["Content-Disposition"] == f'attachment; filename="import-{batch.pk}-errors.txt"'
     text = b"".join(problems.streaming_content).decode()
     assert "第" in text and "张三" in text
@@ -76,12 +76,12 @@ def test_map_unknown_names_then_commit_once(client, lists):
     assert set(unknown) == {"新兴材料有限公司", "秦区长"}  # each distinct name once
     code = f.valid_credit_code(999)
     bad = client.post(
-        reverse("import_preview", args=[batch.pk]),
+        reverse("exchange:import_preview", args=[batch.pk]),
         {f"map-{unknown['新兴材料有限公司']}": "new", f"code-{unknown['新兴材料有限公司']}": "123"},
     )
     assert bad.status_code == 400 and "统一社会信用代码应为 18 位" in bad.content.decode()
     client.post(
-        reverse("import_preview", args=[batch.pk]),
+        reverse("exchange:import_preview", args=[batch.pk]),
         {
             f"map-{unknown['新兴材料有限公司']}": "new",
             f"code-{unknown['新兴材料有限公司']}": code,
@@ -91,11 +91,11 @@ def test_map_unknown_names_then_commit_once(client, lists):
     batch.refresh_from_db()
     assert batch.counts["errors"] == 0 and batch.counts["to_create"] == 2
     assert not Enterprise.objects.filter(credit_code=code).exists()  # nothing before commit
-    page = client.get(reverse("import_preview", args=[batch.pk])).content.decode()
-    assert reverse("import_commit", args=[batch.pk]) in page
-    response = client.post(reverse("import_commit", args=[batch.pk]))
+    page = client.get(reverse("exchange:import_preview", args=[batch.pk])).content.decode()
+    assert reverse("exchange:import_commit", args=[batch.pk]) in page
+    response = client.post(reverse("exchange:import_commit", args=[batch.pk]))
     assert response.status_code == 302
-    again = client.post(reverse("import_commit", args=[batch.pk]))
+    again = client.post(reverse("exchange:import_commit", args=[batch.pk]))
     assert again.status_code == 302
     assert Issue.objects.count() == 2
     enterprise = Enterprise.objects.get(credit_code=code)
@@ -118,8 +118,8 @@ def test_another_persons_batch_is_not_found(client, lists):
     batch = ImportBatch.objects.get()
     other = f.SupervisorFactory(username="supervisor2")
     client.force_login(other)
-    assert client.get(reverse("import_preview", args=[batch.pk])).status_code == 404
-    assert client.post(reverse("import_commit", args=[batch.pk])).status_code == 404
+    assert client.get(reverse("exchange:import_preview", args=[batch.pk])).status_code == 404
+    assert client.post(reverse("exchange:import_commit", args=[batch.pk])).status_code == 404
 
 
 def test_preview_page_queries_do_not_grow_with_rows(client, lists, django_assert_max_num_queries):
@@ -128,7 +128,7 @@ def test_preview_page_queries_do_not_grow_with_rows(client, lists, django_assert
     _upload(client, *file_of("xlsx", rows, merged))
     batch = ImportBatch.objects.get()
     with django_assert_max_num_queries(12):
-        assert client.get(reverse("import_preview", args=[batch.pk])).status_code == 200
+        assert client.get(reverse("exchange:import_preview", args=[batch.pk])).status_code == 200
 
 
 def test_preview_queries_do_not_grow_with_unknown_names(
@@ -140,7 +140,7 @@ def test_preview_queries_do_not_grow_with_unknown_names(
     batch = ImportBatch.objects.get()
     assert len(batch.preview["unknown"]) == 30
     with django_assert_max_num_queries(12):
-        page = client.get(reverse("import_preview", args=[batch.pk]))
+        page = client.get(reverse("exchange:import_preview", args=[batch.pk]))
     assert page.status_code == 200 and "领导29" in page.content.decode()
 
 
@@ -149,14 +149,14 @@ def test_aliases_page_lists_and_deletes_a_wrong_mapping(client, lists):
         kind="leader", alias="秦区长", target_id=lists.leader.pk, created_by=lists.supervisor
     )
     client.force_login(lists.staff_a)
-    assert client.get(reverse("import_aliases")).status_code == 403
-    assert client.post(reverse("import_aliases"), {"delete": alias.pk}).status_code == 403
+    assert client.get(reverse("exchange:import_aliases")).status_code == 403
+    assert client.post(reverse("exchange:import_aliases"), {"delete": alias.pk}).status_code == 403
     client.force_login(lists.supervisor)
-    page = client.get(reverse("import_aliases")).content.decode()
+    page = client.get(reverse("exchange:import_aliases")).content.decode()
     assert "秦区长" in page and str(lists.leader) in page
-    client.post(reverse("import_aliases"), {"delete": alias.pk})
+    client.post(reverse("exchange:import_aliases"), {"delete": alias.pk})
     assert not NameAlias.objects.exists()
-    assert client.post(reverse("import_aliases"), {"delete": "x"}).status_code == 302
+    assert client.post(reverse("exchange:import_aliases"), {"delete": "x"}).status_code == 302
 
 
 def test_a_new_enterprise_that_cannot_be_created_is_a_message_and_nothing_is_written(client, lists):
@@ -169,7 +169,7 @@ def test_a_new_enterprise_that_cannot_be_created_is_a_message_and_nothing_is_wri
         "subject": {"新兴材料有限公司": f"new:{f.valid_credit_code(7)}|{lists.enterprise.name}"}
     }
     batch.save()
-    response = client.post(reverse("import_commit", args=[batch.pk]))
+    response = client.post(reverse("exchange:import_commit", args=[batch.pk]))
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "无法新建企业" in page
@@ -181,7 +181,7 @@ def test_a_batch_whose_file_is_gone_says_so(client, lists):
     _upload(client, csv_bytes([["问题描述"], ["路灯不亮"]]), "a.csv")
     batch = ImportBatch.objects.get()
     batch.file.storage.delete(batch.file.name)
-    response = client.post(reverse("import_commit", args=[batch.pk]))
+    response = client.post(reverse("exchange:import_commit", args=[batch.pk]))
     page = client.get(response["Location"]).content.decode()
     assert "不在服务器上" in page and Issue.objects.count() == 0
 
@@ -209,20 +209,24 @@ def test_master_data_through_the_wizard(client, lists):
     code = f.valid_credit_code(555)
     bad = code[:17] + ("0" if code[17] != "0" else "1")
     rows = [["企业名称", "统一社会信用代码", "分包领导"], ["焦作新材料有限公司", bad, "秦区长"]]
-    response = _upload(client, xlsx_bytes(rows), "企业.xlsx", "master_import", kind="enterprises")
+    response = _upload(
+        client, xlsx_bytes(rows), "企业.xlsx", "exchange:master_import", kind="enterprises"
+    )
     batch = ImportBatch.objects.get()
     assert batch.kind == "enterprises"
     page = client.get(response["Location"]).content.decode()
     assert "第 2 行" in page and "统一社会信用代码" in page and "校验位错误" in page
     assert "秦区长" in page  # the unknown leader, offered for mapping
-    assert reverse("import_commit", args=[batch.pk]) not in page
+    assert reverse("exchange:import_commit", args=[batch.pk]) not in page
     rows[1][1] = code
-    _upload(client, xlsx_bytes(rows), "企业.xlsx", "master_import", kind="enterprises")
+    _upload(client, xlsx_bytes(rows), "企业.xlsx", "exchange:master_import", kind="enterprises")
     batch = ImportBatch.objects.latest("pk")
     unknown = batch.preview["unknown"]
-    client.post(reverse("import_preview", args=[batch.pk]), {"map-0": f"leader:{lists.leader.pk}"})
+    client.post(
+        reverse("exchange:import_preview", args=[batch.pk]), {"map-0": f"leader:{lists.leader.pk}"}
+    )
     assert len(unknown) == 1
-    client.post(reverse("import_commit", args=[batch.pk]))
+    client.post(reverse("exchange:import_commit", args=[batch.pk]))
     assert Enterprise.objects.get(credit_code=code).leader == lists.leader
     assert NameAlias.objects.filter(kind="leader", alias="秦区长").exists()
 
@@ -236,7 +240,7 @@ def test_mappings_are_kept_across_re_checks(client, lists):
     ]
     _upload(client, xlsx_bytes(rows), "a.xlsx")
     batch = ImportBatch.objects.get()
-    url = reverse("import_preview", args=[batch.pk])
+    url = reverse("exchange:import_preview", args=[batch.pk])
     unknown = {u["text"]: i for i, u in enumerate(batch.preview["unknown"])}
     assert set(unknown) == {"秦区长", "区规划所"}
     client.post(url, {f"map-{unknown['秦区长']}": f"leader:{lists.leader.pk}"})
@@ -251,7 +255,7 @@ def test_mappings_are_kept_across_re_checks(client, lists):
         "department": {"区规划所": f"department:{lists.dept_a.pk}"},
     }
     page = client.get(url).content.decode()
-    assert reverse("import_commit", args=[batch.pk]) in page
+    assert reverse("exchange:import_commit", args=[batch.pk]) in page
 
 
 def test_preview_lists_every_column_and_asks_which_is_the_description(client, lists):
@@ -264,20 +268,20 @@ def test_preview_lists_every_column_and_asks_which_is_the_description(client, li
     rows, _expected = hotline_rows(12, content_header="反映内容摘要")
     _upload(client, xlsx_bytes(rows, extra_sheet=False), "12345.xlsx")
     batch = ImportBatch.objects.get()
-    url = reverse("import_preview", args=[batch.pk])
+    url = reverse("exchange:import_preview", args=[batch.pk])
     page = client.get(url).content.decode()
     assert "没有识别出“问题描述”列" in page and "哪一列是问题描述？" in page
     assert "没有找到可识别的表头" not in page
     assert '<option value="5">F 反映内容摘要</option>' in page
     for header in HOTLINE_HEADER[:5]:
         assert f'<th scope="row" class="fw-normal">{header}</th>' in page
-    assert reverse("import_commit", args=[batch.pk]) not in page
+    assert reverse("exchange:import_commit", args=[batch.pk]) not in page
     client.post(url, {"description_column": "5"})
     batch.refresh_from_db()
     assert batch.mappings == {"columns": {header_key("反映内容摘要"): "description"}}
     assert batch.counts["to_create"] == 12 and batch.counts["errors"] == 0
     page = client.get(url).content.decode()
-    assert "未使用" in page and reverse("import_commit", args=[batch.pk]) in page
+    assert "未使用" in page and reverse("exchange:import_commit", args=[batch.pk]) in page
     # a second round keeps the first round's choice
     client.post(url, {"col-1": "skip"})
     batch.refresh_from_db()
@@ -289,11 +293,11 @@ def test_preview_lists_every_column_and_asks_which_is_the_description(client, li
     assert river["note"] == "已选择不使用"
     bad = client.post(url, {"col-1": "colour"})
     assert bad.status_code == 400 and "请从列表中选择" in bad.content.decode()
-    client.post(reverse("import_commit", args=[batch.pk]))
+    client.post(reverse("exchange:import_commit", args=[batch.pk]))
     assert Issue.objects.count() == 12
     assert ColumnChoice.objects.get(header=header_key("反映内容摘要")).field == "description"
-    aliases = client.get(reverse("import_aliases")).content.decode()
+    aliases = client.get(reverse("exchange:import_aliases")).content.decode()
     assert "反映内容摘要" in aliases and "问题描述" in aliases
     choice = ColumnChoice.objects.get(header=header_key("河流"))
-    client.post(reverse("import_aliases"), {"delete_column": choice.pk})
+    client.post(reverse("exchange:import_aliases"), {"delete_column": choice.pk})
     assert not ColumnChoice.objects.filter(pk=choice.pk).exists()

@@ -101,7 +101,7 @@ def test_the_table_costs_the_same_queries_for_1_and_for_6_issues(
 def test_the_assessment_page_shows_the_table(client, world, contact):
     issue = _rated(world, contact, "dissatisfied", "雨后仍积水")
     client.force_login(world.supervisor)
-    response = client.get(reverse("assessment") + f"?year={issue.deadline.year}")
+    response = client.get(reverse("oversight:assessment") + f"?year={issue.deadline.year}")
     html = response.content.decode()
     assert 'data-testid="enterprise-service-table"' in html
     section = html.split('data-testid="enterprise-service"', 1)[1]

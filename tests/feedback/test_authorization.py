@@ -1,6 +1,6 @@
 """Every route of the feedback room × every kind of user: what each gets, and that a refusal
 changes nothing. The meta-test at the end fails when a feedback route has no rows here (the
-core matrix, tests/test_authorization_matrix.py, leaves the feedback_ routes to this file)."""
+core matrix, tests/test_authorization_matrix.py, leaves the feedback: routes to this file)."""
 
 import pytest
 from django.urls import get_resolver, reverse
@@ -34,31 +34,31 @@ MANAGE = {
     "admin": 302,
 }
 EXPECTED = {
-    ("feedback_link_create", "POST"): MANAGE,
-    ("feedback_link_revoke", "POST"): MANAGE,
-    ("feedback_link_email", "POST"): MANAGE,
+    ("feedback:link_create", "POST"): MANAGE,
+    ("feedback:link_revoke", "POST"): MANAGE,
+    ("feedback:link_email", "POST"): MANAGE,
     # the buttons are POST only, for everyone who is signed in
     **{
         (route, "GET"): {who: 302 if who == "anonymous" else 405 for who in WHO}
-        for route in ("feedback_link_create", "feedback_link_revoke", "feedback_link_email")
+        for route in ("feedback:link_create", "feedback:link_revoke", "feedback:link_email")
     },
-    ("feedback_dissatisfied", "GET"): {
+    ("feedback:dissatisfied", "GET"): {
         **dict.fromkeys(WHO, 403),
         "anonymous": 302,
         "supervisor": 200,
         "admin": 200,
     },
     # the enterprise's page: the link is the key, whoever holds it (signed in or not)
-    ("feedback_public", "GET"): dict.fromkeys(WHO, 200),
+    ("feedback:public", "GET"): dict.fromkeys(WHO, 200),
 }
 
 
 def _url(route, link):
-    if route == "feedback_public":
+    if route == "feedback:public":
         return public_url(link)
-    if route == "feedback_dissatisfied":
+    if route == "feedback:dissatisfied":
         return reverse(route)
-    if route == "feedback_link_create":
+    if route == "feedback:link_create":
         return reverse(route, args=[link.issue.number])
     return reverse(route, args=[link.issue.number, link.pk])
 
@@ -100,9 +100,9 @@ def test_feedback_route_answers_each_user_as_the_table_says(
 
 
 def test_every_feedback_route_is_in_the_table():
-    routes = {
-        name
-        for name in get_resolver().reverse_dict
-        if isinstance(name, str) and name.startswith("feedback_")
-    }
+    routes = set()
+    for entry in get_resolver().url_patterns:
+        if getattr(entry, "namespace", None) == "feedback":
+            routes |= {f"feedback:{pattern.name}" for pattern in entry.url_patterns}
+    assert routes, "the feedback: namespace is not included"
     assert routes == {route for route, _method in EXPECTED}

@@ -123,7 +123,7 @@ def test_a_refused_post_shows_the_public_page_not_the_staff_one(link, resolved):
     "token", ["nope", "AAAAAAAAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"]
 )
 def test_an_unknown_or_expired_link_shows_the_public_404(client, token):
-    response = client.get(reverse("feedback_public", args=[token]))
+    response = client.get(reverse("feedback:public", args=[token]))
     assert response.status_code == 404
     html = response.content.decode()
     assert _staff_app_links(html) == []

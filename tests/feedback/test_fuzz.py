@@ -1,6 +1,6 @@
 """Hostile input on the feedback room's forms (Hypothesis): the enterprise's rating form and
 the link buttons. Whatever is sent, the answer is never a 500, and a refused POST changes
-nothing (tests/test_property_based.py leaves the feedback_ routes to this file)."""
+nothing (tests/test_property_based.py leaves the feedback: routes to this file)."""
 
 import pytest
 from django.db import transaction
@@ -63,13 +63,13 @@ def test_the_enterprise_form_never_fails_and_a_refusal_changes_nothing(client, l
 
 
 @pytest.mark.parametrize(
-    "route", ["feedback_link_create", "feedback_link_revoke", "feedback_link_email"]
+    "route", ["feedback:link_create", "feedback:link_revoke", "feedback:link_email"]
 )
 @FUZZ
 @given(data=FIELDS)
 def test_the_link_buttons_never_fail(client, world, link, route, data, settings):
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     client.force_login(world.staff_b)
-    args = [link.issue.number] if route == "feedback_link_create" else [link.issue.number, link.pk]
+    args = [link.issue.number] if route == "feedback:link_create" else [link.issue.number, link.pk]
     status, _changed = _send(client, reverse(route, args=args), data)
     assert status == 302, status  # a refusal is a message on the issue page, never an error

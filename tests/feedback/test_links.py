@@ -34,7 +34,7 @@ def _user(world, who):
 def test_who_may_create_a_link(client, world, resolved, contact, who, expected):
     client.force_login(_user(world, who))
     response = client.post(
-        reverse("feedback_link_create", args=[resolved.number]), {"contact": contact.pk}
+        reverse("feedback:link_create", args=[resolved.number]), {"contact": contact.pk}
     )
     if expected == "ok":
         assert response.status_code == 302
@@ -53,7 +53,7 @@ def test_who_may_create_a_link(client, world, resolved, contact, who, expected):
 @pytest.mark.parametrize(("who", "expected"), CREATE)
 def test_who_may_revoke_a_link(client, world, link, who, expected):
     client.force_login(_user(world, who))
-    response = client.post(reverse("feedback_link_revoke", args=[link.issue.number, link.pk]))
+    response = client.post(reverse("feedback:link_revoke", args=[link.issue.number, link.pk]))
     link.refresh_from_db()
     if expected == "ok":
         assert response.status_code == 302
@@ -65,9 +65,9 @@ def test_who_may_revoke_a_link(client, world, link, who, expected):
 
 def test_anonymous_visitors_are_sent_to_sign_in_and_nothing_changes(client, resolved, link):
     for url in (
-        reverse("feedback_link_create", args=[resolved.number]),
-        reverse("feedback_link_revoke", args=[resolved.number, link.pk]),
-        reverse("feedback_link_email", args=[resolved.number, link.pk]),
+        reverse("feedback:link_create", args=[resolved.number]),
+        reverse("feedback:link_revoke", args=[resolved.number, link.pk]),
+        reverse("feedback:link_email", args=[resolved.number, link.pk]),
     ):
         response = client.post(url, {"contact_name": "某人"})
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -77,13 +77,13 @@ def test_anonymous_visitors_are_sent_to_sign_in_and_nothing_changes(client, reso
 
 def test_the_buttons_refuse_get(client, world, resolved):
     client.force_login(world.supervisor)
-    assert client.get(reverse("feedback_link_create", args=[resolved.number])).status_code == 405
+    assert client.get(reverse("feedback:link_create", args=[resolved.number])).status_code == 405
 
 
 def test_a_new_link_replaces_the_one_in_force(client, world, link, resolved):
     client.force_login(world.staff_b)
     client.post(
-        reverse("feedback_link_create", args=[resolved.number]), {"contact_name": "张新联系"}
+        reverse("feedback:link_create", args=[resolved.number]), {"contact_name": "张新联系"}
     )
     link.refresh_from_db()
     assert link.revoked_at is not None
@@ -95,7 +95,7 @@ def test_a_new_link_replaces_the_one_in_force(client, world, link, resolved):
 def test_a_contact_of_another_enterprise_or_no_name_is_refused(client, world, resolved):
     stranger = f.ContactFactory()  # of another enterprise
     client.force_login(world.staff_b)
-    url = reverse("feedback_link_create", args=[resolved.number])
+    url = reverse("feedback:link_create", args=[resolved.number])
     response = client.post(url, {"contact": stranger.pk}, follow=True)
     assert "所选联系人无效" in response.content.decode()
     response = client.post(url, {"contact_name": "   "}, follow=True)
@@ -109,7 +109,7 @@ def test_an_issue_without_an_enterprise_gets_no_link_and_no_panel(client, world)
     html = client.get(issue.get_absolute_url()).content.decode()
     assert 'data-testid="feedback-panel"' not in html
     response = client.post(
-        reverse("feedback_link_create", args=[issue.number]), {"contact_name": "某人"}, follow=True
+        reverse("feedback:link_create", args=[issue.number]), {"contact_name": "某人"}, follow=True
     )
     assert "只有涉及企业" in response.content.decode()
     assert not FeedbackLink.objects.exists()
@@ -143,7 +143,7 @@ def test_the_link_goes_by_email_to_the_contact(client, world, link, settings, co
     settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     mail.outbox.clear()
     client.force_login(world.staff_b)
-    url = reverse("feedback_link_email", args=[link.issue.number, link.pk])
+    url = reverse("feedback:link_email", args=[link.issue.number, link.pk])
     response = committed(client.post, url, follow=True)
     assert "li@example.com" in response.content.decode()
     assert len(mail.outbox) == 1
@@ -158,7 +158,7 @@ def test_a_contact_without_email_cannot_be_mailed(client, world, resolved):
     html = client.get(resolved.get_absolute_url()).content.decode()
     assert 'data-testid="feedback-email"' not in html
     response = client.post(
-        reverse("feedback_link_email", args=[resolved.number, link.pk]), follow=True
+        reverse("feedback:link_email", args=[resolved.number, link.pk]), follow=True
     )
     assert "没有登记电子邮箱" in response.content.decode()
 

@@ -103,7 +103,7 @@ def _tampered(link):
 def test_tampered_links_are_a_plain_404_and_change_nothing(client, link):
     before = _footprint()
     for token in _tampered(link):
-        url = reverse("feedback_public", args=[token])
+        url = reverse("feedback:public", args=[token])
         assert client.get(url).status_code == 404, token
         response = client.post(url, {"rating": "satisfied", "comment": "x"})
         assert response.status_code == 404, token
@@ -165,4 +165,4 @@ def test_other_methods_are_refused(client, link, method):
 def test_the_stored_nonce_alone_is_not_a_working_link(client, link):
     stored = FeedbackLink.objects.get(pk=link.pk).nonce
     assert len(stored) >= 22  # 128 random bits, URL-safe base64
-    assert client.get(reverse("feedback_public", args=[stored])).status_code == 404
+    assert client.get(reverse("feedback:public", args=[stored])).status_code == 404

@@ -126,7 +126,7 @@ def test_dissatisfied_reaches_the_leaders_and_the_offices_bell_and_email(
     # the bell says what happened, on which issue
     for user in (world.leader.user, second):
         client.force_login(user)
-        html = client.get(reverse("notification_list")).content.decode()
+        html = client.get(reverse("notify:notification_list")).content.decode()
         assert "企业对办理结果不满意" in html
         assert "雨后仍积水" in html
         assert resolved.number in html
@@ -161,11 +161,11 @@ def test_dissatisfied_ratings_awaiting_close_are_listed_for_the_office(client, w
     client.force_login(world.supervisor)
     home = client.get(reverse("home")).content.decode()
     assert 'data-testid="feedback-nav"' in home
-    html = client.get(reverse("feedback_dissatisfied")).content.decode()
+    html = client.get(reverse("feedback:dissatisfied")).content.decode()
     assert "雨后仍积水" in html and link.issue.number in html
     client.force_login(world.staff_b)
     assert 'data-testid="feedback-nav"' not in client.get(reverse("home")).content.decode()
-    assert client.get(reverse("feedback_dissatisfied")).status_code == 403
+    assert client.get(reverse("feedback:dissatisfied")).status_code == 403
 
 
 def test_the_form_needs_its_csrf_token(link):

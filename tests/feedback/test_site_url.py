@@ -75,7 +75,7 @@ def test_the_link_emailed_to_the_enterprise_uses_the_host_and_port_served(
     client, world, link, served_on_a_phone, committed
 ):
     client.force_login(world.staff_b)
-    url = reverse("feedback_link_email", args=[link.issue.number, link.pk])
+    url = reverse("feedback:link_email", args=[link.issue.number, link.pk])
     committed(client.post, url, HTTP_HOST=PHONE_HOST)
     assert len(mail.outbox) == 1
     assert f"http://{PHONE_HOST}{public_url(link)}" in mail.outbox[0].body
@@ -115,7 +115,7 @@ def test_site_url_wins_over_the_host_served(client, world, link, settings, commi
     client.force_login(world.staff_b)
     html = client.get(link.issue.get_absolute_url(), HTTP_HOST=PHONE_HOST).content.decode()
     assert f"https://ledger.example.gov.cn{public_url(link)}" in html
-    url = reverse("feedback_link_email", args=[link.issue.number, link.pk])
+    url = reverse("feedback:link_email", args=[link.issue.number, link.pk])
     committed(client.post, url, HTTP_HOST=PHONE_HOST)
     assert f"https://ledger.example.gov.cn{public_url(link)}" in mail.outbox[0].body
 
@@ -130,7 +130,7 @@ def test_production_without_site_url_guesses_nothing_and_the_deploy_check_warns(
     mail.outbox.clear()
     assert [warning.id for warning in site_url_check()] == ["notify.W001"]
     client.force_login(world.staff_b)
-    url = reverse("feedback_link_email", args=[link.issue.number, link.pk])
+    url = reverse("feedback:link_email", args=[link.issue.number, link.pk])
     committed(client.post, url, HTTP_HOST="ledger.example.gov.cn")
     # the e-mail carries the path only: no host taken from a request in production
     assert f"\n{public_url(link)}\n" in mail.outbox[0].body

@@ -55,5 +55,5 @@ def test_the_ledger_side_renders_in_english(client, ascii_world):
     html = c.get(resolved.get_absolute_url()).content.decode()
     part = html.split('data-testid="feedback-panel"', 1)[1].split("</section>", 1)[0]
     assert not CJK.search(part), part
-    assert_english(c.get(reverse("assessment")), "assessment with the enterprise table")
-    assert_english(c.get(reverse("feedback_dissatisfied")), "dissatisfied list")
+    assert_english(c.get(reverse("oversight:assessment")), "assessment with the enterprise table")
+    assert_english(c.get(reverse("feedback:dissatisfied")), "dissatisfied list")

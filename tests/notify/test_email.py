@@ -43,7 +43,9 @@ def test_each_recipient_gets_one_email_with_the_issue_link(people, committed, se
     message = next(m for m in mail.outbox if m.to == ["staff_b@example.invalid"])
     assert issue.number in message.subject and "交办" in message.subject
     assert f"https://ledger.example.gov.cn/issues/{issue.number}/" in message.body
-    assert "https://ledger.example.gov.cn" + reverse("notification_preferences") in message.body
+    assert (
+        "https://ledger.example.gov.cn" + reverse("notify:notification_preferences") in message.body
+    )
     states = set(Notification.objects.filter(issue=issue).values_list("email_state", flat=True))
     assert states == {Notification.Email.SENT}
 

@@ -8,11 +8,11 @@ from django.utils import timezone
 
 from ledger.notify.models import Notification, Preference
 
-LIST = reverse("notification_list")
-COUNT = reverse("notification_count")
-READ_ALL = reverse("notification_read_all")
-PREFS = reverse("notification_preferences")
-ARRIVED = reverse("notification_arrived")
+LIST = reverse("notify:notification_list")
+COUNT = reverse("notify:notification_count")
+READ_ALL = reverse("notify:notification_read_all")
+PREFS = reverse("notify:notification_preferences")
+ARRIVED = reverse("notify:notification_arrived")
 
 
 def _notify(user, issue, n, *, read=False, kind="assign"):
@@ -81,7 +81,7 @@ def test_a_notification_is_a_link_marked_read_on_arrival(client, world):
     issue = world.in_progress_issue()
     (notification,) = _notify(world.staff_b, issue, 1)
     client.force_login(world.staff_b)
-    url = reverse("notification_open", args=[notification.pk])
+    url = reverse("notify:notification_open", args=[notification.pk])
     html = client.get(LIST).content.decode()
     # a plain link (opens in this tab or a new one), not a form's button
     assert f'<a href="{url}"' in html
@@ -131,7 +131,7 @@ def test_nobody_can_mark_or_open_another_users_notification(client, world):
     issue = world.in_progress_issue()
     (notification,) = _notify(world.staff_b, issue, 1)
     client.force_login(world.supervisor)
-    response = client.get(reverse("notification_open", args=[notification.pk]))
+    response = client.get(reverse("notify:notification_open", args=[notification.pk]))
     assert response.status_code == 404
     client.post(READ_ALL)
     notification.refresh_from_db()
@@ -164,7 +164,7 @@ def test_an_issue_no_longer_visible_is_not_opened(client, world):
     issue = world.in_progress_issue()
     (notification,) = _notify(world.staff_c, issue, 1)  # 环保局 has nothing to do with it
     client.force_login(world.staff_c)
-    response = client.get(reverse("notification_open", args=[notification.pk]), follow=True)
+    response = client.get(reverse("notify:notification_open", args=[notification.pk]), follow=True)
     assert "已不在您的查看范围内" in response.content.decode()
 
 

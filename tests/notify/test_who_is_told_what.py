@@ -101,8 +101,8 @@ def test_an_extension_request_shows_the_date_and_reason_and_leads_to_the_approva
     text = notification_text(notification)
     assert asked.isoformat() in text and "理由：设备到货推迟。请审批" in text
     client.force_login(people.leader.user)
-    assert "设备到货推迟" in client.get(reverse("notification_list")).content.decode()
-    response = client.get(reverse("notification_open", args=[notification.pk]))
+    assert "设备到货推迟" in client.get(reverse("notify:notification_list")).content.decode()
+    response = client.get(reverse("notify:notification_open", args=[notification.pk]))
     approve = reverse("issue_action", args=[issue.number, "extension_approve"])
     assert response.status_code == 302
     assert response.url == f"{approve}?notification={notification.pk}"
@@ -116,7 +116,7 @@ def test_an_extension_request_shows_the_date_and_reason_and_leads_to_the_approva
         action="extension_reject",
         note="理由不充分",
     )
-    response = client.get(reverse("notification_open", args=[notification.pk]))
+    response = client.get(reverse("notify:notification_open", args=[notification.pk]))
     assert response.url == f"/issues/{issue.number}/?notification={notification.pk}"
 
 
@@ -137,7 +137,7 @@ def test_the_offices_close_request_is_done_when_someone_else_closes(people, comm
     asked.refresh_from_db()
     assert asked.read_at is not None
     client.force_login(people.supervisor)
-    assert "已销号，无需处理" in client.get(reverse("notification_list")).content.decode()
+    assert "已销号，无需处理" in client.get(reverse("notify:notification_list")).content.decode()
 
 
 def test_the_approval_request_is_done_when_someone_else_decides(people, committed):
@@ -207,7 +207,7 @@ def test_issues_imported_as_assigned_tell_each_lead_department_once(people, comm
     assert notification_text(digest).startswith("3 件问题已交办给你单位")
     assert notification_text(by_user["staff_c"][0]).startswith("2 件问题已交办给你单位")
     client.force_login(people.staff_b)
-    response = client.get(reverse("notification_open", args=[digest.pk]))
+    response = client.get(reverse("notify:notification_open", args=[digest.pk]))
     assert response.url.startswith(reverse("issue_list") + "?")
     assert f"lead_department={people.dept_b.pk}" in response.url
     assert response.url.endswith(f"&notification={digest.pk}")

@@ -90,7 +90,7 @@ def test_pace_board_shows_the_report_months_share_and_states_the_rule(client, wo
     assert row.expected == Decimal("91.7") and row.pace == KeyProject.Pace.ON_PACE
 
     client.force_login(world.supervisor)
-    html = client.get(reverse("project_pace")).content.decode()
+    html = client.get(reverse("oversight:project_pace")).content.decode()
     line = html[html.index("十一月月报项目") :]
     line = line[: line.index("</tr>")]
     assert re.search(r'data-testid="pace-expected"[^>]*>91\.7%<', line)

@@ -220,7 +220,7 @@ def test_the_export_escapes_formula_like_text(client, sw):
 def test_the_assessment_shows_the_coverage_table(client, sw):
     _visit(sw, sw.enterprise, datetime.date(2026, 10, 8))
     client.force_login(sw.supervisor)
-    response = client.get(reverse("assessment"), {"year": "2026", "quarter": "4"})
+    response = client.get(reverse("oversight:assessment"), {"year": "2026", "quarter": "4"})
     html = response.content.decode()
     assert 'data-testid="assessment-visit-coverage"' in html
     assert html.count('data-testid="coverage-row"') == 2
@@ -321,7 +321,9 @@ def test_the_leaders_page_and_the_assessment_name_the_same_cycle(client, sw):
     assert label in client.get(reverse("leader_me")).content.decode()
     client.force_login(sw.supervisor)
     # the assessment of the whole year reports the cycle the leader's page counts with
-    html = client.get(reverse("assessment"), {"year": str(sw.today.year)}).content.decode()
+    html = client.get(
+        reverse("oversight:assessment"), {"year": str(sw.today.year)}
+    ).content.decode()
     section = html[html.index('data-testid="assessment-visit-coverage"') :]
     assert label in section
     assert f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}" in section

@@ -40,7 +40,7 @@ def nonce_from(token: str) -> str | None:
 
 
 def link_path(link) -> str:
-    return reverse("feedback_public", args=[token_for(link.nonce)])
+    return reverse("feedback:public", args=[token_for(link.nonce)])
 
 
 def link_url(link, request=None) -> str:

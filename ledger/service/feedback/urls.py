@@ -1,21 +1,25 @@
-"""URLs of the feedback room; every path starts with /feedback/."""
+"""URLs of the feedback room, namespaced `feedback:`; every path starts with /feedback/."""
 
 from django.urls import path
 
+from ledger import converters  # noqa: F401 (registers <issue_number:…>)
+
 from . import views
 
+app_name = "feedback"
+
 urlpatterns = [
-    path("feedback/dissatisfied/", views.dissatisfied_list, name="feedback_dissatisfied"),
-    path("feedback/issues/<str:number>/link/", views.link_create, name="feedback_link_create"),
+    path("feedback/dissatisfied/", views.dissatisfied_list, name="dissatisfied"),
+    path("feedback/issues/<issue_number:number>/link/", views.link_create, name="link_create"),
     path(
-        "feedback/issues/<str:number>/link/<int:pk>/revoke/",
+        "feedback/issues/<issue_number:number>/link/<int:pk>/revoke/",
         views.link_revoke,
-        name="feedback_link_revoke",
+        name="link_revoke",
     ),
     path(
-        "feedback/issues/<str:number>/link/<int:pk>/email/",
+        "feedback/issues/<issue_number:number>/link/<int:pk>/email/",
         views.link_email,
-        name="feedback_link_email",
+        name="link_email",
     ),
-    path("feedback/<str:token>/", views.feedback_public, name="feedback_public"),
+    path("feedback/<str:token>/", views.feedback_public, name="public"),
 ]
