@@ -15,8 +15,9 @@ from decimal import Decimal
 from urllib.parse import quote
 
 import xlsxwriter
-from django.apps import apps
 from django.http import HttpResponse
+
+from ledger.rooms import Slot, rooms
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Excel refuses these in a sheet name, and names longer than 31 characters
@@ -37,19 +38,13 @@ class Sheet:
 
 def room_sheets(slot: str, **context) -> list[Sheet]:
     """The sheets the installed rooms add to the export of page `slot`, in INSTALLED_APPS
-    order. A room declares them on its AppConfig as a method
-
-        def export_sheets(self, slot, **context) -> list[dict]
-
-    returning, for the slots it fills, dicts with the fields of Sheet (name, title, headers,
-    rows, optionally percent_columns). The caller names the slot and never the room, as the
-    page's template slots do, so no room imports another."""
+    order: each room's Room.export_sheets hook (ledger/rooms.py) answers, for the slots it
+    fills, dicts with the fields of Sheet (name, title, headers, rows, optionally
+    percent_columns). The caller names the slot and never the room, as the page's template
+    slots do, so no room imports another."""
     sheets = []
-    for config in apps.get_app_configs():
-        hook = getattr(config, "export_sheets", None)
-        if hook is None:
-            continue
-        for part in hook(slot, **context) or []:
+    for room in rooms():
+        for part in room.export_sheets(Slot(slot), **context):
             sheets.append(part if isinstance(part, Sheet) else Sheet(**part))
     return sheets
 

@@ -1,22 +1,26 @@
-from django.apps import AppConfig
+"""The service room (企业服务): leaders' 包联 visits and 代办 procedures, and its parts in the
+core's pages (slots) and in the assessment's spreadsheet."""
+
+from django.conf import settings
 from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
+from ledger.rooms import Room, Slot
 
-class ServiceConfig(AppConfig):
+
+class ServiceConfig(Room):
     """企业服务: leaders' 包联 visits and their coverage, and 代办 procedures of key projects."""
 
     name = "ledger.service"
     label = "service"
     verbose_name = _("企业服务")
-    # parts this room adds to the core's pages (ledger/templatetags/slots.py)
-    slots: dict[str, str] = {
-        "issue_detail": "service/slots/issue_detail.html",
-        "leader_me": "service/slots/leader_me.html",
-        "project_detail": "service/slots/project_detail.html",
-        "enterprise_detail": "service/slots/enterprise_detail.html",
-        "nav": "service/slots/nav.html",
-        "assessment": "service/slots/assessment.html",
+    slots = {
+        Slot.ISSUE_DETAIL: "service/slots/issue_detail.html",
+        Slot.LEADER_ME: "service/slots/leader_me.html",
+        Slot.PROJECT_DETAIL: "service/slots/project_detail.html",
+        Slot.ENTERPRISE_DETAIL: "service/slots/enterprise_detail.html",
+        Slot.NAV: "service/slots/nav.html",
+        Slot.ASSESSMENT: "service/slots/assessment.html",
     }
 
     def ready(self):
@@ -27,23 +31,21 @@ class ServiceConfig(AppConfig):
     def export_sheets(self, slot, *, period=None, **context):
         """Sheets this room adds to a page's export (ledger/oversight/xlsx.py room_sheets):
         the assessment's visit coverage table, as its slot shows it."""
-        if slot != "assessment" or period is None:
+        if slot != Slot.ASSESSMENT or period is None:
             return []
-        from .sheets import coverage_sheet
+        from .sheets import coverage_sheet  # imports models: not loadable from apps.py
 
         return [coverage_sheet(period)]
 
     def seed_demo(self, *, today, stdout):
         """Visits of every demo leader (one overdue) and procedure checklists of the demo key
         projects (one late step). Idempotent."""
-        from .demo import service_seed
+        from .demo import service_seed  # imports models: not loadable from apps.py
 
         service_seed(today=today, stdout=stdout)
 
 
 def visit_settings_check(app_configs=None, **kwargs):
-    from django.conf import settings
-
     months = settings.LEDGER.get("VISIT_EVERY_MONTHS")
     if months not in (1, 2, 3, 4, 6, 12):
         return [
