@@ -5,20 +5,10 @@ under it, one room at a time."""
 
 import os
 
+from tests.without_room import ROOMS
 from zhongzhan.settings import *  # noqa: F403
 from zhongzhan.settings import AUTHENTICATION_BACKENDS, INSTALLED_APPS, MIDDLEWARE
 
-# app label → the room's package
-ROOMS = {
-    "notify": "ledger.notify",
-    "oversight": "ledger.oversight",
-    "exchange": "ledger.exchange",
-    "integrity": "ledger.integrity",
-    "security": "ledger.security",
-    "service": "ledger.service",
-    "feedback": "ledger.service.feedback",
-    "scale": "ledger.scale",
-}
 WITHOUT_ROOM = os.environ["LEDGER_WITHOUT_ROOM"]
 
 

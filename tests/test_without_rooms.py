@@ -13,16 +13,17 @@ from django.db.migrations.loader import MigrationLoader
 from django.urls import get_resolver
 
 from ledger.rooms import rooms
-from tests import settings_without_room, urls_without_room
+from tests import urls_without_room
+from tests.without_room import ROOMS
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_installed_room_is_listed_for_removal():
-    assert {room.label: room.name for room in rooms()} == settings_without_room.ROOMS
+    assert {room.label: room.name for room in rooms()} == ROOMS
 
 
-@pytest.mark.parametrize("label", sorted(settings_without_room.ROOMS))
+@pytest.mark.parametrize("label", sorted(ROOMS))
 def test_core_pages_render_without_the_room(label):
     env = {
         **os.environ,
@@ -57,7 +58,7 @@ def test_core_pages_render_without_the_room(label):
 
 def test_core_migrations_depend_on_no_room():
     graph = MigrationLoader(None, ignore_no_migrations=True).graph
-    rooms_labels = set(settings_without_room.ROOMS)
+    rooms_labels = set(ROOMS)
     for app_label, name in graph.nodes:
         if app_label != "ledger":
             continue

@@ -12,7 +12,7 @@ from ledger.rooms import rooms
 from ledger.selectors import visible_to
 from tests import factories as f
 
-ROOM = settings.WITHOUT_ROOM
+ROOM = settings.WITHOUT_ROOM  # the label tests/settings_without_room.py removed
 
 
 def test_the_room_is_gone():
