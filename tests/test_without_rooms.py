@@ -68,13 +68,9 @@ def test_core_migrations_depend_on_no_room():
 
 def test_the_test_url_map_is_the_projects_with_every_room_installed():
     def shape(patterns):
+        # each pattern, and for an include the module it includes
         return [
-            str(p.pattern)
-            + (
-                "→" + p.urlconf_name.__name__
-                if hasattr(p, "urlconf_name") and hasattr(p.urlconf_name, "__name__")
-                else ""
-            )
+            (str(p.pattern), getattr(getattr(p, "urlconf_name", None), "__name__", None))
             for p in patterns
         ]
 
