@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connections
 from django.db.models import Exists, OuterRef, Q, Value
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import (
@@ -418,3 +419,30 @@ class IssueFilter(FilterSet):
                 text = str(value)
             shown.append((name, str(field.label), text))
         return shown
+
+
+# -- the ledger's query string ------------------------------------------------
+
+
+def _filter_param_names() -> set[str]:
+    """Every query parameter the ledger understands (a date range comes as _after/_before)."""
+    names = {"sort"}
+    for name, declared in IssueFilter.base_filters.items():
+        if isinstance(declared, DateFromToRangeFilter):
+            names.update({f"{name}_after", f"{name}_before"})
+        else:
+            names.add(name)
+    return names
+
+
+FILTER_PARAMS = _filter_param_names()
+
+
+def ledger_params(query: QueryDict) -> QueryDict:
+    """The ledger's own parameters from a request, without page and anything unknown."""
+    kept = QueryDict(mutable=True)
+    for key in query:
+        values = [v for v in query.getlist(key) if v != ""]
+        if key in FILTER_PARAMS and values:
+            kept.setlist(key, values)
+    return kept

@@ -39,9 +39,9 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from ledger import workflow
+from ledger.filters import FILTER_PARAMS
 from ledger.forms.actions import ACTION_FORMS
 from ledger.models import Attachment
-from ledger.views.ledger import FILTER_PARAMS
 from tests import factories as f
 
 _COMMON = {

@@ -1,18 +1,28 @@
-from django.apps import AppConfig
+"""The exchange room (Excel export and import): its buttons are its parts in the core's
+ledger, print and directory pages (slots), and it adds its action to the Issue admin."""
+
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from ledger.rooms import Room, Slot
 
-class ExchangeConfig(AppConfig):
+
+class ExchangeConfig(Room):
     name = "ledger.exchange"
     label = "exchange"
     verbose_name = _("Excel 导入导出")
+    slots = {
+        Slot.LEDGER_TOOLS: "exchange/slots/ledger_tools.html",
+        Slot.PRINT_TOOLS: "exchange/slots/print_tools.html",
+        Slot.PRINT_CUT_LINK: "exchange/slots/print_cut_link.html",
+        Slot.ENTERPRISE_LIST_TOOLS: "exchange/slots/enterprise_list_tools.html",
+        Slot.PROJECT_LIST_TOOLS: "exchange/slots/project_list_tools.html",
+    }
 
     def ready(self):
         # The core admin must not import this room: the room adds its action to the
         # Issue changelist itself (admin autodiscovery has run: django.contrib.admin
-        # comes first in INSTALLED_APPS).
-        from django.contrib import admin
-
+        # comes first in INSTALLED_APPS). Models load only once the app registry is ready.
         from ledger.exchange.export_views import issues_export_action
         from ledger.models import Issue
 

@@ -27,7 +27,7 @@ from ledger.exchange.columns import (
     PROJECT_COLUMNS,
     Column,
 )
-from ledger.filters import IssueFilter, ledger_order, parse_sort
+from ledger.filters import IssueFilter, ledger_order, ledger_params, parse_sort
 from ledger.models import Contact, Department, Enterprise, Health, Issue, KeyProject, Leader
 from ledger.selectors import ledger_queryset
 
@@ -52,8 +52,6 @@ def export_filename(base: str, today: datetime.date) -> str:
 def ledger_rows(user, query: QueryDict) -> tuple[QuerySet, IssueFilter]:
     """The ledger's rows for `user` and a query string, exactly as the ledger screen chooses
     and orders them (same parameters, same filters, same sort, same visibility)."""
-    from ledger.views.ledger import ledger_params
-
     params = ledger_params(query)
     filterset = IssueFilter(params or None, queryset=ledger_queryset(user))
     return ledger_order(filterset.qs, parse_sort(query.get("sort"))), filterset

@@ -24,7 +24,7 @@ from ledger import excel
 from ledger.exchange import export
 from ledger.exchange.models import ExportJob
 from ledger.exchange.tasks import export_job_start
-from ledger.filters import DEFAULT_SORT, ledger_order, parse_sort
+from ledger.filters import DEFAULT_SORT, ledger_order, ledger_params, parse_sort
 from ledger.selectors import ledger_queryset
 
 # a job's file name when the job kept none
@@ -62,8 +62,6 @@ def issue_export(request):
     rows, filterset = export.ledger_rows(request.user, request.GET)
     total = rows.count()
     if total > background_threshold():
-        from ledger.views.ledger import ledger_params
-
         query = ledger_params(request.GET)
         query["sort"] = parse_sort(request.GET.get("sort"))
         job = export_job_start(user=request.user, params={"query": query.urlencode()}, total=total)

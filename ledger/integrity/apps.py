@@ -1,21 +1,25 @@
 """The integrity room: listens to the core's issue_event_written to keep each issue's head."""
 
-from django.apps import AppConfig
+from django.conf import settings
 from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
+from ledger.rooms import Room
+from ledger.signals import issue_event_written
 
-class IntegrityConfig(AppConfig):
+from .triggers import sqlite_flush_keeps_triggers
+
+
+class IntegrityConfig(Room):
     name = "ledger.integrity"
     label = "integrity"
     verbose_name = _("完整性校验")
 
     def ready(self):
+        # models and the room's services load only once the app registry is ready
         from ledger.models import IssueEvent
-        from ledger.signals import issue_event_written
 
         from .services import heads_write
-        from .triggers import sqlite_flush_keeps_triggers
 
         issue_event_written.connect(
             heads_write, sender=IssueEvent, dispatch_uid="integrity_heads_write"
@@ -25,8 +29,6 @@ class IntegrityConfig(AppConfig):
 
 
 def events_key_check(app_configs=None, **kwargs):
-    from django.conf import settings
-
     errors = []
     if not settings.EVENTS_KEY:
         errors.append(

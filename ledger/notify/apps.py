@@ -1,23 +1,26 @@
 """Notifications: who hears what (in-app and e-mail), reminders and escalation.
 
-Imports the core; the core never imports it (it listens to ledger.signals).
+Imports the core; the core never imports it (it listens to ledger.signals, and the navbar's bell
+is this room's part in slot navbar_bell).
 """
 
-from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
+from ledger.rooms import Room, Slot
+from ledger.signals import issue_event_committed, issues_imported
 
-class NotifyConfig(AppConfig):
+
+class NotifyConfig(Room):
     name = "ledger.notify"
     label = "notify"
     verbose_name = _("通知")
+    slots = {Slot.NAVBAR_BELL: "notify/_bell.html"}
 
     def ready(self):
-        # import here: apps.py is loaded before the models are ready
+        # import here: models and the room's services load only once the app registry is ready
         from ledger.models import Issue, IssueEvent
-        from ledger.signals import issue_event_committed, issues_imported
 
         from .services import on_event_committed, on_issues_imported
 
@@ -31,7 +34,7 @@ class NotifyConfig(AppConfig):
 
     def seed_demo(self, *, today, stdout):
         """Fill the demo users' bells from the demo events, through the recipients table."""
-        from .demo import notifications_seed  # import here: demo data, loaded only to seed
+        from .demo import notifications_seed  # import here: imports models (apps.py loads first)
 
         notifications_seed(today=today, stdout=stdout)
 

@@ -7,11 +7,11 @@ a page (its slots) give their own sheets through `room_sheets` (see there).
 
 import io
 
-from django.apps import apps
 from django.http import FileResponse
 
 from ledger import excel
 from ledger.excel import Percent
+from ledger.rooms import Slot, rooms
 
 # a sheet of an oversight export: the core's table (name, title, headers, rows, percent columns)
 Sheet = excel.Table
@@ -19,19 +19,13 @@ Sheet = excel.Table
 
 def room_sheets(slot: str, **context) -> list[Sheet]:
     """The sheets the installed rooms add to the export of page `slot`, in INSTALLED_APPS
-    order. A room declares them on its AppConfig as a method
-
-        def export_sheets(self, slot, **context) -> list[dict]
-
-    returning, for the slots it fills, dicts with the fields of Sheet (name, title, headers,
-    rows, optionally percent_columns). The caller names the slot and never the room, as the
-    page's template slots do, so no room imports another."""
+    order: each room's Room.export_sheets hook (ledger/rooms.py) answers, for the slots it
+    fills, dicts with the fields of Sheet (name, title, headers, rows, optionally
+    percent_columns). The caller names the slot and never the room, as the page's template
+    slots do, so no room imports another."""
     sheets = []
-    for config in apps.get_app_configs():
-        hook = getattr(config, "export_sheets", None)
-        if hook is None:
-            continue
-        for part in hook(slot, **context) or []:
+    for room in rooms():
+        for part in room.export_sheets(Slot(slot), **context):
             sheets.append(part if isinstance(part, Sheet) else Sheet(**part))
     return sheets
 

@@ -1,8 +1,11 @@
-from django.apps import AppConfig
+"""The scale room: the benchmark data generator and the per-request SQL timing."""
+
 from django.utils.translation import gettext_lazy as _
 
+from ledger.rooms import Room
 
-class ScaleConfig(AppConfig):
+
+class ScaleConfig(Room):
     """Running at scale: the benchmark data generator and the per-request SQL timing."""
 
     name = "ledger.scale"

@@ -13,7 +13,8 @@ from django.db import transaction
 from django.shortcuts import render
 from django.utils import timezone
 
-from .client_ip import client_ip
+from ledger.client_ip import client_ip
+
 from .models import ThrottleHit
 
 

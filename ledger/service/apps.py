@@ -1,46 +1,46 @@
-"""The service room's app: its slots on the core's pages, its checks and its hooks."""
+"""The service room (企业服务): leaders' 包联 visits and 代办 procedures, and its parts in the
+core's pages (slots) and in the assessment's spreadsheet."""
 
-from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
+from ledger.rooms import Room, Slot
 
-class ServiceConfig(AppConfig):
+
+class ServiceConfig(Room):
     """企业服务: leaders' 包联 visits and their coverage, and 代办 procedures of key projects."""
 
     name = "ledger.service"
     label = "service"
     verbose_name = _("企业服务")
-    # parts this room adds to the core's pages (ledger/templatetags/slots.py)
-    slots: dict[str, str] = {
-        "issue_detail": "service/slots/issue_detail.html",
-        "leader_me": "service/slots/leader_me.html",
-        "project_detail": "service/slots/project_detail.html",
-        "enterprise_detail": "service/slots/enterprise_detail.html",
-        "nav": "service/slots/nav.html",
-        "assessment": "service/slots/assessment.html",
+    slots = {
+        Slot.ISSUE_DETAIL: "service/slots/issue_detail.html",
+        Slot.LEADER_ME: "service/slots/leader_me.html",
+        Slot.PROJECT_DETAIL: "service/slots/project_detail.html",
+        Slot.ENTERPRISE_DETAIL: "service/slots/enterprise_detail.html",
+        Slot.NAV: "service/slots/nav.html",
+        Slot.ASSESSMENT: "service/slots/assessment.html",
     }
 
     def ready(self):
-        # import here: registers the room's permissions once the models are ready
-        from . import rules  # noqa: F401
+        from . import rules  # noqa: F401 - registers the room's permissions
 
         checks.register(visit_settings_check, checks.Tags.compatibility)
 
     def export_sheets(self, slot, *, period=None, **context):
         """Sheets this room adds to a page's export (ledger/oversight/xlsx.py room_sheets):
         the assessment's visit coverage table, as its slot shows it."""
-        if slot != "assessment" or period is None:
+        if slot != Slot.ASSESSMENT or period is None:
             return []
-        from .sheets import coverage_sheet  # import here: apps.py loads before the models
+        from .sheets import coverage_sheet  # import here: imports models (apps.py loads first)
 
         return [coverage_sheet(period)]
 
     def seed_demo(self, *, today, stdout):
         """Visits of every demo leader (one overdue) and procedure checklists of the demo key
         projects (one late step). Idempotent."""
-        from .demo import service_seed  # import here: demo data, loaded only to seed
+        from .demo import service_seed  # import here: imports models (apps.py loads first)
 
         service_seed(today=today, stdout=stdout)
 

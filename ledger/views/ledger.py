@@ -8,28 +8,16 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django_filters import DateFromToRangeFilter
 
 from ledger.filters import (
     LEDGER_SORTS,
     RANGED_FILTERS,
     IssueFilter,
     ledger_order,
+    ledger_params,
     parse_sort,
 )
 from ledger.selectors import ledger_queryset
-
-
-def _filter_param_names() -> set[str]:
-    """Every query parameter the ledger understands (a date range comes as _after/_before)."""
-    names = {"sort"}
-    for name, declared in IssueFilter.base_filters.items():
-        if isinstance(declared, DateFromToRangeFilter):
-            names.update({f"{name}_after", f"{name}_before"})
-        else:
-            names.add(name)
-    return names
-
 
 # the ledger counts its rows up to this many; past it the summary says "more than" and
 # offers the exact figure on demand (?count=exact) — a COUNT(*) over a million visible rows
@@ -104,7 +92,6 @@ class LedgerPaginator(Paginator):
         return self._get_page(rows, number, self)
 
 
-FILTER_PARAMS = _filter_param_names()
 ENDS = ("after", "before")
 # how the form lays the filters out: drop-downs, date ranges, and subjects chosen by id
 SELECT_FILTERS = (
@@ -137,16 +124,6 @@ FORM_PARAMS = {
 def carried_params(params: QueryDict) -> list[tuple[str, str]]:
     """(name, value) of the ledger parameters in force that the form has no field for."""
     return [(k, v) for k in params if k not in FORM_PARAMS for v in params.getlist(k)]
-
-
-def ledger_params(query: QueryDict) -> QueryDict:
-    """The ledger's own parameters from a request, without page and anything unknown."""
-    kept = QueryDict(mutable=True)
-    for key in query:
-        values = [v for v in query.getlist(key) if v != ""]
-        if key in FILTER_PARAMS and values:
-            kept.setlist(key, values)
-    return kept
 
 
 def sort_links(params: QueryDict, current: str) -> dict[str, dict]:

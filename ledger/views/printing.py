@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from ledger import selectors
-from ledger.filters import IssueFilter, ledger_order, parse_sort
+from ledger.filters import IssueFilter, ledger_order, ledger_params, parse_sort
 from ledger.models import Department, Issue, IssueEvent
 from ledger.states import Action, Status
-from ledger.views.ledger import SUBJECT_FILTERS, ledger_params
+from ledger.views.ledger import SUBJECT_FILTERS
 
 # statuses from which an issue has been assigned (交办) and so has a 交办单
 ASSIGNED_OR_LATER = (Status.ASSIGNED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED)

@@ -436,7 +436,9 @@ def test_a_forged_or_broken_archive_is_refused_on_the_page_not_a_500(client, lis
     broken = _zip_header_patch(_bomb(100), "xl/workbook.xml", crc=0)
     for data in (forged, broken):
         response = client.post(
-            reverse("exchange:issue_import"), {"file": SimpleUploadedFile("a.xlsx", data)}, follow=True
+            reverse("exchange:issue_import"),
+            {"file": SimpleUploadedFile("a.xlsx", data)},
+            follow=True,
         )
         assert response.status_code == 200
         page = response.content.decode()

@@ -13,10 +13,9 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from ledger.filters import IssueFilter
+from ledger.filters import IssueFilter, ledger_params
 from ledger.models import Issue, User
 from ledger.selectors import ledger_queryset, visible_to
-from ledger.views.ledger import ledger_params
 
 ROLES = ["supervisor", "admin", "leader", "staff"]
 FIGURE = re.compile(r'<a[^>]*class="[^"]*figure-link[^"]*"[^>]*>')

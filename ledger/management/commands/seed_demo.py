@@ -28,7 +28,6 @@ import random
 from collections import Counter, defaultdict
 from decimal import Decimal
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
@@ -48,6 +47,7 @@ from ledger.models import (
     Source,
     User,
 )
+from ledger.rooms import rooms
 from ledger.states import Status
 from ledger.workdays import is_working_day
 
@@ -184,15 +184,10 @@ def demo_seed(*, today: datetime.date) -> dict:
 
 
 def rooms_seed(*, today: datetime.date, stdout) -> None:
-    """Let each room (ledger.notify, ledger.oversight …) add its own demo data.
-
-    A room's AppConfig may define `seed_demo(*, today, stdout)`; it must be idempotent
-    like this command. The core looks the hook up by name and never imports a room.
-    """
-    for config in apps.get_app_configs():
-        hook = getattr(config, "seed_demo", None)
-        if callable(hook):
-            hook(today=today, stdout=stdout)
+    """Let each room (ledger.notify, ledger.service …) add its own demo data through its
+    Room.seed_demo hook (ledger/rooms.py), idempotent like this command."""
+    for room in rooms():
+        room.seed_demo(today=today, stdout=stdout)
 
 
 # -- master data -------------------------------------------------------------------
@@ -555,10 +550,8 @@ class _Story:
         if before > self.previous and timezone.localtime(before).date() == (
             timezone.localtime(at).date()
         ):
-            for config in apps.get_app_configs():
-                hook = getattr(config, "demo_before_close", None)
-                if callable(hook):
-                    hook(issue=self.issue, at=before, satisfaction=satisfaction)
+            for room in rooms():
+                room.demo_before_close(issue=self.issue, at=before, satisfaction=satisfaction)
         self._go(
             "close",
             actor=self._director(),

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import Department, Issue, IssueEvent, Leader
+from ledger.rates import Rate
 from ledger.selectors import count_rows, visible_to
 from ledger.states import RUNNING_STATUSES, Action, Status
 from ledger.workdays import WorkdayCounter, add_working_days
@@ -34,28 +35,6 @@ SATISFIED = [Issue.Satisfaction.SATISFIED, Issue.Satisfaction.BASICALLY]
 RATED = [s.value for s in Issue.Satisfaction]
 
 DEPARTMENT, LEADER = "department", "leader"
-
-
-@dataclass(frozen=True)
-class Rate:
-    """numerator / denominator, shown as a percentage with one decimal, "—" without a base."""
-
-    num: int
-    den: int
-
-    @property
-    def value(self) -> Decimal | None:
-        if not self.den:
-            return None
-        return (Decimal(self.num) * 100 / self.den).quantize(Decimal("0.1"), ROUND_HALF_UP)
-
-    @property
-    def fraction(self) -> float | None:
-        return None if not self.den else self.num / self.den
-
-    def __str__(self):
-        value = self.value
-        return "—" if value is None else f"{value}%"
 
 
 # rate key -> (label, weight setting, higher is better)

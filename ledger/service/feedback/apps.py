@@ -1,38 +1,40 @@
-"""The feedback room's app (nested in the service room): its slots and its hooks."""
+"""The feedback room (企业服务评价), nested in ledger/service/ but a room of its own: its parts in
+the core's pages (slots), the assessment's spreadsheet and the demo."""
 
-from django.apps import AppConfig
 from django.conf import settings
+from django.test.utils import override_settings
 from django.utils.translation import gettext_lazy as _
 
+from ledger.rooms import Room, Slot
 
-class FeedbackConfig(AppConfig):
+
+class FeedbackConfig(Room):
     """企业服务评价: the enterprise's own link to its issue's progress, and its rating."""
 
     name = "ledger.service.feedback"
     label = "feedback"
     verbose_name = _("企业服务评价")
-    slots: dict[str, str] = {
-        "issue_detail": "feedback/_issue_panel.html",
-        "issue_action": "feedback/_close_rating.html",
-        "assessment": "feedback/_assessment.html",
-        "nav": "feedback/_nav.html",
+    slots = {
+        Slot.ISSUE_DETAIL: "feedback/_issue_panel.html",
+        Slot.ISSUE_ACTION: "feedback/_close_rating.html",
+        Slot.ASSESSMENT: "feedback/_assessment.html",
+        Slot.NAV: "feedback/_nav.html",
     }
 
     def export_sheets(self, slot, *, user=None, period=None, **context):
         """Sheets this room adds to a page's export (ledger/oversight/xlsx.py room_sheets):
         the assessment's enterprise service table, as its slot shows it."""
-        if slot != "assessment" or period is None or user is None:
+        if slot != Slot.ASSESSMENT or period is None or user is None:
             return []
-        from .sheets import enterprise_service_sheet  # import here: apps.py loads before models
+        from .sheets import (
+            enterprise_service_sheet,  # import here: imports models (apps.py loads first)
+        )
 
         return [enterprise_service_sheet(user, period)]
 
     def seed_demo(self, *, today, stdout):
         """Links on some demo issues about enterprises, ratings on resolved ones (one 不满意)."""
-        # import here: demo data and the test tool it runs under, loaded only to seed
-        from django.test.utils import override_settings
-
-        from .demo import feedback_seed
+        from .demo import feedback_seed  # import here: imports models (apps.py loads first)
 
         # demo ratings are history, not news: no bell, no e-mail (as for the core's demo)
         with override_settings(LEDGER={**settings.LEDGER, "NOTIFY": False}):
@@ -40,6 +42,6 @@ class FeedbackConfig(AppConfig):
 
     def demo_before_close(self, *, issue, at, satisfaction):
         """A demo issue about an enterprise, about to be struck off: the enterprise rates first."""
-        from .demo import feedback_before_close  # import here: demo data, only to seed
+        from .demo import feedback_before_close  # import here: imports models (apps.py loads first)
 
         feedback_before_close(issue=issue, at=at, satisfaction=satisfaction)

@@ -7,7 +7,7 @@ from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import Department, Issue
-from ledger.oversight.selectors.metrics import Rate
+from ledger.rates import Rate
 from ledger.selectors import count_rows, visible_to
 from ledger.states import Status
 

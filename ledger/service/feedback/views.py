@@ -26,8 +26,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ledger import selectors as core_selectors
+from ledger.client_ip import client_ip
 from ledger.models import Issue
-from ledger.security.client_ip import client_ip
 from ledger.security.throttle import throttle_hit
 
 from . import selectors, services

@@ -1,0 +1,33 @@
+"""The project's settings with one room removed (named by LEDGER_WITHOUT_ROOM, its app label),
+with everything of the room's that settings name: its middleware and authentication backends,
+and its URLs (tests/urls_without_room.py). tests/test_without_rooms.py runs the core's pages
+under it, one room at a time."""
+
+import os
+
+from tests.without_room import ROOMS
+from zhongzhan.settings import *  # noqa: F403
+from zhongzhan.settings import AUTHENTICATION_BACKENDS, INSTALLED_APPS, MIDDLEWARE
+
+WITHOUT_ROOM = os.environ["LEDGER_WITHOUT_ROOM"]
+
+
+def room_of(dotted: str) -> str | None:
+    """The room a dotted path belongs to: the longest room package it is in (feedback is
+    inside service's package and still a room of its own)."""
+    owners = [
+        label
+        for label, package in ROOMS.items()
+        if dotted == package or dotted.startswith(package + ".")
+    ]
+    return max(owners, key=lambda label: len(ROOMS[label]), default=None)
+
+
+def _kept(paths: list[str]) -> list[str]:
+    return [path for path in paths if room_of(path) != WITHOUT_ROOM]
+
+
+INSTALLED_APPS = _kept(INSTALLED_APPS)
+MIDDLEWARE = _kept(MIDDLEWARE)
+AUTHENTICATION_BACKENDS = _kept(AUTHENTICATION_BACKENDS)
+ROOT_URLCONF = "tests.urls_without_room"
