@@ -605,7 +605,8 @@ class _Reader:
         self.satisfactions = _choices(Issue.Satisfaction)
         self.progresses = _choices(Issue.Progress)
         self.prefix = settings.LEDGER["NUMBER_PREFIX"]
-        self.ours = re.compile(rf"^{re.escape(self.prefix)}-(\d{{4}})-(\d{{4,6}})$")
+        # ASCII digits only: a number in other scripts' digits would read as another year/sequence
+        self.ours = re.compile(rf"^{re.escape(self.prefix)}-([0-9]{{4}})-([0-9]{{4,6}})$")
         self.default_unit = (
             user.department
             if user.department_id
