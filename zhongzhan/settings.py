@@ -316,7 +316,7 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "ledger.security.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "ledger.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "ledger.security.views.lockout_response"
 AXES_ENABLE_ADMIN = False  # ledger.security registers the same tables in Chinese
 AXES_VERBOSE = False

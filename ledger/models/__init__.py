@@ -13,6 +13,7 @@ from .issues import (
     LedgerCounter,
 )
 from .people import Department, Leader, User
+from .throttle import ThrottleHit
 
 __all__ = [
     "Attachment",
@@ -32,5 +33,6 @@ __all__ = [
     "LedgerCounter",
     "ProjectProgress",
     "Source",
+    "ThrottleHit",
     "User",
 ]

@@ -1,44 +1,18 @@
-"""A small sliding-window throttle counted in the database, for the password-reset form.
-
-`throttle_hit(scope, limits, window=…)` records one request under each key and says
-whether any key has now gone over its limit within the window. Old rows are pruned as
-new ones are written, so the table stays small.
-"""
+"""The password-reset form's throttle, counted by the core's `ledger.throttle.throttle_hit`."""
 
 import datetime
 import hashlib
 
 from django.conf import settings
-from django.db import transaction
 from django.shortcuts import render
-from django.utils import timezone
 
 from ledger.client_ip import client_ip
-
-from .models import ThrottleHit
+from ledger.throttle import throttle_hit
 
 
 def email_key(address: str) -> str:
     digest = hashlib.sha256(address.strip().lower().encode()).hexdigest()
     return f"email:{digest}"
-
-
-def throttle_hit(scope: str, limits: dict[str, int], *, window: datetime.timedelta) -> bool:
-    """Count one request under each key of `limits`; True when any key is over its limit."""
-    now = timezone.now()
-    since = now - window
-    with transaction.atomic():
-        ThrottleHit.objects.filter(scope=scope, at__lt=since).delete()
-        over = False
-        for key, limit in limits.items():
-            used = ThrottleHit.objects.filter(scope=scope, key=key, at__gte=since).count()
-            if used >= limit:
-                over = True
-        if not over:
-            ThrottleHit.objects.bulk_create(
-                [ThrottleHit(scope=scope, key=key, at=now) for key in limits]
-            )
-    return over
 
 
 def password_reset_refusal(request):

@@ -8,8 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ledger import workflow
-from ledger.models import Issue, IssueEvent
-from ledger.security.models import ThrottleHit
+from ledger.models import Issue, IssueEvent, ThrottleHit
 from ledger.service.feedback import links, services
 from ledger.service.feedback.models import FeedbackLink, FeedbackRating
 from tests import factories as f

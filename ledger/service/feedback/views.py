@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ledger import selectors as core_selectors
 from ledger.client_ip import client_ip
 from ledger.models import Issue
-from ledger.security.throttle import throttle_hit
+from ledger.throttle import throttle_hit
 
 from . import selectors, services
 from .forms import LinkCreateForm, RatingForm
