@@ -193,7 +193,7 @@ PACKAGE_NAMES = {
 
 def package_days() -> Iterator[tuple[datetime.date, str, str]]:
     """(date, kind, name) for every holiday and make-up working day the package knows."""
-    # imported here: it takes ~40 ms, and only the sync command and a migration need it
+    # import here: it takes ~40 ms, and only the sync command and a migration need it
     import chinese_calendar
 
     for day, name in sorted(chinese_calendar.holidays.items()):

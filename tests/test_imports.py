@@ -21,28 +21,6 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 LEDGER = ROOT / "ledger"
 MARK = "# import here:"
 
-# TEMPORARY: files other branches of the restructuring are changing at the same time, each
-# to lose its imports inside functions (or to mark them) there. The lead empties this list
-# after merging them; a file that no longer needs its place here fails the last test.
-NOT_YET = {
-    "ledger/exchange/apps.py",
-    "ledger/exchange/export.py",
-    "ledger/exchange/export_views.py",
-    "ledger/exchange/importing.py",
-    "ledger/forms/issue.py",
-    "ledger/integrity/apps.py",
-    "ledger/integrity/triggers.py",
-    "ledger/integrity/verify.py",
-    "ledger/models/calendar.py",
-    "ledger/models/issues.py",
-    "ledger/oversight/periods.py",
-    "ledger/oversight/selectors/metrics.py",
-    "ledger/scale/seeding.py",
-    "ledger/service/feedback/services.py",
-    "ledger/services.py",
-    "ledger/workdays.py",
-}
-
 
 def _sources() -> list[pathlib.Path]:
     return sorted(
@@ -99,18 +77,9 @@ def test_the_check_finds_an_unexplained_import_and_accepts_an_explained_one():
 
 @pytest.mark.parametrize(
     "path",
-    [p for p in _sources() if str(p.relative_to(ROOT)) not in NOT_YET],
+    _sources(),
     ids=lambda p: str(p.relative_to(ROOT)),
 )
 def test_no_import_inside_a_function_without_a_comment_saying_why(path):
     lines = unexplained_imports(path.read_text(encoding="utf-8"))
     assert not lines, f"{path.relative_to(ROOT)}: imports inside a function at lines {lines}"
-
-
-def test_the_temporary_list_names_only_files_that_still_need_it():
-    relative = {str(p.relative_to(ROOT)): p for p in _sources()}
-    for name in sorted(NOT_YET):
-        assert name in relative, f"{name} is gone: take it off NOT_YET"
-        assert unexplained_imports(relative[name].read_text(encoding="utf-8")), (
-            f"{name} has no unexplained import left: take it off NOT_YET"
-        )

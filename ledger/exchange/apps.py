@@ -22,7 +22,8 @@ class ExchangeConfig(Room):
     def ready(self):
         # The core admin must not import this room: the room adds its action to the
         # Issue changelist itself (admin autodiscovery has run: django.contrib.admin
-        # comes first in INSTALLED_APPS). Models load only once the app registry is ready.
+        # comes first in INSTALLED_APPS).
+        # import here: models load only once the app registry is ready
         from ledger.exchange.export_views import issues_export_action
         from ledger.models import Issue
 

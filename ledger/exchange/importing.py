@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -247,8 +247,6 @@ _RELATIONS = {name for name in UPDATE_FIELDS if Issue._meta.get_field(name).is_r
 
 def _choices(enum) -> dict[str, str]:
     """normalised label (Chinese and English) -> value."""
-    from django.utils import translation
-
     out = {}
     for language in ("zh-hans", "en"):
         with translation.override(language):

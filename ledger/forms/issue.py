@@ -18,7 +18,8 @@ from ledger.forms.fields import SingleLineCharField
 from ledger.forms.widgets import AttachmentsField, ChooserInput
 from ledger.models import Category, Department, Enterprise, Issue, KeyProject, Leader, Source
 from ledger.models.issues import EDITABLE_FIELDS
-from ledger.services import attachments_validate_batch
+from ledger.services import attachments_validate_batch, leader_raising_department
+from ledger.validators import credit_code_normalize, validate_credit_code
 
 # the fields the form sends to the workflow: the issue's editable fields but the responsible
 # person, who is named when the issue is assigned (forms.actions.AssignForm)
@@ -335,8 +336,6 @@ class IssueForm(forms.Form):
         if self.new_enterprise_requested():
             self._clean_new_enterprise(data)
         if self.leader_profile is not None:
-            from ledger.services import leader_raising_department
-
             if "enterprise" not in self.errors and "project" not in self.errors:
                 self._clean_leader_subject(data)
             self.leader_department = leader_raising_department()
@@ -355,8 +354,6 @@ class IssueForm(forms.Form):
 
     def _clean_new_enterprise(self, data):
         """名录中没有的企业: name and credit code, validated; the typed search text yields."""
-        from ledger.validators import credit_code_normalize, validate_credit_code
-
         # what was typed in the search box found nothing: the new enterprise replaces it
         self.errors.pop("enterprise", None)
         data["enterprise"] = None

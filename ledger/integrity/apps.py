@@ -16,7 +16,7 @@ class IntegrityConfig(Room):
     verbose_name = _("完整性校验")
 
     def ready(self):
-        # models and the room's services load only once the app registry is ready
+        # import here: models and the room's services load only once the app registry is ready
         from ledger.models import IssueEvent
 
         from .services import heads_write

@@ -7,6 +7,8 @@ and CREATE TRIGGER after them, in its one transaction. On PostgreSQL the flush i
 TRUNCATE, which a row trigger does not see.
 """
 
+from django.db import connections
+
 SQLITE_CREATE = [
     """CREATE TRIGGER IF NOT EXISTS integrity_events_no_update
     BEFORE UPDATE ON ledger_issueevent
@@ -22,8 +24,6 @@ SQLITE_DROP = [
 
 
 def sqlite_flush_keeps_triggers() -> None:
-    from django.db import connections
-
     for alias in connections:
         if connections[alias].vendor != "sqlite":
             continue

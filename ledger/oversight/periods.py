@@ -7,6 +7,7 @@ run from its first day 00:00 local time up to (not including) the day after its 
 import datetime
 import re
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,8 +35,6 @@ class Period:
 
     @property
     def query(self) -> str:
-        from urllib.parse import urlencode
-
         return urlencode(self.params)
 
 

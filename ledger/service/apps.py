@@ -24,7 +24,8 @@ class ServiceConfig(Room):
     }
 
     def ready(self):
-        from . import rules  # noqa: F401 - registers the room's permissions
+        # import here: registering the room's permissions needs the models loaded
+        from . import rules  # noqa: F401
 
         checks.register(visit_settings_check, checks.Tags.compatibility)
 

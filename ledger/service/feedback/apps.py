@@ -26,9 +26,8 @@ class FeedbackConfig(Room):
         the assessment's enterprise service table, as its slot shows it."""
         if slot != Slot.ASSESSMENT or period is None or user is None:
             return []
-        from .sheets import (
-            enterprise_service_sheet,  # import here: imports models (apps.py loads first)
-        )
+        # import here: imports models (apps.py loads first)
+        from .sheets import enterprise_service_sheet
 
         return [enterprise_service_sheet(user, period)]
 
