@@ -746,7 +746,7 @@ class EventImmutableError(Exception):
 
 
 class IssueEvent(models.Model):
-    """办理记录: one action on an issue. Written once by workflow.py, never changed.
+    """办理记录: one action on an issue. Written once by ledger/workflow/, never changed.
 
     Each event carries an HMAC-SHA-256 digest (key EVENTS_KEY, id in key_id) over its
     content and the previous event's digest of the same issue, so `manage.py events_verify`

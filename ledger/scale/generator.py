@@ -3,7 +3,7 @@
 Pure Python here (no database): `World` describes the directory the issues refer to (ids and
 display names of departments, users, leaders, enterprises, projects), `generate_chunk()`
 simulates the issues of one slice of ledger numbers through the workflow and returns the COPY
-text of every table. The simulation follows ledger/workflow.py: each action changes the
+text of every table. The simulation follows ledger/workflow/: each action changes the
 issue's fields the way the _apply_* function would, records the same `changes`, and signs the
 event through ledger.events, the code IssueEvent.compute_digest() signs with, so `manage.py
 events_verify` accepts the result. The command (management/commands/seed_bench.py) does the
