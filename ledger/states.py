@@ -165,11 +165,12 @@ SYSTEM_TRANSITIONS: dict[Action, Transition] = {
         # 回访: the enterprise rates a resolved issue through its link (ledger.service.feedback);
         # the status does not change, 销号 still records the office's satisfaction
         Transition(Action.FEEDBACK, frozenset({RESOLVED}), None, None, True),
-        # 导入更正: a sheet (checked ledger.import_ledger) moves a matched issue forward, or
-        # withdraws one not yet being handled; never back (the system is newer than the sheet)
+        # 导入更正: a sheet (checked ledger.import_ledger) corrects a matched issue's fields in
+        # any status, and may move it forward or withdraw one not yet being handled; never back
+        # (the system is newer than the sheet)
         Transition(
             Action.IMPORT_CORRECT,
-            frozenset({RAISED, ASSIGNED, IN_PROGRESS, RESOLVED}),
+            ALL_STATUSES,
             None,
             None,
             moves=frozenset(

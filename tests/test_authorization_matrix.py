@@ -821,9 +821,19 @@ def quick_fingerprint():
         return cursor.fetchone()
 
 
+def _content(response) -> bytes:
+    """The answer's bytes. A streamed answer (a FileResponse download) can be read only once,
+    so its bytes are kept on the response for every helper that reads it after."""
+    if not response.streaming:
+        return response.content
+    if not hasattr(response, "read_bytes"):
+        response.read_bytes = b"".join(response.streaming_content)
+    return response.read_bytes
+
+
 def body_text(response) -> str:
     """What a person (or a program) reads in the answer: HTML, JSON, text or a workbook."""
-    content = b"".join(response.streaming_content) if response.streaming else response.content
+    content = _content(response)
     if content[:2] == b"PK":  # .xlsx
         from python_calamine import CalamineWorkbook
 
@@ -1001,7 +1011,7 @@ def _numbers(response) -> set[str]:
 def _sheet_rows(response) -> list[list]:
     from openpyxl import load_workbook
 
-    content = b"".join(response.streaming_content) if response.streaming else response.content
+    content = _content(response)
     workbook = load_workbook(io.BytesIO(content), read_only=True)
     return [
         list(line) for sheet in workbook.worksheets for line in sheet.iter_rows(values_only=True)

@@ -1039,7 +1039,13 @@ def test_feedback_record_is_for_resolved_issues_only_and_changes_no_status(world
 # change, or what `moves` allows), permission (None: the door's caller decides), note needed.
 SYSTEM_ROWS = {
     "feedback": ({"resolved"}, None, None, True),
-    "import_correct": ({"raised", "assigned", "in_progress", "resolved"}, None, None, False),
+    # a sheet may correct a matched issue's fields in any status (a move: IMPORT_MOVES only)
+    "import_correct": (
+        {"raised", "assigned", "in_progress", "resolved", "closed", "withdrawn"},
+        None,
+        None,
+        False,
+    ),
 }
 # the import may move a matched issue forward only, or withdraw one not yet being handled
 IMPORT_MOVES = {
@@ -1153,7 +1159,12 @@ def test_import_corrections_move_forward_only_as_the_rulebook_says(world):
     issue.refresh_from_db()
     assert issue.status == Status.RESOLVED and issue.version == version + 2
     edit, correct = issue.events.order_by("-seq")[1], issue.events.order_by("-seq")[0]
-    assert (edit.action, edit.from_status, edit.to_status) == ("edit", "in_progress", "in_progress")
+    # a correction that moves nothing is a 导入更正 too: EDIT is a person's, from 待交办 only
+    assert (edit.action, edit.from_status, edit.to_status) == (
+        "import_correct",
+        "in_progress",
+        "in_progress",
+    )
     assert (correct.action, correct.from_status, correct.to_status) == (
         "import_correct",
         "in_progress",

@@ -231,8 +231,15 @@ def _perform(issue, spec: ActionSpec, *, actor, note, expected_version, at, file
         if spec.rule.target is not None:
             change.set("status", spec.rule.target)
         event = _record(
-            change, extra, actor=actor, action=spec.action, from_status=from_status, note=note
-        )(at=at, files=files)
+            change,
+            extra,
+            actor=actor,
+            action=spec.action,
+            from_status=from_status,
+            note=note,
+            at=at,
+            files=files,
+        )
         if files:
             attachments_validate_batch(files, already=locked.attachments.count())
         _attachments_save(locked, event, actor, files, at)
@@ -288,11 +295,20 @@ def _refuse_unless_allowed(locked, spec, *, actor, note, expected_version, at):
 
 
 def _record(
-    change: _Change, callbacks, *, actor, action, from_status, note, hidden=("version", "status")
-):
-    """Save the changed issue (its version moves on), run the applier's callbacks and return
-    the writer of its event (called with `at` and `files`). The `hidden` fields are left out
-    of the event's changes (its from/to status say the move)."""
+    change: _Change,
+    callbacks,
+    *,
+    actor,
+    action,
+    from_status,
+    note,
+    at,
+    files=(),
+    hidden=("version", "status"),
+) -> IssueEvent:
+    """Save the changed issue (its version moves on), run the applier's callbacks and write
+    its event. The `hidden` fields are left out of the event's changes (its from/to status
+    say the move)."""
     locked = change.issue
     change.set("version", locked.version + 1)
     locked.save(update_fields=sorted(change.update_fields | {"updated_at"}))
@@ -300,21 +316,17 @@ def _record(
         callback()
     changes = {k: v for k, v in change.fields.items() if k not in hidden}
     changes.update(change.m2m)
-
-    def write(*, at, files=()):
-        return _event_write(
-            locked,
-            actor=actor,
-            action=action,
-            from_status=from_status,
-            to_status=locked.status,
-            note=note,
-            changes=changes,
-            at=at,
-            files=files,
-        )
-
-    return write
+    return _event_write(
+        locked,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=locked.status,
+        note=note,
+        changes=changes,
+        at=at,
+        files=files,
+    )
 
 
 # -- what stands in the way, whatever is typed into the form ---------------------------------

@@ -59,17 +59,17 @@ def correct(item: dict, *, actor, at) -> int | None:
     )
     if not change.fields and not change.m2m:
         return None
-    action = Action.IMPORT_CORRECT if locked.status != from_status else Action.EDIT
     # the status stays in the event's changes, as the import's events always had it
     core._record(
         change,
         callbacks,
         actor=actor,
-        action=action,
+        action=Action.IMPORT_CORRECT,
         from_status=from_status,
         note=item["note"],
+        at=at,
         hidden=("version",),
-    )(at=at)
+    )
     return locked.pk
 
 

@@ -149,7 +149,8 @@ def test_a_changed_row_is_an_update_shown_in_the_preview_and_leaves_an_event(lis
     issue = ImportedIssue.objects.get(row=row + 1).issue
     assert outcome.committed and issue.deadline == datetime.date(2027, 1, 15)
     event = issue.events.order_by("-seq").first()
-    assert event.action == "edit" and event.changes["deadline"] == ["2026-11-30", "2027-01-15"]
+    assert event.action == "import_correct"
+    assert event.changes["deadline"] == ["2026-11-30", "2027-01-15"]
     assert issue.deadlines.filter(reason=IssueDeadline.Reason.CORRECTED).count() == 1
 
 
