@@ -1,4 +1,4 @@
-"""The Django admin: oversight of every model for the system administrator (DESIGN.md §2, §5).
+"""The Django admin: oversight of every model for the system administrator.
 
 What the admin may change, and why:
 
@@ -82,7 +82,7 @@ from ledger.views.issue import change_rows
 
 
 def _admin_site_has_permission(request):
-    """The admin is the system administrator's tool (DESIGN.md §2): superusers and the admin
+    """The admin is the system administrator's tool: superusers and the admin
     role, with the staff flag. Other roles work in the app, where every rule applies."""
     user = request.user
     return bool(user.is_active and user.is_staff and user.is_admin_role)
@@ -641,7 +641,7 @@ class IssueAdmin(admin.ModelAdmin):
     )
     list_select_related = ("leader__user", "lead_department")
     search_fields = ("number", "title", "enterprise__name", "enterprise__credit_code")
-    # at a million issues: no COUNT over the whole table on each page (issue 11)
+    # at a million issues: no COUNT over the whole table on each page
     show_full_result_count = False
     paginator = CappedCountPaginator
     autocomplete_fields = ("enterprise", "project", "leader")

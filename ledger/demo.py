@@ -2,7 +2,7 @@
 and the issues of the demo ledger with the history each one lives through.
 
 `manage.py seed_demo` turns this into database rows; `manage.py demo_logins` prints the
-accounts. Everything here is drawn from the 2014 work report of 中站区 (DOMAIN.md), but
+accounts. Everything here is drawn from the 2014 work report of 中站区, but
 every person is made up: no name below belongs to a real official or employee.
 """
 

@@ -81,7 +81,7 @@ def text_bigrams(text: str) -> list[str]:
 
 
 def text_search_q(value: str, using: str = "default") -> Q:
-    """Free text on PostgreSQL, through indexes (issue 11).
+    """Free text on PostgreSQL, through indexes.
 
     The issue's own text (number, title, description): rows holding every bigram of
     `value` (GIN on search_grams) are checked with ILIKE — the same rows as ILIKE alone,

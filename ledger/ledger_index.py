@@ -1,4 +1,4 @@
-"""PostgreSQL upkeep of the ledger's derived search columns (issue 11; migration 0005).
+"""PostgreSQL upkeep of the ledger's derived search columns (migration 0005).
 
 Two columns of ledger_issue are kept by the database, so rows written by any path — the
 app, the importer, a bulk COPY — are findable without the app's help:
@@ -170,7 +170,7 @@ def install(connection) -> None:
 
 
 # Covering indexes (PostgreSQL only: SQLite has no INCLUDE) that let the figures be counted
-# from an index alone (issue 11, migration 0008): the assessment reads a period's issues by
+# from an index alone (migration 0008): the assessment reads a period's issues by
 # deadline with every column its counts and day histograms use; the dashboard and the
 # overdue counts read the issues still being worked by status and deadline, grouped by
 # unit, leader, category or source.

@@ -1,4 +1,4 @@
-"""Who may do what: DESIGN.md §2 as django-rules predicates.
+"""Who may do what: the roles' rights as django-rules predicates.
 
 Status is not checked here: states.TRANSITIONS says from which status an action
 may be taken. `ledger.view_issue` must agree with selectors.visible_to(); a test

@@ -1,7 +1,7 @@
 """The workflow as data: statuses, actions, and the table of what may follow what.
 
 This module is deliberately free of database code so that people can read it
-as the rulebook (DESIGN.md §4). Who may perform an action is decided by the
+as the rulebook. Who may perform an action is decided by the
 permission named in each row (see rules.py); from which status it may be taken
 and to which status it leads is decided here. The package ledger.workflow applies
 the rows: one module per action, each bound to its row by its `Action` (the rows

@@ -16,7 +16,7 @@ class Column:
     width: int = 12  # export column width in characters
 
 
-# The ledger as offices exchange it (DOMAIN.md "Ledger columns"), in export order.
+# The ledger as offices exchange it, in export order.
 LEDGER_COLUMNS = [
     Column("row", _("序号"), 6),
     Column("number", _("编号"), 14),

@@ -206,7 +206,7 @@ _NOT_IMPORTED = {
     "remark": gettext_lazy("备注不导入；如需保留，请指定它对应的字段"),
 }
 
-# deadline words (DOMAIN.md): 立行立改 = at once; 长期坚持 / 持续推进 = no fixed deadline
+# deadline words: 立行立改 = at once; 长期坚持 / 持续推进 = no fixed deadline
 IMMEDIATE_WORDS = ("立行立改", "立即整改", "即知即改", "立即办理", "马上办")
 ONGOING_WORDS = ("长期坚持", "持续推进", "长期推进", "持续整改", "常态化推进", "常态化", "长期")
 

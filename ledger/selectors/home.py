@@ -140,7 +140,7 @@ def _home_card_definitions(user) -> list[tuple[str, object, list[tuple[str, str]
 
 
 def home_cards(user) -> list[HomeCard]:
-    """What waits for `user` (DESIGN.md §5). Each card's count is the ledger's own filter
+    """What waits for `user`. Each card's count is the ledger's own filter
     applied to the ledger's own rows, so the number and the table its link opens agree."""
     labels = {scope: label for scope, label, _params in home_scopes(user)}
     definitions = _home_card_definitions(user)

@@ -45,7 +45,7 @@ def count_rows(filter=None) -> Count:
 
 
 def visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
-    """The issues `user` may see (DESIGN.md §2)."""
+    """The issues `user` may see."""
     issues = Issue.objects.all() if queryset is None else queryset
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return issues.none()

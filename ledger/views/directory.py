@@ -32,7 +32,7 @@ from ledger import selectors, services
 from ledger.forms.directory import ContactFormSet, EnterpriseForm, KeyProjectForm, ProgressForm
 from ledger.models import Department, Enterprise, KeyProject, Leader
 from ledger.validators import credit_code_normalize
-from ledger.views.ledger import LedgerPaginator  # capped count, ids first (issue 11)
+from ledger.views.ledger import LedgerPaginator  # capped count, ids first
 
 PROJECT_PAGE_SIZE = 100
 

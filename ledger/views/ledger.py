@@ -35,7 +35,7 @@ class LedgerPage(Page):
 
 
 class LedgerPaginator(Paginator):
-    """Pages of the ledger at any size in a fixed number of queries (issue 11).
+    """Pages of the ledger at any size in a fixed number of queries.
 
     - count: capped at COUNT_CAP (a COUNT over a LIMITed subquery that reads only ids)
       unless `exact`; `count_capped` says the real figure is larger;

@@ -546,10 +546,8 @@ def _event_sign(event: IssueEvent, prev_digest: str, *, number: str) -> None:
 
 def _file_record(file) -> tuple[str, str, int]:
     """[stored name, SHA-256 of the content, size] of an upload, as its event signs it."""
-    digest = hashlib.sha256()
     file.seek(0)
-    for chunk in file.chunks():
-        digest.update(chunk)
+    digest = hashlib.file_digest(file, "sha256")
     file.seek(0)
     return name_shorten(file.name), digest.hexdigest(), file.size
 

@@ -119,7 +119,7 @@ def dashboard(user, today: datetime.date | None = None) -> dict:
         raised[f"n{index}"] = count_rows(filter=_span("raised_at", start, end))
         resolved[f"r{index}"] = count_rows(filter=_span("resolved_at", start, end))
     # only issues raised or resolved in the twelve weeks can count: each count reads its
-    # own index (raised_at, resolved_at) alone, not the table (issue 11)
+    # own index (raised_at, resolved_at) alone, not the table
     counted = {
         **issues.filter(_span("raised_at", weeks[0]["start"], None)).aggregate(**raised),
         **issues.filter(_span("resolved_at", weeks[0]["start"], None)).aggregate(**resolved),

@@ -1,6 +1,6 @@
 """Assessment (目标考核) per lead department and per responsible leader for a period.
 
-DOMAIN.md "Assessment metrics"; the formulas are written out in docs/assessment.md and on
+The formulas are written out in docs/assessment.md and on
 the page. An issue belongs to the period in which its deadline in force (Issue.deadline,
 moved by approved extensions and reopening) falls; withdrawn issues never count.
 

@@ -96,7 +96,7 @@ def report(user, period, today: datetime.date | None = None) -> dict:
     conditions = _conditions(period, today)
     # only the issues something happened to in the period can count in any figure: read
     # those (indexes on each date, the escalations from the events), not every issue with
-    # a per-row EXISTS — at a million issues that took seconds (issue 11)
+    # a per-row EXISTS — at a million issues that took seconds
     start, after = period.instants()
     escalated_ids = IssueEvent.objects.filter(
         action=Action.ESCALATE, created_at__gte=start, created_at__lt=after
