@@ -23,6 +23,7 @@ from django.urls import reverse
 
 from ledger import workflow
 from ledger.exchange import reading
+from ledger.forms.directory import CONTACTS_MAX
 from ledger.models import ExtensionRequest, Issue, IssueEvent
 from ledger.notify import tasks as notify_tasks
 from ledger.notify.models import Notification
@@ -315,11 +316,8 @@ def test_a_message_the_mailer_refuses_is_logged_and_retried(
 
 @pytest.mark.parametrize("total", [HUGE, "100000", "51"])
 def test_a_crafted_contact_count_is_a_quick_form_error(client, world, total):
-    import time
-
     client.force_login(world.supervisor)
     url = reverse("enterprise_edit", args=[world.enterprise.pk])
-    started = time.monotonic()
     response = client.post(
         url,
         {
@@ -329,10 +327,13 @@ def test_a_crafted_contact_count_is_a_quick_form_error(client, world, total):
             "contacts-INITIAL_FORMS": "0",
         },
     )
-    # the hostile probe: contacts-TOTAL_FORMS=99999999999999999999999 built 2,000 forms (30 s)
-    assert time.monotonic() - started < 3
+    # the hostile probe: contacts-TOTAL_FORMS=99999999999999999999999 built 2,000 forms (30 s);
+    # what makes it quick is how many forms are built, counted here rather than timed (a
+    # wall-clock limit fails on a busy machine and proves less)
     assert response.status_code == 200
-    assert response.context["contacts"].non_form_errors()
+    contacts = response.context["contacts"]
+    assert contacts.non_form_errors()
+    assert len(contacts.forms) <= CONTACTS_MAX == contacts.absolute_max
 
 
 def test_a_sheet_declaring_xml_entities_is_read_without_expanding_them():
