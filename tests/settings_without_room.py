@@ -1,7 +1,7 @@
 """The project's settings with one room removed (named by LEDGER_WITHOUT_ROOM, its app label),
-with everything of the room's that settings name: its middleware and authentication backends,
-and its URLs (tests/urls_without_room.py). tests/test_without_rooms.py runs the core's pages
-under it, one room at a time."""
+with everything of the room's that settings name: its middleware and authentication backends
+(its URLs go with it: zhongzhan/urls.py includes only the installed rooms'). Run by
+tests/test_without_rooms.py under the core's pages, one room at a time."""
 
 import os
 
@@ -30,4 +30,3 @@ def _kept(paths: list[str]) -> list[str]:
 INSTALLED_APPS = _kept(INSTALLED_APPS)
 MIDDLEWARE = _kept(MIDDLEWARE)
 AUTHENTICATION_BACKENDS = _kept(AUTHENTICATION_BACKENDS)
-ROOT_URLCONF = "tests.urls_without_room"

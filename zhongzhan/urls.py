@@ -1,10 +1,26 @@
-"""Top-level URL map: accounts, admin, language switch, favicon, the ledger and its rooms."""
+"""Top-level URL map: accounts, admin, language switch, favicon, the ledger and its rooms.
 
+A room's URLs are included only when the room is installed, so removing one from
+INSTALLED_APPS leaves a working site (tests/test_without_rooms.py). The order does not
+matter: an issue's number is a path converter of its own (ledger/converters.py)."""
+
+from django.apps import apps
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
+
+# each room's URL module; /healthz (for the load balancer and monitoring: no login, no
+# details) is the security room's
+ROOM_URLS = (
+    "ledger.security.urls",
+    "ledger.exchange.urls",
+    "ledger.notify.urls",
+    "ledger.oversight.urls",
+    "ledger.service.urls",
+    "ledger.service.feedback.urls",
+)
 
 urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
@@ -16,12 +32,10 @@ urlpatterns = [
         "favicon.ico",
         RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"), permanent=True),
     ),
-    # /healthz for the load balancer and monitoring: no login, no details
-    path("", include("ledger.security.urls")),
-    path("", include("ledger.exchange.urls")),
-    path("", include("ledger.notify.urls")),
-    path("", include("ledger.oversight.urls")),
-    path("", include("ledger.service.urls")),
-    path("", include("ledger.service.feedback.urls")),
+    *(
+        path("", include(module))
+        for module in ROOM_URLS
+        if apps.is_installed(module.removesuffix(".urls"))
+    ),
     path("", include("ledger.urls")),
 ]
