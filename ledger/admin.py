@@ -76,6 +76,7 @@ from ledger.models import (
 )
 from ledger.models.issues import EDITABLE_FIELDS
 from ledger.selectors import visible_to
+from ledger.services import ENTERPRISE_FIELDS
 from ledger.states import Action
 from ledger.validators import credit_code_normalize, mobile_normalize
 from ledger.views.issue import change_rows
@@ -126,17 +127,8 @@ def _accept_unnormalised_length(field):
 class EnterpriseAdminForm(forms.ModelForm):
     class Meta:
         model = Enterprise
-        fields = (
-            "name",
-            "credit_code",
-            "industry",
-            "scale",
-            "address",
-            "subdistrict",
-            "leader",
-            "is_active",
-            "is_verified",
-        )
+        # the directory door's fields, and the verification the admin may set directly
+        fields = (*ENTERPRISE_FIELDS, "is_verified")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
