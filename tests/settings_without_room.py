@@ -30,3 +30,12 @@ def _kept(paths: list[str]) -> list[str]:
 INSTALLED_APPS = _kept(INSTALLED_APPS)
 MIDDLEWARE = _kept(MIDDLEWARE)
 AUTHENTICATION_BACKENDS = _kept(AUTHENTICATION_BACKENDS)
+
+# A test database of its own per room removed: the main run's workers start these runs side by
+# side, and on PostgreSQL two runs must not create (and destroy) the same test database.
+DATABASES = {
+    alias: {**conf, "TEST": {**conf.get("TEST", {}), "NAME": f"test_zz_without_{WITHOUT_ROOM}"}}
+    if "postgresql" in conf["ENGINE"]
+    else conf
+    for alias, conf in DATABASES.items()  # noqa: F405
+}
