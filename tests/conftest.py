@@ -9,6 +9,8 @@ from tests import factories as f
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # each test's own checkpoint files: never the repository's var/, never another test's
+    settings.EVENTS_CHECKPOINT_DIR = str(tmp_path / "checkpoints")
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ PRODUCTION = {
     "CSRF_TRUSTED_ORIGINS": "https://ledger.example.gov.cn",
     "SITE_URL": "https://ledger.example.gov.cn",
     "EVENTS_KEY": secrets.token_hex(32),
+    "EVENTS_CHECKPOINT_DIR": "/srv/ledger-anchor/checkpoints",
 }
 
 

@@ -487,3 +487,19 @@ LOGGING = {
         "django": {"level": "INFO"},
     },
 }
+
+# --- integrity: external checkpoints
+# events_checkpoint writes each checkpoint also as a signed file chained to the one before,
+# into this folder, and events_verify holds the database to the newest file (docs/operations.md,
+# "Integrity"). Point it at storage the database's administrators cannot rewrite (another
+# host's share, WORM storage); back it up apart from the database backups. Under DEBUG it
+# defaults to var/checkpoints beside the code (the tests use a folder of their own); unset
+# without DEBUG, no file is written and `check --deploy` reports integrity.W002.
+EVENTS_CHECKPOINT_DIR = os.environ.get("EVENTS_CHECKPOINT_DIR", "") or (
+    str(BASE_DIR / "var" / "checkpoints") if DEBUG else ""
+)
+# events_checkpoint --mail sends the file's SHA-256 here (comma-separated); unset: to the
+# oversight office's active accounts that have an e-mail address
+EVENTS_CHECKPOINT_MAIL_TO = env_list("EVENTS_CHECKPOINT_MAIL_TO", [])
+# no checkpoint at all while the history is older than this is a finding of events_verify
+EVENTS_CHECKPOINT_MAX_AGE_HOURS = env_int("EVENTS_CHECKPOINT_MAX_AGE_HOURS", 24)

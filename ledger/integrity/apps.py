@@ -25,6 +25,7 @@ class IntegrityConfig(Room):
             heads_write, sender=IssueEvent, dispatch_uid="integrity_heads_write"
         )
         checks.register(events_key_check, checks.Tags.security, deploy=True)
+        checks.register(checkpoint_dir_check, checks.Tags.security, deploy=True)
         sqlite_flush_keeps_triggers()
 
 
@@ -47,3 +48,17 @@ def events_key_check(app_configs=None, **kwargs):
             )
         )
     return errors
+
+
+def checkpoint_dir_check(app_configs=None, **kwargs):
+    if not getattr(settings, "EVENTS_CHECKPOINT_DIR", ""):
+        return [
+            checks.Warning(
+                "EVENTS_CHECKPOINT_DIR is not set: checkpoints live only in the database, and "
+                "someone holding the database can delete them with what they sealed.",
+                hint="Set EVENTS_CHECKPOINT_DIR to storage the database host cannot rewrite "
+                "(docs/operations.md, Integrity).",
+                id="integrity.W002",
+            )
+        ]
+    return []

@@ -14,13 +14,14 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from ledger.events import EVENT_COLUMNS, UnknownEventKey, signature_ok
 from ledger.models import Attachment, Issue, IssueEvent, LedgerCounter
 from ledger.models.issues import STATE_FIELDS, issue_state
 from ledger.workflow import _display
 
+from . import external
+from .messages import _
 from .models import Checkpoint, IssueHead
 from .services import SealedRoot, checkpoint_payload, head_payload
 
@@ -83,18 +84,32 @@ class Result:
     unanchored: list = field(default_factory=list)
     gaps: dict = field(default_factory=dict)  # year → missing seqs not accepted before
     gap_problems: int = 0
+    # "no checkpoint yet although the history is older than a day": the checkpoint ends it
+    unsealed_problems: int = 0
+    # the database is behind the newest checkpoint file (a restore of an older backup, or
+    # erasure): events_checkpoint --after-restore accepts it once checked
+    behind_problems: int = 0
     checkpoint: Checkpoint | None = None
+    # the newest checkpoint file compared (None: no directory configured, or no file yet)
+    external: "external.CheckpointFile | None" = None
+    external_files: int = 0
 
 
 class Verifier:
-    def __init__(self, *, numbers=(), files=False, checkpoint_file=None):
+    def __init__(self, *, numbers=(), files=False, checkpoint_file=None, checkpoint_dir=None):
         self.numbers = list(numbers)
         self.check_files = files
         self.checkpoint_file = checkpoint_file
+        self.checkpoint_dir = (
+            Path(checkpoint_dir) if checkpoint_dir is not None else external.directory()
+        )
+        self.first_keyed = None  # id of the first keyed event (database or file, the lower)
         self.result = Result()
 
-    def problem(self, text: str) -> None:
+    def problem(self, text, kind: str = "") -> None:
         self.result.problems.append(text)
+        if kind:
+            setattr(self.result, f"{kind}_problems", getattr(self.result, f"{kind}_problems") + 1)
 
     # -- the pass -----------------------------------------------------------------------
 
@@ -113,6 +128,12 @@ class Verifier:
     def _run(self) -> Result:
         checkpoint = self.checkpoints_check()
         self.result.checkpoint = checkpoint
+        kept = self.external_check(checkpoint) if not self.numbers else None
+        keyed = IssueEvent.objects.exclude(key_id="").order_by("id")
+        self.first_keyed = keyed.values_list("id", flat=True).first()
+        if kept is not None and kept.header.get("first_keyed_event") is not None:
+            from_file = kept.header["first_keyed_event"]
+            self.first_keyed = min(self.first_keyed or from_file, from_file)
         issues = Issue.objects.order_by("pk")
         if self.numbers:
             issues = issues.filter(number__in=self.numbers)
@@ -136,18 +157,28 @@ class Verifier:
         event_stream = _Merge(events.iterator(chunk_size=CHUNK), lambda e: e.issue_id)
         head_stream = _Merge(sealed(heads.iterator(chunk_size=CHUNK)), lambda h: h.issue_id)
         file_stream = _Merge(attachments.iterator(chunk_size=CHUNK), lambda a: a["issue_id"])
+        saw_stream = _Merge(kept.heads() if kept else iter(()), lambda h: h[0])
         seqs: dict[int, set] = {}
         for row in issue_rows:
             self.result.issues += 1
             seqs.setdefault(row["year"], set()).add(row["seq"])
             issue_events = event_stream.take(row["pk"])
             issue_heads = head_stream.take(row["pk"])
-            self.issue_check(
-                row,
-                issue_events,
-                issue_heads[0] if issue_heads else None,
-                file_stream.take(row["pk"]),
-                checkpoint,
+            head = issue_heads[0] if issue_heads else None
+            digests = self.issue_check(
+                row, issue_events, head, file_stream.take(row["pk"]), checkpoint
+            )
+            saw = saw_stream.take(row["pk"])
+            if saw:
+                self.saw_check(row, saw[0], head, digests, kept)
+        for _id, number, seq, _digest in saw_stream.rest():
+            self.problem(
+                _(
+                    "%(number)s：检查点文件 %(file)s 记载的问题（最后一条办理记录 #%(seq)d）"
+                    "已不存在——问题被删除。"
+                )
+                % {"number": number, "file": kept.path.name, "seq": seq},
+                "behind",
             )
         for event in event_stream.rest():
             self.problem(
@@ -165,6 +196,7 @@ class Verifier:
         file_stream.rest()
         if not self.numbers:
             self.gaps_check(seqs, checkpoint)
+            self.unsealed_check(checkpoint)
             if checkpoint is not None and (
                 root.root != checkpoint.root
                 or root.issues != checkpoint.issues
@@ -198,7 +230,7 @@ class Verifier:
                     _("%(number)s：链头为 #%(seq)d，办理记录却已全部缺失（已被删除）。")
                     % {"number": number, "seq": head.seq}
                 )
-            return
+            return {}
         by_event: dict[int | None, list] = {}
         for attachment in files:
             by_event.setdefault(attachment["event_id"], []).append(attachment)
@@ -248,6 +280,19 @@ class Verifier:
                         )
                         % {"number": number, "event": _label(event)}
                     )
+                elif self.first_keyed is not None and event.pk > self.first_keyed:
+                    self.problem(
+                        _(
+                            "%(number)s %(event)s：未签名的记录写于签名密钥启用之后"
+                            "（记录 ID %(id)d，首条签名记录 ID %(first)d）——记录链被改写。"
+                        )
+                        % {
+                            "number": number,
+                            "event": _label(event),
+                            "id": event.pk,
+                            "first": self.first_keyed,
+                        }
+                    )
             if digest is not None and not hmac.compare_digest(digest, event.digest):
                 self.problem(
                     _(
@@ -282,6 +327,7 @@ class Verifier:
             )
         unexplained = self.replay(row, events)
         self.head_check(row, events, digests, head, unexplained, keyed, checkpoint)
+        return digests
 
     def replay(self, row, events) -> dict:
         """The fields whose stored value differs from the last value an event recorded:
@@ -486,4 +532,151 @@ class Verifier:
                     "中缺失或不同：数据库被截断或回退到了旧副本。"
                 )
                 % {"n": kept.get("number")}
+            )
+
+    # -- the checkpoint files outside the database ------------------------------------------
+
+    def external_check(self, latest) -> "external.CheckpointFile | None":
+        """Check the chain of files in the checkpoint directory and hold the database to the
+        newest good one: its checkpoint still stored, counters and newest event not behind.
+        The issues it saw are compared in the pass (saw_check)."""
+        if self.checkpoint_dir is None:
+            return None
+        paths = external.files_in(self.checkpoint_dir)
+        self.result.external_files = len(paths)
+        kept, linked = None, True
+        for path in paths:
+            try:
+                current = external.file_read(path)
+            except external.FileDamaged:
+                self.problem(
+                    _("检查点文件 %(path)s 已损坏或签名无效（被改动，或其密钥未配置）。")
+                    % {"path": path}
+                )
+                linked = False
+                continue
+            if (
+                kept is not None
+                and linked
+                and (
+                    current.sequence != kept.sequence + 1
+                    or current.header.get("previous") != kept.sha256
+                )
+            ):
+                self.problem(
+                    _(
+                        "检查点文件 %(path)s 与前一个文件 %(before)s 不衔接"
+                        "（其间的文件被删除、替换或改动）。"
+                    )
+                    % {"path": path, "before": kept.path.name}
+                )
+            kept, linked = current, True
+        if kept is None:
+            return None
+        self.result.external = kept
+        name = kept.path.name
+        saw = kept.header["checkpoint"]
+        stored = Checkpoint.objects.filter(number=saw["number"]).first()
+        if stored is None or stored.mac != saw["mac"]:
+            self.problem(
+                _(
+                    "检查点文件 %(file)s 记载的检查点 #%(n)d 在数据库中缺失或不同"
+                    "（数据库中最新为 %(latest)s）：检查点被删除，或数据库被回退到了旧副本。"
+                )
+                % {
+                    "file": name,
+                    "n": saw["number"],
+                    "latest": f"#{latest.number}" if latest else "—",
+                },
+                "behind",
+            )
+        counters = dict(LedgerCounter.objects.values_list("year", "last"))
+        for year, last in sorted(kept.header.get("counters", {}).items()):
+            now = counters.get(int(year), 0)
+            if now < last:
+                self.problem(
+                    _(
+                        "%(year)s 年的编号计数器为 %(now)d，低于检查点文件 %(file)s 记载的"
+                        " %(last)d：计数器被调低，其后的问题被删除。"
+                    )
+                    % {"year": year, "now": now, "file": name, "last": last},
+                    "behind",
+                )
+        newest = kept.header.get("newest_event")
+        if newest is not None:
+            now = IssueEvent.objects.order_by("-id").values_list("id", flat=True).first()
+            if now is None or now < newest:
+                self.problem(
+                    _(
+                        "最新的办理记录 ID 为 %(now)s，低于检查点文件 %(file)s 记载的"
+                        " %(then)d：办理记录被删除（或整表被清空）。"
+                    )
+                    % {"now": now if now is not None else "—", "file": name, "then": newest},
+                    "behind",
+                )
+        return kept
+
+    def saw_check(self, row, saw, head, digests, kept) -> None:
+        """One issue the newest checkpoint file saw: same number, a head, and the sealed
+        event still in its chain with the same digest."""
+        _id, number, seq, digest = saw
+        name = kept.path.name
+        if row["number"] != number:
+            self.problem(
+                _("%(number)s：检查点文件 %(file)s 记载此问题的编号为 %(then)s（编号被改动）。")
+                % {"number": row["number"], "file": name, "then": number}
+            )
+        if head is None:
+            self.problem(
+                _(
+                    "%(number)s：检查点文件 %(file)s 记载了此问题（封存到 #%(seq)d），"
+                    "数据库中却没有它的链头——链头被删除。"
+                )
+                % {"number": row["number"], "file": name, "seq": seq}
+            )
+        if seq not in digests:
+            self.problem(
+                _(
+                    "%(number)s：检查点文件 %(file)s 封存的办理记录 #%(seq)d 已不存在"
+                    "（被删除，或数据库被回退）。"
+                )
+                % {"number": row["number"], "file": name, "seq": seq},
+                "behind",
+            )
+        elif digests[seq] != digest:
+            self.problem(
+                _(
+                    "%(number)s：办理记录 #%(seq)d 与检查点文件 %(file)s 封存的不符"
+                    "（记录链被改写）。"
+                )
+                % {"number": row["number"], "file": name, "seq": seq}
+            )
+
+    def unsealed_check(self, checkpoint) -> None:
+        """No checkpoint at all, with history older than the limit: checkpoints deleted (or
+        never written). The age is the oldest head's writing time (heads are written at the
+        real time, events may carry an earlier business time), else the oldest event's."""
+        if checkpoint is not None:
+            return
+        oldest = IssueHead.objects.order_by("written_at").values_list("written_at", flat=True)
+        since = oldest.first()
+        if since is None:
+            since = (
+                IssueEvent.objects.order_by("created_at")
+                .values_list("created_at", flat=True)
+                .first()
+            )
+        limit = external.age_limit()
+        if since is not None and since < timezone.now() - limit:
+            self.problem(
+                _(
+                    "尚无检查点，而办理记录始于 %(since)s（超过 %(hours)d 小时）："
+                    "检查点被删除，或从未运行 events_checkpoint。"
+                    "查明原因后运行 events_checkpoint。"
+                )
+                % {
+                    "since": timezone.localtime(since).strftime("%Y-%m-%d %H:%M"),
+                    "hours": limit.total_seconds() // 3600,
+                },
+                "unsealed",
             )

@@ -51,9 +51,11 @@ def test_the_file_keeps_the_checkpoint_off_the_database(world, full, tmp_path):
     verify("--checkpoint-file", str(path))
     # the database restored to a copy from before checkpoint 2 (or its row deleted)
     Checkpoint.objects.filter(number=2).delete()
-    verify()  # the database alone cannot tell
+    verify("--checkpoint-dir", str(tmp_path / "none"))  # the database alone cannot tell
     err = findings("--checkpoint-file", str(path))
     assert "检查点文件中的检查点 #2 在数据库中缺失" in err
+    # nor can it hide from the files events_checkpoint writes to EVENTS_CHECKPOINT_DIR
+    assert "checkpoint-000002.jsonl 记载的检查点 #2 在数据库中缺失" in findings()
 
 
 def test_a_deleted_earlier_checkpoint_and_a_forged_one_are_found(world, full):
