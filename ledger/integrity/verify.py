@@ -570,6 +570,8 @@ class Verifier:
                     )
                     % {"path": path, "before": kept.path.name}
                 )
+            if kept is not None and not current.header.get("restored"):
+                self.files_shrink_check(kept, current)
             kept, linked = current, True
         if kept is None:
             return None
@@ -615,6 +617,30 @@ class Verifier:
                     "behind",
                 )
         return kept
+
+    def files_shrink_check(self, before, after) -> None:
+        """A ledger only grows: a file (not marked as written after a restore) that saw a
+        lower counter or newest event than the file before it was written for a database
+        from which something had been erased."""
+        counters = after.header.get("counters", {})
+        lowered = [
+            year
+            for year, last in sorted(before.header.get("counters", {}).items())
+            if counters.get(year, 0) < last
+        ]
+        newest_before = before.header.get("newest_event") or 0
+        if lowered or (after.header.get("newest_event") or 0) < newest_before:
+            self.problem(
+                _(
+                    "检查点文件 %(path)s 记载的编号计数器或最新办理记录低于前一个文件"
+                    " %(before)s（%(years)s）：写入它时数据库中的内容已被删除。"
+                )
+                % {
+                    "path": after.path.name,
+                    "before": before.path.name,
+                    "years": "、".join(lowered) or "—",
+                }
+            )
 
     def saw_check(self, row, saw, head, digests, kept) -> None:
         """One issue the newest checkpoint file saw: same number, a head, and the sealed

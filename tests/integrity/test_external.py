@@ -286,3 +286,20 @@ def test_the_commands_print_chinese_and_english(world, full):
     assert "检查点 #1 的签名无效" in err.getvalue()
     assert "Checkpoint #1 has an invalid signature" in err.getvalue()
     assert "发现" in str(failed.value) and "Found" in str(failed.value)
+
+
+def test_a_new_file_written_with_the_key_after_an_erasure_shows_against_the_one_before(world, full):
+    """Key, database and the right to add files (the application's host): a next file
+    written for the smaller ledger agrees with it, but the ledger shrank between two files."""
+    from ledger.integrity import external
+    from ledger.integrity.services import checkpoint_seal
+
+    newest = world.assigned_issue()
+    checkpoint()
+    issue_delete(newest)
+    IssueHead.objects.filter(issue_id=newest.pk).delete()
+    LedgerCounter.objects.filter(year=newest.year).update(last=newest.seq - 1)
+    external.file_write(checkpoint_seal(), folder())
+    err = findings()
+    assert "检查点文件 checkpoint-000002.jsonl 记载的编号计数器或最新办理记录低于前一个文件" in err
+    assert f"checkpoint-000001.jsonl（{newest.year}）" in err
