@@ -185,6 +185,9 @@ def on_events_written(sender, events, **kwargs):
     """Receiver of ledger.signals.issue_event_written: recount the events' issues in the
     events' transaction, and let the cached figures go once it commits."""
     issues_recount({event.issue_id for event in events})
+    # now, for this process's own next read, and again once committed, for everyone's: a
+    # figure cached in between (read before the commit) is under the older generation
+    generation_bump()
     transaction.on_commit(generation_bump)
 
 
@@ -242,6 +245,7 @@ def rebuild() -> dict:
             ),
             batch_size=2000,
         )
+        generation_bump()
         transaction.on_commit(generation_bump)
     return {"rows": len(counts), "marks": len(marks)}
 
