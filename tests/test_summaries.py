@@ -375,7 +375,7 @@ def test_the_cache_serves_a_second_read_without_a_query(world, django_assert_num
 
 def test_a_subject_changing_hands_lets_the_cached_leader_figures_go(world):
     issue = world.raise_issue(enterprise=world.enterprise)
-    assert issue.leader_id is None
+    assert issue.leader_id == world.leader.pk  # 登记 names the enterprise's leader
     user = world.other_leader.user
     definitions = _home_card_definitions(user)
     assert home_card_counts(user, definitions)["to_assign"] == 0
