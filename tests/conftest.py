@@ -25,6 +25,61 @@ def _default_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _cache_cleared():
+    """Each test starts with an empty cache: the database is rolled back after a test, and
+    a figure cached under a reused user id would outlive it (ledger.summaries)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+# the modules that move issues through the workflow (and imports): after each of their tests
+# the summary rows must equal a fresh count of the issues (ledger.summaries)
+SUMMARIES_CHECKED = {
+    "tests.test_workflow",
+    "tests.test_events",
+    "tests.test_imports",
+    "tests.test_issue_daily_use",
+    "tests.test_available_actions",
+    "tests.test_property_based",
+    "tests.test_deadline_workdays",
+    "tests.test_print_and_batch",
+    "tests.test_concurrency",
+    "tests.test_views_issue",
+    "tests.test_views_intake",
+    "tests.exchange.test_import_ledger",
+    "tests.exchange.test_import_views",
+    "tests.exchange.test_roundtrip",
+    "tests.notify.test_reminders",
+    "tests.notify.test_long_term_chase",
+}
+
+
+@pytest.fixture(autouse=True)
+def _summaries_verified(request):
+    """After every test of a workflow module (SUMMARIES_CHECKED) that uses the database, the
+    summary rows equal a fresh count (ledger.summaries.verify), checked before the test's
+    database is rolled back."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if request.module.__name__ not in SUMMARIES_CHECKED or not (
+        marker or names & {"db", "transactional_db"}
+    ):
+        yield
+        return
+    # requested here, so the database is torn down after this fixture's check
+    transactional = "transactional_db" in names or (
+        marker is not None and marker.kwargs.get("transaction", False)
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    yield
+    from ledger import summaries
+
+    problems = summaries.verify()
+    assert not problems, "summary rows differ from a fresh count:\n" + "\n".join(problems[:20])
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hasher():
     # PBKDF2 costs seconds per world fixture; the hasher is not what these tests check.

@@ -158,6 +158,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # lock at BEGIN so the ledger-number counter and row locks behave as on PostgreSQL.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 
+# The shared cache (per-user figures, ledger.summaries): Django's own RedisCache when
+# CACHE_URL or REDIS_URL is set (redis://127.0.0.1:6379/0), shared by every worker and host;
+# local memory otherwise, so `make run` on SQLite needs no server. The database stays the
+# source of truth: every committed event moves the cached figures' generation on.
+CACHE_URL = os.environ.get("CACHE_URL", "") or os.environ.get("REDIS_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "zhongzhan"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "ledger.User"
 

@@ -13,6 +13,7 @@ from .issues import (
     LedgerCounter,
 )
 from .people import Department, Leader, User
+from .summaries import SummaryCount, SummaryMark
 from .throttle import ThrottleHit
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "LedgerCounter",
     "ProjectProgress",
     "Source",
+    "SummaryCount",
+    "SummaryMark",
     "ThrottleHit",
     "User",
 ]

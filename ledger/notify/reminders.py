@@ -36,7 +36,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from ledger import workflow
+from ledger import summaries, workflow
 from ledger.models import Issue, IssueEvent, User
 from ledger.models.issues import long_term_cycle, raised_flag_cutoff
 from ledger.states import Action, Status
@@ -78,6 +78,7 @@ def reminders_send(
     now = timezone.now()
     today = today or timezone.localdate()
     counts: Counter = Counter()
+    summaries.day_roll()  # the counts' daily tidy-up (health itself is read from each day)
     if not is_working_day(today):
         counts["non_working_day"] = 1
         return counts

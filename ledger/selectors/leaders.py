@@ -4,13 +4,14 @@ the issues they are responsible for.
 A fixed number of queries whatever the number of subjects: a leader may 分包 thousands.
 """
 
-from django.db.models import F, QuerySet, Window
+from django.db.models import F, OuterRef, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from ledger import summaries
 from ledger.models import Enterprise, Issue, KeyProject
-from ledger.models.issues import HEALTH_ORDER, health_q, health_rank
-from ledger.selectors.issues import count_rows, leader_id_of, ledger_queryset, visible_to
+from ledger.models.issues import HEALTH_ORDER, health_rank
+from ledger.selectors.issues import leader_id_of, ledger_queryset, visible_to
 
 SUBJECT_PREVIEW = 5
 
@@ -45,26 +46,23 @@ def leader_subject_cards(
     ):
         subjects_qs = subjects_qs.order_by(*name_order, "pk")
         total = subjects_qs.count()
-        counts = (
-            # the issues of the subjects a leader 分包 are all theirs to see (visible_to),
-            # so the counts need not repeat its conditions
-            Issue.objects.open()
-            .filter(**{f"{field}__leader_id": leader_id})
-            .values(field)
-            .annotate(n=count_rows(), overdue=count_rows(filter=health_q(["red"], today)))
-        )
+        # the issues of the subjects a leader 分包 are all theirs to see (visible_to), so
+        # the counts need not repeat its conditions: the summary rows of those subjects
+        # (ledger.summaries), a few per subject, not their issues
+        counts = summaries.subject_counts(field, subjects_qs.values("pk"), today)
         if total <= cards:
             subjects = SubjectCards(subjects_qs)  # all of them, in name order
-            counted = {row[field]: row for row in counts.order_by()}
+            counted = {row["unit"]: row for row in counts.order_by()}
         else:
             # the cards of those with the most overdue and open issues, then the rest by
             # name; the directories list them all (the view links them)
-            ranked = list(
-                counts.order_by("-overdue", "-n", *[f"{field}__{n}" for n in name_order], field)[
-                    :cards
-                ]
-            )
-            counted = {row[field]: row for row in ranked}
+            model = subjects_qs.model
+            names = [
+                Subquery(model.objects.filter(pk=OuterRef("unit")).values(n)[:1])
+                for n in name_order
+            ]
+            ranked = list(counts.order_by("-overdue", "-open", *names, "unit")[:cards])
+            counted = {row["unit"]: row for row in ranked}
             pks = list(counted)
             if len(pks) < cards:
                 pks += list(
@@ -77,7 +75,7 @@ def leader_subject_cards(
         by_pk = {subject.pk: subject for subject in subjects}
         for subject in subjects:
             row = counted.get(subject.pk)
-            subject.open_count = row["n"] if row else 0
+            subject.open_count = row["open"] if row else 0
             subject.overdue_count = row["overdue"] if row else 0
             subject.preview = []
         if not subjects:

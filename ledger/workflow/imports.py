@@ -140,7 +140,8 @@ def _issues_create(new: list[dict], *, actor, at) -> list[Issue]:
             if unit.pk != issue.lead_department_id
         ]
     IssueEvent.objects.bulk_create(events, batch_size=500)
-    issue_event_written.send(sender=IssueEvent, events=events)
     IssueDeadline.objects.bulk_create(deadlines, batch_size=500)
     through.objects.bulk_create(links, batch_size=500)
+    # sent once the issues are whole (their co-departments too): ledger.summaries counts them
+    issue_event_written.send(sender=IssueEvent, events=events)
     return created

@@ -9,14 +9,16 @@ import datetime
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ledger.models import Category, Department, Health, Issue, Source
+from ledger import summaries
+from ledger.models import Category, Department, Health, Issue, Source, SummaryCount, User
 from ledger.models.issues import HEALTH_ORDER
 from ledger.oversight.charts import Bar, hbars, week_columns
 from ledger.selectors import OPEN_STATUS_VALUES, count_rows, ledger_queryset, visible_to
+from ledger.selectors.issues import leader_id_of
 from ledger.states import Status
 
 WEEKS = 12
@@ -28,6 +30,8 @@ AGE_BUCKETS = [  # (label, youngest age in days, oldest age in days or None)
     (_("30 天以上"), 31, None),
 ]
 RUNNING = [Status.ASSIGNED.value, Status.IN_PROGRESS.value]
+# the statuses the tiles count
+OPEN_TILE_STATUSES = [*OPEN_STATUS_VALUES, Status.RESOLVED.value]
 
 
 @dataclass
@@ -65,22 +69,107 @@ def _dates(name: str, first, last) -> list:
     return params
 
 
-def dashboard(user, today: datetime.date | None = None) -> dict:
-    today = today or timezone.localdate()
-    issues = visible_to(user).order_by()
-    open_statuses = [*OPEN_STATUS_VALUES, Status.RESOLVED.value]
+def _tile_conditions(today: datetime.date) -> dict:
+    """name -> the condition of each tile (open issues by status, by health light, and the
+    unassigned ones by age), on the summary rows (ledger.summaries)."""
+    conditions = {f"status:{s}": Q(status=s) for s in OPEN_TILE_STATUSES}
+    for h in HEALTH_ORDER:
+        if h != Health.NONE:
+            conditions[f"health:{h.value}"] = summaries.health_rows([h.value], today)
+    for index, (oldest, newest) in enumerate(_age_spans(today)):
+        # a raised row's day is its local raise date
+        span = Q(status=Status.RAISED, day__lte=newest)
+        if oldest is not None:
+            span &= Q(day__gte=oldest)
+        conditions[f"age:{index}"] = span
+    return conditions
 
-    # 1. open issues by status and by deadline health (one query)
-    by_status, by_health = {}, {}
+
+def _age_spans(today: datetime.date) -> list:
+    spans = []
+    for _label, young, old in AGE_BUCKETS:
+        newest = today - datetime.timedelta(days=young)
+        oldest = today - datetime.timedelta(days=old) if old is not None else None
+        spans.append((oldest, newest))
+    return spans
+
+
+def tiles_from_issues(issues, today: datetime.date) -> dict:
+    """The tiles' counts (see _tile_conditions) counted over the issues themselves: the
+    definition the summary rows must equal, and the count of the few issues a staff member
+    sees outside their department's rows (those they raised for another unit)."""
+    counts = dict.fromkeys(_tile_conditions(today), 0)
     for row in (
         issues.with_health(today)
-        .filter(status__in=open_statuses)
+        .filter(status__in=OPEN_TILE_STATUSES)
         .values("status", "health_code")
         .annotate(n=count_rows())
     ):
-        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+        counts[f"status:{row['status']}"] += row["n"]
         if row["status"] != Status.RESOLVED:
-            by_health[row["health_code"]] = by_health.get(row["health_code"], 0) + row["n"]
+            counts[f"health:{row['health_code']}"] += row["n"]
+    ages = {
+        f"age:{index}": count_rows(filter=_span("raised_at", oldest, newest))
+        for index, (oldest, newest) in enumerate(_age_spans(today))
+    }
+    counts.update(issues.filter(status=Status.RAISED).aggregate(**ages))
+    return counts
+
+
+def _rows_of(user) -> Q | None:
+    """The summary rows of what `user` sees (visible_to), but for a staff member's own
+    raises in other units (see tiles); None if the user sees nothing."""
+    kind = SummaryCount.Kind
+    if not user.is_active:
+        return None
+    if user.is_superuser or user.role in (User.Role.ADMIN, User.Role.SUPERVISOR):
+        return Q(kind=kind.ALL, unit=0)
+    if user.role == User.Role.LEADER and leader_id_of(user) is not None:
+        return summaries.subjects_rows(leader_id_of(user))
+    if user.role == User.Role.STAFF and user.department_id:
+        return Q(kind=kind.INVOLVED, unit=user.department_id)
+    return None
+
+
+def tiles(user, today: datetime.date) -> dict:
+    """The tiles' counts for `user`: the summary rows of their set added up, plus, for staff,
+    the issues they raised for units other than their own (visible_to shows them too; a
+    handful, counted from the issues), cached until the next event commits."""
+
+    def compute():
+        rows = _rows_of(user)
+        if rows is None:
+            return dict.fromkeys(_tile_conditions(today), 0)
+        counts = summaries.figures(
+            {name: rows & condition for name, condition in _tile_conditions(today).items()}
+        )
+        if rows == Q(kind=SummaryCount.Kind.INVOLVED, unit=user.department_id):
+            co = Issue.co_departments.through.objects.filter(
+                issue_id=OuterRef("pk"), department_id=user.department_id
+            )
+            elsewhere = Issue.objects.filter(raised_by_id=user.pk).exclude(
+                Q(raising_department_id=user.department_id)
+                | Q(lead_department_id=user.department_id)
+                | Exists(co)
+            )
+            for name, n in tiles_from_issues(elsewhere.order_by(), today).items():
+                counts[name] += n
+        return counts
+
+    name = f"tiles:{user.pk}:{user.role}:{user.department_id}:{leader_id_of(user)}:{today}"
+    return summaries.cached(name, compute)
+
+
+def dashboard(user, today: datetime.date | None = None) -> dict:
+    today = today or timezone.localdate()
+    issues = visible_to(user).order_by()
+    open_statuses = OPEN_TILE_STATUSES
+
+    # 1. open issues by status and by deadline health, 2. unassigned by age in calendar
+    # days: the summary rows (one query, cached)
+    counted = tiles(user, today)
+    by_status = {s: counted[f"status:{s}"] for s in open_statuses}
+    by_health = {h.value: counted[f"health:{h.value}"] for h in HEALTH_ORDER if h != Health.NONE}
     statuses = [
         Figure(Status(s).label, by_status.get(s, 0), [("status", s)]) for s in open_statuses
     ]
@@ -89,22 +178,14 @@ def dashboard(user, today: datetime.date | None = None) -> dict:
         for h in HEALTH_ORDER
         if h != Health.NONE
     ]
-
-    # 2. unassigned by age in calendar days (one query)
-    ages = {}
-    for index, (_label, young, old) in enumerate(AGE_BUCKETS):
-        newest = today - datetime.timedelta(days=young)
-        oldest = today - datetime.timedelta(days=old) if old is not None else None
-        ages[f"a{index}"] = count_rows(filter=_span("raised_at", oldest, newest))
-    counted = issues.filter(status=Status.RAISED).aggregate(**ages)
     unassigned = []
-    for index, (label, young, old) in enumerate(AGE_BUCKETS):
-        newest = today - datetime.timedelta(days=young)
-        oldest = today - datetime.timedelta(days=old) if old is not None else None
+    for index, ((label, _young, _old), (oldest, newest)) in enumerate(
+        zip(AGE_BUCKETS, _age_spans(today), strict=True)
+    ):
         unassigned.append(
             Figure(
                 label,
-                counted[f"a{index}"],
+                counted[f"age:{index}"],
                 [("status", Status.RAISED.value), *_dates("raised", oldest, newest)],
             )
         )

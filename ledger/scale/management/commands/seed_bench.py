@@ -10,6 +10,7 @@ production database: it refuses a ledger that already holds issues.
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ledger import summaries
 from ledger.scale import seeding
 
 
@@ -44,6 +45,9 @@ class Command(BaseCommand):
         except seeding.SeedRefused as exc:
             raise CommandError(str(exc)) from None
         counts, timings = result["counts"], result["timings"]
+        self.stdout.write(
+            "summary rows: {rows:,} rows, {marks:,} issues".format(**summaries.rebuild())
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"seeded {counts['issues']:,} issues, {counts['events']:,} events in "

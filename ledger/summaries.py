@@ -1,0 +1,388 @@
+"""The counts the home cards, leader cards and dashboard tiles show, kept as summary rows
+(models.SummaryCount) by the workflow's own signal, in the transaction of every event.
+
+Each counted issue adds 1 to one row per set it lies in (the district, its leader, its
+牵头/配合/登记 departments, its enterprise and project), keyed by its status, the day its
+health is read from and whether an extension request waits. Its keys are kept on a
+SummaryMark, so a change takes back exactly what was added (the signal carries the issue
+after the change). Health is computed from `day` at read time: nothing rolls over at
+midnight. `rebuild()` recounts everything from the issues; `verify()` compares.
+
+A shared cache (Django's, Redis when configured) holds per-user figures under a generation
+number that every committed event, rebuild and directory change moves on, so a cached count
+is never older than the last event.
+"""
+
+import datetime
+from collections import Counter
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from ledger.models import Enterprise, ExtensionRequest, Issue, KeyProject, SummaryCount, SummaryMark
+from ledger.models.issues import NOT_FINAL_VALUES, raised_flag_cutoff
+from ledger.models.summaries import NO_DAY
+from ledger.states import Status
+
+K = SummaryCount.Kind
+RUNNING = [Status.ASSIGNED.value, Status.IN_PROGRESS.value]
+KEY_FIELDS = ("kind", "unit", "status", "day", "pending_extension", "leader", "enterprise")
+# what an issue's keys are computed from
+STATE_FIELDS = (
+    "pk",
+    "status",
+    "deadline",
+    "raised_at",
+    "leader_id",
+    "lead_department_id",
+    "raising_department_id",
+    "enterprise_id",
+    "project_id",
+)
+
+
+# -- which rows an issue counts in ---------------------------------------------------------
+
+
+def _day(state) -> datetime.date:
+    """The day an issue's health is read from (see SummaryCount)."""
+    if state["status"] in RUNNING:
+        return state["deadline"] or NO_DAY
+    if state["status"] == Status.RAISED:
+        # the local calendar day: raised_flag_cutoff() is a local midnight
+        return timezone.localtime(state["raised_at"], timezone.get_default_timezone()).date()
+    return NO_DAY
+
+
+def issue_keys(state, co_departments, pending: bool) -> list[tuple]:
+    """The SummaryCount keys of an issue (`state`: STATE_FIELDS values), sorted; none when it
+    is not counted (closed or withdrawn without a pending extension request)."""
+    if state["status"] not in NOT_FINAL_VALUES and not pending:
+        return []
+    status, day = state["status"], _day(state).isoformat()
+    leader = state["leader_id"] or 0
+    enterprise = state["enterprise_id"] or 0
+
+    def key(kind, unit, with_leader=0, with_enterprise=0):
+        return (kind, unit, status, day, pending, with_leader, with_enterprise)
+
+    keys = [key(K.ALL, 0)]
+    if leader:
+        keys.append(key(K.LEADER, leader))
+    if state["lead_department_id"]:
+        keys.append(key(K.LEAD, state["lead_department_id"]))
+    keys += [key(K.CO, d) for d in sorted(set(co_departments))]
+    keys.append(key(K.RAISED, state["raising_department_id"]))
+    involved = {state["raising_department_id"], state["lead_department_id"], *co_departments}
+    keys += [key(K.INVOLVED, d) for d in sorted(involved - {None})]
+    if enterprise:
+        keys.append(key(K.ENTERPRISE, enterprise, leader))
+    if state["project_id"]:
+        keys.append(key(K.PROJECT, state["project_id"], leader, enterprise))
+    return sorted(keys)
+
+
+def _keys_of(issue_ids) -> dict[int, list[tuple]]:
+    """issue id -> its keys now, read from the database in three queries."""
+    ids = list(issue_ids)
+    co = {}
+    for issue_id, department_id in Issue.co_departments.through.objects.filter(
+        issue_id__in=ids
+    ).values_list("issue_id", "department_id"):
+        co.setdefault(issue_id, []).append(department_id)
+    pending = set(
+        ExtensionRequest.objects.filter(
+            issue_id__in=ids, state=ExtensionRequest.State.PENDING
+        ).values_list("issue_id", flat=True)
+    )
+    return {
+        state["pk"]: issue_keys(state, co.get(state["pk"], []), state["pk"] in pending)
+        for state in Issue.objects.filter(pk__in=ids).order_by().values(*STATE_FIELDS)
+    }
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def _as_key(stored) -> tuple:
+    return tuple(stored)
+
+
+def _counts_add(deltas: Counter) -> None:
+    """Add each delta to its row, atomically (INSERT … ON CONFLICT DO UPDATE SET n = n + …,
+    on SQLite and PostgreSQL): two transactions counting into the same row both land. Keys
+    are written in one order, so two writers never wait on each other crosswise."""
+    rows = [(key, n) for key, n in sorted(deltas.items()) if n]
+    if not rows:
+        return
+    table = connection.ops.quote_name(SummaryCount._meta.db_table)
+    columns = ", ".join(KEY_FIELDS)
+    ops = connection.ops
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        values, params = [], []
+        for (kind, unit, status, day, pending, leader, enterprise), n in chunk:
+            values.append("(%s, %s, %s, %s, %s, %s, %s, %s)")
+            params += [
+                kind,
+                unit,
+                status,
+                ops.adapt_datefield_value(datetime.date.fromisoformat(day)),
+                pending,
+                leader,
+                enterprise,
+                n,
+            ]
+        # the table and columns are this module's constants; every value is a parameter
+        sql = (
+            f"INSERT INTO {table} ({columns}, n) VALUES {', '.join(values)} "  # noqa: S608
+            f"ON CONFLICT ({columns}) DO UPDATE SET n = {table}.n + excluded.n"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def issues_recount(issue_ids) -> None:
+    """Bring the summary rows of these issues up to date: take back the keys each was
+    counted under (its SummaryMark) and add its keys now. Runs in the caller's transaction
+    (the workflow holds each issue's row lock, so one issue is never recounted twice at once)."""
+    ids = sorted(set(issue_ids))
+    if not ids:
+        return
+    now = _keys_of(ids)
+    marks = {
+        mark.issue_id: [_as_key(k) for k in mark.keys]
+        for mark in SummaryMark.objects.filter(issue_id__in=ids)
+    }
+    deltas = Counter()
+    changed, gone = [], []
+    for issue_id in ids:
+        before, after = marks.get(issue_id, []), now.get(issue_id, [])
+        if before == after:
+            continue
+        for key in before:
+            deltas[key] -= 1
+        for key in after:
+            deltas[key] += 1
+        if after:
+            changed.append(SummaryMark(issue_id=issue_id, keys=[list(k) for k in after]))
+        elif issue_id in marks:
+            gone.append(issue_id)
+    _counts_add(deltas)
+    if gone:
+        SummaryMark.objects.filter(issue_id__in=gone).delete()
+    if changed:
+        SummaryMark.objects.bulk_create(
+            changed, update_conflicts=True, unique_fields=["issue"], update_fields=["keys"]
+        )
+
+
+def on_events_written(sender, events, **kwargs):
+    """Receiver of ledger.signals.issue_event_written: recount the events' issues in the
+    events' transaction, and let the cached figures go once it commits."""
+    issues_recount({event.issue_id for event in events})
+    # now, for this process's own next read, and again once committed, for everyone's: a
+    # figure cached in between (read before the commit) is under the older generation
+    generation_bump()
+    transaction.on_commit(generation_bump)
+
+
+def _fresh(batch: int = 5000):
+    """(counts, marks) computed from the issues alone: every issue that may be counted
+    (not closed or withdrawn, or with an extension request pending), in batches."""
+    pending_ids = ExtensionRequest.objects.filter(state=ExtensionRequest.State.PENDING).values(
+        "issue_id"
+    )
+    candidates = Issue.objects.filter(Q(status__in=NOT_FINAL_VALUES) | Q(pk__in=pending_ids))
+    ids = list(candidates.order_by("pk").values_list("pk", flat=True))
+    counts, marks = Counter(), {}
+    for start in range(0, len(ids), batch):
+        for issue_id, keys in _keys_of(ids[start : start + batch]).items():
+            if keys:
+                marks[issue_id] = keys
+                counts.update(keys)
+    return counts, marks
+
+
+def rebuild() -> dict:
+    """Recount every summary row and mark from the issues (after a bulk load, or to repair).
+    Returns how many rows and marks were written."""
+    with transaction.atomic():
+        # no event may move an issue between the reading and the writing
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                tables = ", ".join(
+                    connection.ops.quote_name(m._meta.db_table) for m in (SummaryCount, SummaryMark)
+                )
+                cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
+        counts, marks = _fresh()
+        SummaryCount.objects.all().delete()
+        SummaryMark.objects.all().delete()
+        SummaryCount.objects.bulk_create(
+            (
+                SummaryCount(
+                    kind=kind,
+                    unit=unit,
+                    status=status,
+                    day=datetime.date.fromisoformat(day),
+                    pending_extension=pending,
+                    leader=leader,
+                    enterprise=enterprise,
+                    n=n,
+                )
+                for (kind, unit, status, day, pending, leader, enterprise), n in counts.items()
+            ),
+            batch_size=2000,
+        )
+        SummaryMark.objects.bulk_create(
+            (
+                SummaryMark(issue_id=issue_id, keys=[list(k) for k in keys])
+                for issue_id, keys in marks.items()
+            ),
+            batch_size=2000,
+        )
+        generation_bump()
+        transaction.on_commit(generation_bump)
+    return {"rows": len(counts), "marks": len(marks)}
+
+
+def verify() -> list[str]:
+    """How the stored rows and marks differ from a fresh count (empty: they agree)."""
+    counts, marks = _fresh()
+    stored = Counter()
+    for row in SummaryCount.objects.exclude(n=0).values_list(*KEY_FIELDS, "n"):
+        *key, n = row
+        key[3] = key[3].isoformat()
+        stored[tuple(key)] += n
+    problems = []
+    for key in sorted(set(stored) | set(counts)):
+        if stored[key] != counts[key]:
+            problems.append(f"count {key}: stored {stored[key]}, counted {counts[key]}")
+    stored_marks = {
+        mark.issue_id: [_as_key(k) for k in mark.keys] for mark in SummaryMark.objects.all()
+    }
+    for issue_id in sorted(set(stored_marks) | set(marks)):
+        if stored_marks.get(issue_id, []) != marks.get(issue_id, []):
+            problems.append(f"mark of issue {issue_id} differs from its state")
+    return problems
+
+
+def day_roll() -> int:
+    """The reminder run's daily call: health is read from each row's day, so nothing moves;
+    the rows that fell to zero are dropped (a day's rows empty as issues move on) and the
+    cached figures, which are per day anyway, go. Returns how many rows were dropped."""
+    dropped, _by_model = SummaryCount.objects.filter(n=0).delete()
+    generation_bump()
+    return dropped
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def health_rows(healths, today: datetime.date) -> Q:
+    """The summary rows whose issues have one of `healths` on `today`: models.issues.health_q
+    branch by branch, on the stored day."""
+    yellow_until = today + datetime.timedelta(days=settings.LEDGER["YELLOW_DAYS"])
+    # raised_flag_cutoff() is the local midnight after the last late raise day
+    late_until = timezone.localtime(
+        raised_flag_cutoff(today), timezone.get_default_timezone()
+    ).date() - datetime.timedelta(days=1)
+    conditions = {
+        "red": Q(status__in=RUNNING, day__gt=NO_DAY, day__lt=today),
+        "yellow": Q(status__in=RUNNING, day__gte=today, day__lte=yellow_until),
+        "green": Q(status__in=RUNNING) & (Q(day__gt=yellow_until) | Q(day=NO_DAY)),
+        "unassigned_late": Q(status=Status.RAISED, day__lte=late_until),
+        "pending": Q(status=Status.RAISED, day__gt=late_until),
+        "none": ~Q(status__in=[*RUNNING, Status.RAISED.value]),
+    }
+    found = Q(pk__in=[])
+    for health in dict.fromkeys(str(h) for h in healths):
+        found |= conditions[health]
+    return found
+
+
+def subjects_rows(leader_id: int) -> Q:
+    """The rows of a leader's 分包 set (visible_to a leader): the issues they are responsible
+    for, those of the enterprises they 分包 (not already counted as theirs) and those of the
+    projects they 分包 (in neither): a union added up without counting an issue twice, from
+    whichever subjects are theirs now."""
+    enterprises = Enterprise.objects.filter(leader_id=leader_id).order_by().values("pk")
+    projects = KeyProject.objects.filter(leader_id=leader_id).order_by().values("pk")
+    return (
+        Q(kind=K.LEADER, unit=leader_id)
+        | (Q(kind=K.ENTERPRISE, unit__in=enterprises) & ~Q(leader=leader_id))
+        | (
+            Q(kind=K.PROJECT, unit__in=projects)
+            & ~Q(leader=leader_id)
+            & ~Q(enterprise__in=enterprises)
+        )
+    )
+
+
+def figures(conditions: dict, base: Q | None = None) -> dict:
+    """name -> issues counted by the rows matching conditions[name], in one query."""
+    if not conditions:
+        return {}
+    rows = SummaryCount.objects.all()
+    if base is not None:
+        rows = rows.filter(base)
+    # only the sets named: the union of the conditions narrows the index scan
+    narrowing = Q(pk__in=[])
+    for condition in conditions.values():
+        narrowing |= condition
+    found = rows.filter(narrowing).aggregate(
+        **{name: Sum("n", filter=condition) for name, condition in conditions.items()}
+    )
+    return {name: found[name] or 0 for name in conditions}
+
+
+def subject_counts(kind: str, units, today: datetime.date):
+    """Rows (unit, open: open issues, overdue: red ones) of the enterprises or projects `units`
+    with at least one open issue, as a queryset to order and cut."""
+    return (
+        SummaryCount.objects.filter(
+            kind=kind, unit__in=units, status__in=[Status.RAISED.value, *RUNNING]
+        )
+        .values("unit")
+        .annotate(open=Sum("n"), overdue=Coalesce(Sum("n", filter=health_rows(["red"], today)), 0))
+        .filter(open__gt=0)
+        .order_by()
+    )
+
+
+# -- the shared cache of per-user figures --------------------------------------------------
+
+GENERATION_KEY = "summaries:generation"
+
+
+def generation() -> int:
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        # a fresh cache: any number not used before in it will do
+        cache.add(GENERATION_KEY, int(timezone.now().timestamp() * 1000))
+        value = cache.get(GENERATION_KEY, 0)
+    return value
+
+
+def generation_bump(**kwargs) -> None:
+    """Every cached figure goes (an event committed, the rows were rebuilt, a subject or the
+    calendar changed). Also a receiver of post_save/post_delete."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not in the cache (evicted, or never read): the next read starts anew
+        cache.add(GENERATION_KEY, int(timezone.now().timestamp() * 1000))
+
+
+def cached(name: str, compute, *, timeout: int = 300):
+    """compute() under `name` for the current generation (the database is the truth: the
+    cache only saves recounting between two events)."""
+    key = f"summaries:{generation()}:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout)
+    return value
