@@ -84,7 +84,17 @@ class DayFact(models.Model):
                 fields=["dimension", "unit", "day"], name="oversight_dayfact_key"
             )
         ]
-        indexes = [models.Index(fields=["dimension", "day"], name="oversight_dayfact_dim_day")]
+        indexes = [
+            models.Index(fields=["dimension", "day"], name="oversight_dayfact_dim_day"),
+            # "overdue now" sums the running issues of every day before today: only the few
+            # rows that still hold any (index-only on PostgreSQL: unit and running included)
+            models.Index(
+                fields=["dimension", "day"],
+                include=["unit", "running"],
+                condition=models.Q(running__gt=0),
+                name="oversight_dayfact_running",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.day} {self.dimension}{self.unit}"

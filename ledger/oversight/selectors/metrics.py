@@ -283,7 +283,7 @@ def assessment_from_facts(period, *, kind: str = DEPARTMENT, today: datetime.dat
     sums = {column: Sum(column) for column in FACT_FIGURES}
     sums["late_open"] = Sum("running", filter=Q(day__lt=today))
     in_period = facts.filter(day__gte=period.start, day__lte=period.end).annotate(**sums)
-    overdue = facts.filter(day__lt=today).annotate(n=Sum("running"))
+    overdue = facts.filter(day__lt=today, running__gt=0).annotate(n=Sum("running"))
     rows = _unit_rows(kind)
     for item in in_period:
         row = rows.get(item["unit"])
