@@ -16,12 +16,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ledger.models import Department, Issue, IssueEvent, Leader
+from ledger.oversight.models import DayFact, Dimension
 from ledger.rates import Rate
 from ledger.selectors import count_rows, visible_to
 from ledger.states import RUNNING_STATUSES, Action, Status
@@ -221,7 +222,88 @@ def assessment(user, period, *, kind: str = DEPARTMENT, today: datetime.date | N
     """The assessment table for `period` (periods.Period) by department or by leader.
 
     Only issues `user` may see are counted (the view lets only the oversight office and
-    administrators in, who see all of them)."""
+    administrators in, who see all of them). Who sees every issue gets the figures from the
+    day-level facts (ledger/oversight/facts.py); anyone else, from the issues they may see."""
+    today = today or timezone.localdate()
+    if getattr(user, "sees_everything", False):
+        return assessment_from_facts(period, kind=kind, today=today)
+    return assessment_by_query(user, period, kind=kind, today=today)
+
+
+def _unit_rows(kind: str) -> dict:
+    if kind == DEPARTMENT:
+        units = Department.objects.exclude(kind=Department.Kind.OVERSIGHT)
+    else:
+        units = Leader.objects.select_related("user")
+    rows: dict[int, UnitRow] = {}
+    for unit in units:
+        name = unit.label if kind == DEPARTMENT else unit.name
+        rows[unit.pk] = UnitRow(kind=kind, unit=unit, name=name)
+    return rows
+
+
+def _table(rows: dict, kind: str, period, today) -> Assessment:
+    # units that are inactive and have nothing in the period or overdue are left out
+    shown = [
+        row
+        for row in rows.values()
+        if row.unit.is_active or row.due or row.overdue_now or row.returned
+    ]
+    for row in shown:
+        row.score, row.deductions = _score(row)
+        row.links = _links(row, period)
+    return Assessment(kind=kind, period=period, rows=_rank(shown), today=today)
+
+
+# DayFact column -> UnitRow attribute, for the figures summed over the period's days
+FACT_FIGURES = {
+    "due": "due",
+    "done": "done",
+    "on_time": "on_time",
+    "accepted": "accepted",
+    "reopened": "reopened",
+    "resolved_ever": "resolved_ever",
+    "rated": "rated",
+    "satisfied": "satisfied",
+    "escalated": "escalated",
+    "returned": "returned",
+    "returned_away": "returned_away",
+    "wd_total": "working_days_total",
+    "wd_count": "working_days_count",
+}
+
+
+def assessment_from_facts(period, *, kind: str = DEPARTMENT, today: datetime.date | None = None):
+    """The assessment of every issue from the day rows: two grouped sums over
+    (days × units) rows, whatever the number of issues. Equal to assessment_by_query for a
+    user who sees everything (tests/oversight/test_facts.py proves it on random histories)."""
+    today = today or timezone.localdate()
+    dimension = Dimension.DEPARTMENT if kind == DEPARTMENT else Dimension.LEADER
+    facts = DayFact.objects.filter(dimension=dimension).order_by().values("unit")
+    sums = {column: Sum(column) for column in FACT_FIGURES}
+    sums["late_open"] = Sum("running", filter=Q(day__lt=today))
+    in_period = facts.filter(day__gte=period.start, day__lte=period.end).annotate(**sums)
+    overdue = facts.filter(day__lt=today, running__gt=0).annotate(n=Sum("running"))
+    rows = _unit_rows(kind)
+    for item in in_period:
+        row = rows.get(item["unit"])
+        if row is None:
+            continue
+        for column, attribute in FACT_FIGURES.items():
+            setattr(row, attribute, item[column] or 0)
+        row.late_open = item["late_open"] or 0
+    for item in overdue:
+        row = rows.get(item["unit"])
+        if row is not None:
+            row.overdue_now = item["n"] or 0
+    return _table(rows, kind, period, today)
+
+
+def assessment_by_query(
+    user, period, *, kind: str = DEPARTMENT, today: datetime.date | None = None
+):
+    """The assessment counted from the issues `user` may see: the definition the facts
+    must equal (and the path for anyone who does not see every issue)."""
     today = today or timezone.localdate()
     key = "lead_department" if kind == DEPARTMENT else "leader"
     issues = visible_to(user)
@@ -301,14 +383,7 @@ def assessment(user, period, *, kind: str = DEPARTMENT, today: datetime.date | N
         .annotate(n=count_rows())
     )
     # 5. the units
-    if kind == DEPARTMENT:
-        units = Department.objects.exclude(kind=Department.Kind.OVERSIGHT)
-    else:
-        units = Leader.objects.select_related("user")
-    rows: dict[int, UnitRow] = {}
-    for unit in units:
-        name = unit.label if kind == DEPARTMENT else unit.name
-        rows[unit.pk] = UnitRow(kind=kind, unit=unit, name=name)
+    rows = _unit_rows(kind)
 
     def row_for(pk):
         return rows.get(pk)
@@ -345,13 +420,4 @@ def assessment(user, period, *, kind: str = DEPARTMENT, today: datetime.date | N
         if row is not None:
             row.overdue_now = item["n"]
 
-    # units that are inactive and have nothing in the period or overdue are left out
-    shown = [
-        row
-        for row in rows.values()
-        if row.unit.is_active or row.due or row.overdue_now or row.returned
-    ]
-    for row in shown:
-        row.score, row.deductions = _score(row)
-        row.links = _links(row, period)
-    return Assessment(kind=kind, period=period, rows=_rank(shown), today=today)
+    return _table(rows, kind, period, today)
