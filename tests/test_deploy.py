@@ -17,6 +17,7 @@ PRODUCTION = {
     "CSRF_TRUSTED_ORIGINS": "https://ledger.example.gov.cn",
     "SITE_URL": "https://ledger.example.gov.cn",
     "EVENTS_KEY": secrets.token_hex(32),
+    "DEFAULT_FROM_EMAIL": "ledger@example.gov.cn",
 }
 
 
@@ -40,7 +41,8 @@ def _production_settings(**env: str) -> dict:
         "print(json.dumps({k: getattr(s, k) for k in ("
         "'DEBUG', 'SECURE_SSL_REDIRECT', 'SECURE_HSTS_SECONDS', 'SECURE_PROXY_SSL_HEADER', "
         "'SESSION_COOKIE_AGE', 'SESSION_RENEW_SECONDS', 'SESSION_EXPIRE_AT_BROWSER_CLOSE', "
-        "'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE')}))"
+        "'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'MAILERS')}, "
+        "default=str))"
     )
     result = _run("-c", code, DJANGO_SETTINGS_MODULE="zhongzhan.settings", **env)
     assert result.returncode == 0, result.stderr
@@ -51,6 +53,66 @@ def test_check_deploy_with_production_variables_reports_nothing():
     result = _run("manage.py", "check", "--deploy", "--fail-level", "DEBUG")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def _deploy_check(**env: str) -> tuple[str, int]:
+    result = _run("manage.py", "check", "--deploy", "--fail-level", "ERROR", **env)
+    return result.stdout + result.stderr, result.returncode
+
+
+def test_the_plain_http_staging_switch_turns_off_every_https_protection_together():
+    values = _production_settings(LEDGER_PLAIN_HTTP_STAGING="1")
+    assert values["SECURE_SSL_REDIRECT"] is False
+    assert values["SECURE_HSTS_SECONDS"] == 0
+    assert values["SESSION_COOKIE_SECURE"] is False
+    assert values["CSRF_COOKIE_SECURE"] is False
+    # the switch wins over a single setting left on (half on is the 403 it exists to avoid)
+    values = _production_settings(LEDGER_PLAIN_HTTP_STAGING="1", CSRF_COOKIE_SECURE="1")
+    assert values["CSRF_COOKIE_SECURE"] is False
+
+
+def test_check_deploy_refuses_the_plain_http_staging_switch():
+    output, code = _deploy_check(LEDGER_PLAIN_HTTP_STAGING="1")
+    assert code != 0
+    assert "deploy.E001" in output and "LEDGER_PLAIN_HTTP_STAGING" in output
+
+
+def test_the_server_start_logs_the_plain_http_staging_switch():
+    code = "import zhongzhan.wsgi"
+    result = _run("-c", code, LEDGER_PLAIN_HTTP_STAGING="1")
+    assert result.returncode == 0, result.stderr
+    assert "LEDGER_PLAIN_HTTP_STAGING is on" in result.stderr
+    assert "LEDGER_PLAIN_HTTP_STAGING is on" not in _run("-c", code).stderr
+
+
+def test_check_deploy_warns_of_an_http_site_url_behind_the_https_redirect():
+    output, code = _deploy_check(SITE_URL="http://ledger.example.gov.cn")
+    assert code == 0  # a warning
+    assert "deploy.W001" in output
+    output, _code = _deploy_check(SITE_URL="http://ledger.example.gov.cn", SECURE_SSL_REDIRECT="0")
+    assert "deploy.W001" not in output
+
+
+def test_check_deploy_warns_of_the_placeholder_sender_address():
+    output, _code = _deploy_check(DEFAULT_FROM_EMAIL="ledger@zhongzhan.invalid")
+    assert "deploy.W002" in output and "ledger@zhongzhan.invalid" in output
+
+
+def test_smtps_on_465_is_a_setting_and_starttls_with_it_is_refused():
+    values = _production_settings(MAIL_BACKEND="smtp", EMAIL_USE_SSL="1", EMAIL_PORT="465")
+    options = values["MAILERS"]["default"]["OPTIONS"]
+    assert options["use_ssl"] is True and options["use_tls"] is False
+    assert options["port"] == 465
+    code = "import django; django.setup()"
+    result = _run(
+        "-c",
+        code,
+        DJANGO_SETTINGS_MODULE="zhongzhan.settings",
+        EMAIL_USE_SSL="1",
+        EMAIL_USE_TLS="1",
+    )
+    assert result.returncode != 0
+    assert "EMAIL_USE_TLS and EMAIL_USE_SSL are exclusive" in result.stderr
 
 
 def test_https_is_on_by_default_without_debug():
