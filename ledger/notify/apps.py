@@ -6,6 +6,7 @@ is this room's part in slot navbar_bell).
 
 from django.conf import settings
 from django.core import checks
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ledger.rooms import Room, Slot
@@ -43,7 +44,7 @@ class NotifyConfig(Room):
             return None
 
         def stamp(moment):
-            return moment.isoformat(timespec="seconds") if moment else None
+            return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
 
         failed = schedule.last_outcome == ReminderSchedule.Outcome.FAILED
         return {
