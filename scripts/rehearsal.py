@@ -67,6 +67,13 @@ def check(condition: bool, what: str) -> None:
     say(f"ok  {what}")
 
 
+def tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise RehearsalFailed(f"{name} is not on the PATH (apt-get install postgresql-client)")
+    return path
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -232,10 +239,10 @@ class Rehearsal:
 
     # plumbing
 
-    def admin_sql(self, sql: str, database: str = "postgres") -> None:
+    def admin_sql(self, sql: str, database: str = "postgres", params=None) -> None:
         url = PG_ADMIN.rsplit("/", 1)[0] + f"/{database}"
         with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute(sql)
+            connection.execute(sql, params)
 
     def db_url(self, name: str) -> str:
         return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
@@ -283,7 +290,11 @@ class Rehearsal:
     def start(self, name: str, argv: list[str]) -> None:
         log = (self.tmp / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(  # noqa: S603
-            argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            argv,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -411,7 +422,8 @@ class Rehearsal:
             self.port, lambda s, b: b.get("status") == "degraded", STALE_SECONDS + 10
         )
         check(
-            status == 200 and body.get("status") == "degraded"
+            status == 200
+            and body.get("status") == "degraded"
             and body.get("worker", {}).get("status") == "stale",
             f"/healthz degraded, worker stale, with the worker stopped: {body}",
         )
@@ -443,32 +455,44 @@ class Rehearsal:
         self.admin_sql(f'CREATE DATABASE "{self.db_restored}"')
         self.created.append(self.db_restored)
         subprocess.run(  # noqa: S603
-            ["pg_restore", "--no-owner", f"--dbname={self.db_url(self.db_restored)}",
-             str(folder / "db.dump")],
-            check=True, capture_output=True,
+            [
+                tool("pg_restore"),
+                "--no-owner",
+                f"--dbname={self.db_url(self.db_restored)}",
+                str(folder / "db.dump"),
+            ],
+            check=True,
+            capture_output=True,
         )
         media = self.tmp / "media-restored"
         media.mkdir()
         subprocess.run(  # noqa: S603
-            ["tar", "-xzf", str(folder / "media.tar.gz"), "-C", str(media)], check=True
+            [tool("tar"), "-xzf", str(folder / "media.tar.gz"), "-C", str(media)], check=True
         )
         env = {**self.env, "DATABASE_URL": self.db_url(self.db_restored), "MEDIA_ROOT": str(media)}
         self.manage("migrate", "--noinput", env=env)
         out = self.manage("events_verify", "--files", env=env)
-        say(f"events_verify --files on the restored copy: {out.strip().splitlines()[-1]}")
+        check("1 个文件内容相符" in out, "events_verify --files on the restored copy: the file")
+        say(out.strip())
         if BREAK == "count":
-            self.admin_sql("DELETE FROM notify_notification WHERE id = (SELECT min(id) FROM "
-                           "notify_notification)", database=self.db_restored)
+            self.admin_sql(
+                "DELETE FROM notify_notification WHERE id = (SELECT min(id) FROM "
+                "notify_notification)",
+                database=self.db_restored,
+            )
         original = self.shell(COUNTS)
         restored = self.shell(COUNTS, database=self.db_restored)
         say(f"counts: {original}")
-        differ = {k: (original[k], restored.get(k)) for k in original if original[k] != restored.get(k)}
+        differ = {
+            k: (original[k], restored.get(k)) for k in original if original[k] != restored.get(k)
+        }
         check(not differ, f"the restored database has the same counts (differ: {differ})")
 
     def database_down(self) -> None:
         self.admin_sql(f'ALTER DATABASE "{self.db}" ALLOW_CONNECTIONS false')
         self.admin_sql(
-            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{self.db}'"
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            params=[self.db],
         )
         status, body = wait_healthz(self.port, lambda s, b: s == 503, 15)
         check(
@@ -498,6 +522,7 @@ class Rehearsal:
 
 SETUP = """
 import json
+from django.core.files.uploadedfile import SimpleUploadedFile
 from ledger import workflow
 from ledger.models import Category, Department, Leader, Source, User
 oversight = Department.objects.create(name="区政府督查室", short_name="督查室", kind="oversight")
@@ -515,7 +540,8 @@ person("rh_staff_b", "staff", dept_b)
 leader = Leader.objects.create(user=person("rh_leader", "leader"), title="副区长")
 issue = workflow.issue_raise(actor=staff_a, title="厂区道路积水", description="雨后积水。",
     category=Category.objects.get_or_create(name="基础设施")[0],
-    source=Source.objects.get_or_create(name="企业走访")[0])
+    source=Source.objects.get_or_create(name="企业走访")[0],
+    files=[SimpleUploadedFile("现场情况.txt", "积水约二十厘米。".encode(), "text/plain")])
 print(json.dumps({"number": issue.number, "leader": leader.pk, "dept_b": dept_b.pk}))
 """
 
@@ -530,7 +556,8 @@ print(json.dumps({"emails": sorted(rows.values_list("recipient__email", flat=Tru
 COUNTS = """
 import json
 from django.apps import apps
-names = ["ledger.Issue", "ledger.IssueEvent", "ledger.User", "ledger.Department",
+names = ["ledger.Issue", "ledger.IssueEvent", "ledger.Attachment", "ledger.User",
+         "ledger.Department",
          "notify.Notification", "notify.ReminderSchedule", "django_tasks_database.DBTaskResult"]
 print(json.dumps({n: apps.get_model(n).objects.count() for n in names}))
 """
