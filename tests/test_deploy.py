@@ -192,3 +192,61 @@ def test_anonymous_requests_create_no_session(client, db):
     client.get("/accounts/login/")
     client.get("/healthz")
     assert not Session.objects.exists()
+
+
+# -- the deploy/ files: the ones the rehearsal runs, consistent with the settings ----------
+
+DEPLOY = settings.BASE_DIR / "deploy"
+
+
+def _rehearsal():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "rehearsal", settings.BASE_DIR / "scripts" / "rehearsal.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_rehearsal_starts_the_units_command_lines():
+    rehearsal = _rehearsal()
+    (web,) = rehearsal.unit_commands("zhongzhan-web.service", "ExecStart")
+    assert web[0].endswith("/gunicorn") and "zhongzhan.wsgi" in web
+    assert web[web.index("--bind") + 1] == "127.0.0.1:8000"
+    assert "--timeout" in web and "--workers" in web
+    (worker,) = rehearsal.unit_commands("zhongzhan-worker.service", "ExecStart")
+    assert worker[1:3] == ["manage.py", "db_worker"] and "--no-reload" in worker
+    (ping,) = rehearsal.unit_commands("zhongzhan-worker.service", "ExecStartPre")
+    assert ping[1:] == ["manage.py", "healthz_ping"]
+    units = (DEPLOY / "zhongzhan-web.service").read_text()
+    assert "Restart=on-failure" in units and "EnvironmentFile=/etc/zhongzhan/zhongzhan.env" in units
+    assert "Restart=always" in (DEPLOY / "zhongzhan-worker.service").read_text()
+
+
+def test_the_example_env_file_is_production_and_passes_check_deploy_once_filled_in():
+    values = _rehearsal().env_file(DEPLOY / "env.example")
+    assert values["DEBUG"] == "0"
+    assert values["SECURE_PROXY_SSL_HEADER"] == "HTTP_X_FORWARDED_PROTO"
+    assert values["SITE_URL"].startswith("https://")
+    assert not values["DEFAULT_FROM_EMAIL"].endswith(".invalid")
+    filled = {**values, "SECRET_KEY": secrets.token_urlsafe(64), "EVENTS_KEY": "e" * 64}
+    filled.pop("DATABASE_URL")  # the test database's stays: check --deploy writes nothing
+    result = _run("manage.py", "check", "--deploy", "--fail-level", "WARNING", **filled)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_nginx_lets_through_what_the_app_accepts_and_overwrites_the_trusted_headers():
+    import re
+
+    site = (DEPLOY / "nginx-zhongzhan.conf").read_text()
+    size = int(re.search(r"client_max_body_size (\d+)m;", site).group(1)) * 1024 * 1024
+    assert (
+        settings.ATTACHMENT_MAX_REQUEST_BYTES < size <= settings.ATTACHMENT_MAX_REQUEST_BYTES * 1.2
+    )
+    assert "alias /srv/zhongzhan/staticfiles/;" in site
+    assert "ssl_certificate " in site and "return 301 https://" in site
+    proxy = (DEPLOY / "nginx-zhongzhan-proxy.conf").read_text()
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in proxy
+    assert "proxy_set_header X-Forwarded-For   $remote_addr;" in proxy
