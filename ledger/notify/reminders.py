@@ -299,11 +299,6 @@ def reminders_unschedule() -> int:
     return removed
 
 
-def reminders_schedule_next() -> bool:
-    """Kept for callers of the old name: the same as reminders_schedule()."""
-    return reminders_schedule() is not None
-
-
 @task(takes_context=True)
 def reminders_daily(context, day: str | None = None) -> dict:
     """Run one day's reminders, then queue the next run (or, after a failure, a retry)."""
