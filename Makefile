@@ -6,13 +6,14 @@ export DEBUG ?= 1
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: run test e2e lint serve seed messages clean help bench
+.PHONY: run test e2e lint serve seed messages clean help bench rehearsal
 
 help:
 	@echo "make run   - create .venv, install, migrate, load demo data, serve on http://127.0.0.1:8000"
 	@echo "             (make run PORT=8001 HOST=0.0.0.0 to serve elsewhere)"
 	@echo "make test  - install test tools and run checks and the whole test suite"
 	@echo "make e2e   - browser tests (accessibility, keyboard) in /usr/bin/chromium"
+	@echo "make rehearsal - the production rehearsal with deploy/ on PostgreSQL (docs/operations.md)"
 
 # Pick the first Python >= 3.12 on PATH.
 $(PYTHON):
@@ -89,6 +90,13 @@ e2e: $(VENV)/.installed-dev
 N ?= 10000
 bench: $(VENV)/.installed-dev
 	DEBUG=0 N=$(N) $(PYTHON) bench/pages.py --issues $(N)
+
+# The production rehearsal (issue 21, scripts/rehearsal.py, docs/operations.md): deploy/'s
+# env file and units with real parts on this machine: a fresh PostgreSQL database, gunicorn,
+# the worker, a local SMTP server; sign-in, mails, a worker outage, backup and restore,
+# /healthz's three states. Stops what it started and drops its databases. Under 5 minutes.
+rehearsal: $(VENV)/.installed-dev
+	$(PYTHON) scripts/rehearsal.py
 
 # Re-extract and compile the translation catalogs (needs GNU gettext; the compiled
 # .mo files are committed so `make run` needs no extra tools). zh_Hans is filled

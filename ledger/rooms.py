@@ -75,6 +75,12 @@ class Room(AppConfig):
         percent_columns). `context` is what the exporting view names (user, period …)."""
         return []
 
+    def health(self) -> Mapping[str, Any] | None:
+        """The room's part of /healthz: {"name": {"status": "ok" | another word, …}} or None.
+        A status other than "ok" makes the whole answer "degraded". Cheap and read-only: a
+        probe calls it every few seconds."""
+        return None
+
 
 def rooms() -> list[Room]:
     """The installed rooms, in INSTALLED_APPS order."""

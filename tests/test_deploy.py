@@ -18,6 +18,7 @@ PRODUCTION = {
     "SITE_URL": "https://ledger.example.gov.cn",
     "EVENTS_KEY": secrets.token_hex(32),
     "EVENTS_CHECKPOINT_DIR": "/srv/ledger-anchor/checkpoints",
+    "DEFAULT_FROM_EMAIL": "ledger@example.gov.cn",
 }
 
 
@@ -41,7 +42,8 @@ def _production_settings(**env: str) -> dict:
         "print(json.dumps({k: getattr(s, k) for k in ("
         "'DEBUG', 'SECURE_SSL_REDIRECT', 'SECURE_HSTS_SECONDS', 'SECURE_PROXY_SSL_HEADER', "
         "'SESSION_COOKIE_AGE', 'SESSION_RENEW_SECONDS', 'SESSION_EXPIRE_AT_BROWSER_CLOSE', "
-        "'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE')}))"
+        "'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'MAILERS')}, "
+        "default=str))"
     )
     result = _run("-c", code, DJANGO_SETTINGS_MODULE="zhongzhan.settings", **env)
     assert result.returncode == 0, result.stderr
@@ -52,6 +54,66 @@ def test_check_deploy_with_production_variables_reports_nothing():
     result = _run("manage.py", "check", "--deploy", "--fail-level", "DEBUG")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def _deploy_check(**env: str) -> tuple[str, int]:
+    result = _run("manage.py", "check", "--deploy", "--fail-level", "ERROR", **env)
+    return result.stdout + result.stderr, result.returncode
+
+
+def test_the_plain_http_staging_switch_turns_off_every_https_protection_together():
+    values = _production_settings(LEDGER_PLAIN_HTTP_STAGING="1")
+    assert values["SECURE_SSL_REDIRECT"] is False
+    assert values["SECURE_HSTS_SECONDS"] == 0
+    assert values["SESSION_COOKIE_SECURE"] is False
+    assert values["CSRF_COOKIE_SECURE"] is False
+    # the switch wins over a single setting left on (half on is the 403 it exists to avoid)
+    values = _production_settings(LEDGER_PLAIN_HTTP_STAGING="1", CSRF_COOKIE_SECURE="1")
+    assert values["CSRF_COOKIE_SECURE"] is False
+
+
+def test_check_deploy_refuses_the_plain_http_staging_switch():
+    output, code = _deploy_check(LEDGER_PLAIN_HTTP_STAGING="1")
+    assert code != 0
+    assert "deploy.E001" in output and "LEDGER_PLAIN_HTTP_STAGING" in output
+
+
+def test_the_server_start_logs_the_plain_http_staging_switch():
+    code = "import zhongzhan.wsgi"
+    result = _run("-c", code, LEDGER_PLAIN_HTTP_STAGING="1")
+    assert result.returncode == 0, result.stderr
+    assert "LEDGER_PLAIN_HTTP_STAGING is on" in result.stderr
+    assert "LEDGER_PLAIN_HTTP_STAGING is on" not in _run("-c", code).stderr
+
+
+def test_check_deploy_warns_of_an_http_site_url_behind_the_https_redirect():
+    output, code = _deploy_check(SITE_URL="http://ledger.example.gov.cn")
+    assert code == 0  # a warning
+    assert "deploy.W001" in output
+    output, _code = _deploy_check(SITE_URL="http://ledger.example.gov.cn", SECURE_SSL_REDIRECT="0")
+    assert "deploy.W001" not in output
+
+
+def test_check_deploy_warns_of_the_placeholder_sender_address():
+    output, _code = _deploy_check(DEFAULT_FROM_EMAIL="ledger@zhongzhan.invalid")
+    assert "deploy.W002" in output and "ledger@zhongzhan.invalid" in output
+
+
+def test_smtps_on_465_is_a_setting_and_starttls_with_it_is_refused():
+    values = _production_settings(MAIL_BACKEND="smtp", EMAIL_USE_SSL="1", EMAIL_PORT="465")
+    options = values["MAILERS"]["default"]["OPTIONS"]
+    assert options["use_ssl"] is True and options["use_tls"] is False
+    assert options["port"] == 465
+    code = "import django; django.setup()"
+    result = _run(
+        "-c",
+        code,
+        DJANGO_SETTINGS_MODULE="zhongzhan.settings",
+        EMAIL_USE_SSL="1",
+        EMAIL_USE_TLS="1",
+    )
+    assert result.returncode != 0
+    assert "EMAIL_USE_TLS and EMAIL_USE_SSL are exclusive" in result.stderr
 
 
 def test_https_is_on_by_default_without_debug():
@@ -131,3 +193,61 @@ def test_anonymous_requests_create_no_session(client, db):
     client.get("/accounts/login/")
     client.get("/healthz")
     assert not Session.objects.exists()
+
+
+# -- the deploy/ files: the ones the rehearsal runs, consistent with the settings ----------
+
+DEPLOY = settings.BASE_DIR / "deploy"
+
+
+def _rehearsal():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "rehearsal", settings.BASE_DIR / "scripts" / "rehearsal.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_rehearsal_starts_the_units_command_lines():
+    rehearsal = _rehearsal()
+    (web,) = rehearsal.unit_commands("zhongzhan-web.service", "ExecStart")
+    assert web[0].endswith("/gunicorn") and "zhongzhan.wsgi" in web
+    assert web[web.index("--bind") + 1] == "127.0.0.1:8000"
+    assert "--timeout" in web and "--workers" in web
+    (worker,) = rehearsal.unit_commands("zhongzhan-worker.service", "ExecStart")
+    assert worker[1:3] == ["manage.py", "db_worker"] and "--no-reload" in worker
+    (ping,) = rehearsal.unit_commands("zhongzhan-worker.service", "ExecStartPre")
+    assert ping[1:] == ["manage.py", "healthz_ping"]
+    units = (DEPLOY / "zhongzhan-web.service").read_text()
+    assert "Restart=on-failure" in units and "EnvironmentFile=/etc/zhongzhan/zhongzhan.env" in units
+    assert "Restart=always" in (DEPLOY / "zhongzhan-worker.service").read_text()
+
+
+def test_the_example_env_file_is_production_and_passes_check_deploy_once_filled_in():
+    values = _rehearsal().env_file(DEPLOY / "env.example")
+    assert values["DEBUG"] == "0"
+    assert values["SECURE_PROXY_SSL_HEADER"] == "HTTP_X_FORWARDED_PROTO"
+    assert values["SITE_URL"].startswith("https://")
+    assert not values["DEFAULT_FROM_EMAIL"].endswith(".invalid")
+    filled = {**values, "SECRET_KEY": secrets.token_urlsafe(64), "EVENTS_KEY": "e" * 64}
+    filled.pop("DATABASE_URL")  # the test database's stays: check --deploy writes nothing
+    result = _run("manage.py", "check", "--deploy", "--fail-level", "WARNING", **filled)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_nginx_lets_through_what_the_app_accepts_and_overwrites_the_trusted_headers():
+    import re
+
+    site = (DEPLOY / "nginx-zhongzhan.conf").read_text()
+    size = int(re.search(r"client_max_body_size (\d+)m;", site).group(1)) * 1024 * 1024
+    assert (
+        settings.ATTACHMENT_MAX_REQUEST_BYTES < size <= settings.ATTACHMENT_MAX_REQUEST_BYTES * 1.2
+    )
+    assert "alias /srv/zhongzhan/staticfiles/;" in site
+    assert "ssl_certificate " in site and "return 301 https://" in site
+    proxy = (DEPLOY / "nginx-zhongzhan-proxy.conf").read_text()
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in proxy
+    assert "proxy_set_header X-Forwarded-For   $remote_addr;" in proxy

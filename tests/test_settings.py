@@ -1,6 +1,9 @@
+import ast
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
@@ -46,3 +49,77 @@ def test_tools_that_sign_nothing_run_without_a_secret_key():
     result = _without_debug_or_key("manage.py", "makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stderr
     assert "No changes detected" in result.stdout
+
+
+# -- every variable settings.py reads is in the one table ---------------------------------
+
+ENV_HELPERS = {"env_bool", "env_int", "env_list"}
+NAME = re.compile(r"^[A-Z][A-Z0-9_]+$")
+
+
+def settings_env_reads() -> set[str]:
+    """The environment variables zhongzhan/settings.py reads: os.environ.get("X"),
+    os.getenv("X"), os.environ["X"] and the env_bool/env_int/env_list helpers."""
+    tree = ast.parse((Path(settings.BASE_DIR) / "zhongzhan" / "settings.py").read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args:
+            func = ast.unparse(node.func)
+            if func in ENV_HELPERS | {"os.environ.get", "os.getenv"}:
+                first = node.args[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    names.add(first.value)
+        elif (
+            isinstance(node, ast.Subscript)
+            and ast.unparse(node.value) == "os.environ"
+            and isinstance(node.slice, ast.Constant)
+        ):
+            names.add(node.slice.value)
+    return names
+
+
+def settings_table() -> set[str]:
+    """The variables named (in backticks) in the first column of docs/operations.md's table
+    under "## Settings"."""
+    text = (Path(settings.BASE_DIR) / "docs" / "operations.md").read_text()
+    section = text.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    names = set()
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            first_cell = line.split("|")[1]
+            names |= {n for n in re.findall(r"`([^`]+)`", first_cell) if NAME.match(n)}
+    return names
+
+
+def test_the_settings_reader_finds_what_settings_py_reads():
+    # the parser itself: a few reads of each form, so an empty result cannot pass the next test
+    reads = settings_env_reads()
+    assert {"SECRET_KEY", "DEBUG", "CONN_MAX_AGE", "ALLOWED_HOSTS", "TASKS_BACKEND"} <= reads
+    assert len(reads) > 60
+
+
+def test_every_environment_variable_settings_py_reads_is_in_the_settings_table():
+    missing = sorted(settings_env_reads() - settings_table())
+    assert not missing, (
+        "zhongzhan/settings.py reads these environment variables, but the table under "
+        "'## Settings' in docs/operations.md does not list them: "
+        + ", ".join(missing)
+        + ". Add a row for each (name, default, meaning)."
+    )
+
+
+def test_the_settings_table_lists_nothing_settings_py_does_not_read():
+    stale = sorted(settings_table() - settings_env_reads())
+    assert not stale, (
+        "docs/operations.md's settings table lists variables zhongzhan/settings.py never "
+        "reads: " + ", ".join(stale)
+    )
+
+
+def test_the_example_env_file_names_every_variable():
+    text = (Path(settings.BASE_DIR) / "deploy" / "env.example").read_text()
+    named = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", text, flags=re.MULTILINE))
+    missing = sorted(settings_env_reads() - named)
+    assert not missing, (
+        "deploy/env.example does not name these variables settings.py reads: " + ", ".join(missing)
+    )

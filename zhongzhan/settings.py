@@ -48,6 +48,18 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "") or (
 )
 
 
+def plain_http_staging_warn() -> None:
+    """Called by the server entry points once logging is set up: say loudly that this
+    process serves without HTTPS protections (LEDGER_PLAIN_HTTP_STAGING)."""
+    if LEDGER_PLAIN_HTTP_STAGING:
+        import logging
+
+        logging.getLogger("zhongzhan").warning(
+            "LEDGER_PLAIN_HTTP_STAGING is on: no HTTPS redirect, no HSTS, session and CSRF "
+            "cookies without Secure. For a staging run on plain HTTP only; never in production."
+        )
+
+
 def require_secret_key() -> None:
     """Called by the server entry points: never serve without a real secret key."""
     if not SECRET_KEY:
@@ -248,12 +260,23 @@ MAILERS = {
                 "port": env_int("EMAIL_PORT", 25),
                 "username": os.environ.get("EMAIL_HOST_USER", ""),
                 "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                # STARTTLS on 587 (EMAIL_USE_TLS) or SMTPS on 465 (EMAIL_USE_SSL), not both
                 "use_tls": env_bool("EMAIL_USE_TLS", False),
+                "use_ssl": env_bool("EMAIL_USE_SSL", False),
+                "timeout": env_int("EMAIL_TIMEOUT", 30),
             },
         }
     )
 }
+if env_bool("EMAIL_USE_TLS", False) and env_bool("EMAIL_USE_SSL", False):
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are exclusive: set one of them")
+# the sender of every e-mail. The default is a placeholder that real relays refuse
+# (deploy.W002 in `check --deploy`): set an address the relay accepts for this server.
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ledger@zhongzhan.invalid")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# who is mailed when something the worker runs on its own fails (the daily reminder run):
+# comma-separated addresses; empty, only the log (level ERROR) says so
+ADMINS = env_list("ADMINS", [])
 
 # Background work: the database-backed worker in production (`manage.py db_worker`);
 # in development tasks run at once so `make run` needs no second process.
@@ -280,18 +303,29 @@ SECURE_CSP = {
     "frame-ancestors": ["'none'"],
 }
 
+# A plain-HTTP staging run (docs/operations.md, "Trying it before TLS"): one switch turns off
+# the HTTPS redirect, HSTS and the Secure flag of the session and CSRF cookies together
+# (the redirect alone off leaves a login 403 "CSRF cookie not set" over http://).
+# `check --deploy` refuses it (deploy.E001) and every server start logs a warning.
+LEDGER_PLAIN_HTTP_STAGING = env_bool("LEDGER_PLAIN_HTTP_STAGING", False)
+_https = not DEBUG and not LEDGER_PLAIN_HTTP_STAGING
+
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", _https)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", _https)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # HTTPS (docs/operations.md): on by default when DEBUG is off. Behind a reverse proxy that
 # ends TLS, set SECURE_PROXY_SSL_HEADER to the header it sets, e.g. "HTTP_X_FORWARDED_PROTO"
 # (value "https"; another value after a comma), and make sure the proxy overwrites it.
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _https)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's probe may speak plain HTTP
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if _https else 0)
+if LEDGER_PLAIN_HTTP_STAGING:
+    # the switch wins over the single settings: half of them on is the state it exists to avoid
+    SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+    SECURE_HSTS_SECONDS = 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 _proxy_ssl_header = env_list("SECURE_PROXY_SSL_HEADER", [])
@@ -482,6 +516,8 @@ NOTIFY = {
     "EMAIL_RETRY_SECONDS": env_int("NOTIFY_EMAIL_RETRY_SECONDS", 60),
     # local hour at which the self-scheduling reminder task runs (when no cron/systemd timer)
     "REMINDER_HOUR": env_int("NOTIFY_REMINDER_HOUR", 8),
+    # a scheduled run that fails is tried again after this many minutes (and the admins told)
+    "REMINDER_RETRY_MINUTES": env_int("NOTIFY_REMINDER_RETRY_MINUTES", 30),
 }
 # the address people open the ledger at, for links handed outside (e-mails, the enterprise's
 # link and QR code). Production sets it (notify.W001 in `check --deploy` otherwise). Unset in

@@ -23,6 +23,13 @@ ROOM_URLS = (
 )
 
 urlpatterns = [
+    # the security room's password-reset form (its e-mail goes through the worker) before
+    # Django's own of the same name
+    *(
+        [path("accounts/", include("ledger.security.account_urls"))]
+        if apps.is_installed("ledger.security")
+        else []
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from .models import Notification, Preference, ReminderLog
+from .models import Notification, Preference, ReminderLog, ReminderSchedule
 from .tasks import emails_enqueue
 
 
@@ -77,3 +77,29 @@ class PreferenceAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     search_fields = ("user__username", "user__name")
     autocomplete_fields = ("user",)
+
+
+@admin.register(ReminderSchedule)
+class ReminderScheduleAdmin(admin.ModelAdmin):
+    """The queued daily run (`send_reminders --schedule`): when it runs next and what the last
+    run did. Read-only: `send_reminders --schedule` / `--unschedule` change it."""
+
+    list_display = (
+        "__str__",
+        "next_run_at",
+        "next_run_day",
+        "last_run_at",
+        "last_outcome",
+        "failures",
+        "task_id",
+    )
+    readonly_fields = [f.name for f in ReminderSchedule._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -6,6 +6,7 @@ is this room's part in slot navbar_bell).
 
 from django.conf import settings
 from django.core import checks
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ledger.rooms import Room, Slot
@@ -31,6 +32,29 @@ class NotifyConfig(Room):
             on_issues_imported, sender=Issue, dispatch_uid="notify_on_issues_imported"
         )
         checks.register(site_url_check, checks.Tags.compatibility)
+
+    def health(self):
+        """/healthz's "reminders": the queued daily run (`send_reminders --schedule`): when it
+        runs next and how the last run ended; "failed" while a failed run waits for its retry.
+        Nothing when no run is queued (a systemd timer or cron runs the reminders then)."""
+        from .models import ReminderSchedule  # import here: models load after apps.py
+
+        schedule = ReminderSchedule.objects.filter(pk=1).first()
+        if schedule is None or not (schedule.task_id or schedule.last_outcome):
+            return None
+
+        def stamp(moment):
+            return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
+        failed = schedule.last_outcome == ReminderSchedule.Outcome.FAILED
+        return {
+            "reminders": {
+                "status": "failed" if failed else "ok",
+                "next_run": stamp(schedule.next_run_at),
+                "last_run": stamp(schedule.last_run_at),
+                "last_result": schedule.last_outcome or None,
+            }
+        }
 
     def seed_demo(self, *, today, stdout):
         """Fill the demo users' bells from the demo events, through the recipients table."""

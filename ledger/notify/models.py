@@ -165,3 +165,40 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.get_kind_display()} {self.issue_id}"
+
+
+class ReminderSchedule(models.Model):
+    """The daily reminder run queued in the task worker (`send_reminders --schedule`): one row,
+    so there is at most one chain. `task_id` is the queued run that continues the chain; any
+    other queued reminders_daily finds itself superseded and stops. What the last run did is
+    kept here for the admin and /healthz."""
+
+    class Outcome(models.TextChoices):
+        OK = "ok", _("成功")
+        FAILED = "failed", _("失败，等待重试")
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    task_id = models.CharField(_("排队中的任务"), max_length=64, blank=True)
+    next_run_at = models.DateTimeField(_("下次运行时间"), null=True, blank=True)
+    next_run_day = models.DateField(_("下次运行所属日期"), null=True, blank=True)
+    last_run_at = models.DateTimeField(_("上次运行时间"), null=True, blank=True)
+    last_outcome = models.CharField(
+        _("上次运行结果"), max_length=10, choices=Outcome.choices, blank=True
+    )
+    last_counts = models.JSONField(_("上次运行的数量"), default=dict, blank=True)
+    last_error = models.TextField(_("上次错误"), blank=True)
+    failures = models.PositiveIntegerField(_("连续失败次数"), default=0)
+
+    class Meta:
+        verbose_name = _("每日提醒计划")
+        verbose_name_plural = _("每日提醒计划")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="notify_reminder_schedule_single")
+        ]
+
+    def __str__(self):
+        return str(self._meta.verbose_name)
+
+    @property
+    def is_scheduled(self) -> bool:
+        return bool(self.task_id)

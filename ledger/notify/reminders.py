@@ -24,10 +24,12 @@ Nothing is sent on a non-working day.
 """
 
 import datetime
+import logging
 from collections import Counter
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.mail import mail_admins
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.tasks import task
@@ -42,9 +44,11 @@ from ledger.models.issues import long_term_cycle, raised_flag_cutoff
 from ledger.states import Action, Status
 from ledger.workdays import add_working_days, is_working_day, working_days_between
 
-from .models import Kind, ReminderLog
+from .models import Kind, ReminderLog, ReminderSchedule
 from .recipients import SYSTEM_USERNAME
 from .services import issue_for_notify, notifications_create
+
+logger = logging.getLogger(__name__)
 
 
 def system_actor() -> User:
@@ -244,16 +248,127 @@ def _not_assigned(today, at, counts, email) -> None:
 
 
 # -- the run as a task that enqueues itself for the next day --------------------------
+#
+# `send_reminders --schedule` makes (or replaces) the one chain: ReminderSchedule.task_id
+# names the queued run that continues it. A run that is not that one (a chain from before
+# the schedule existed, a replaced one, one restored from a backup) stops without running.
+# A run that raises is logged at ERROR, mailed to ADMINS and queued again after
+# REMINDER_RETRY_MINUTES for the same day; the task's row is then marked failed too.
 
 
-@task
-def reminders_daily() -> dict:
-    """Run today's reminders, then enqueue this task again for the next day's REMINDER_HOUR.
+def _schedule_locked() -> ReminderSchedule:
+    ReminderSchedule.objects.get_or_create(pk=1)
+    return ReminderSchedule.objects.select_for_update().get(pk=1)
 
-    For deployments that prefer the task worker to a cron job or systemd timer."""
-    counts = reminders_send(today=timezone.localdate())
-    reminders_schedule_next()
-    return counts
+
+def reminders_queued():
+    from django_tasks_db.models import DBTaskResult  # the database backend's table
+
+    return DBTaskResult.objects.filter(task_path=reminders_daily.module_path, status="READY")
+
+
+def _enqueue(schedule: ReminderSchedule, *, run_at: datetime.datetime, day: datetime.date):
+    result = reminders_daily.using(run_after=run_at).enqueue(day=day.isoformat())
+    schedule.task_id = str(result.id)
+    schedule.next_run_at = run_at
+    schedule.next_run_day = day
+
+
+def reminders_schedule(*, run_at: datetime.datetime | None = None) -> ReminderSchedule | None:
+    """Make the daily chain the only one: every queued daily run is removed and one is
+    queued for the next REMINDER_HOUR (or `run_at`). None if the backend cannot defer."""
+    if not reminders_daily.get_backend().supports_defer:
+        return None
+    run_at = run_at or next_run_at()
+    with transaction.atomic():
+        schedule = _schedule_locked()
+        reminders_queued().delete()
+        _enqueue(schedule, run_at=run_at, day=timezone.localtime(run_at).date())
+        schedule.save()
+    return schedule
+
+
+def reminders_unschedule() -> int:
+    """Remove the chain: the queued daily runs are deleted. Returns how many there were."""
+    with transaction.atomic():
+        schedule = _schedule_locked()
+        removed, _details = reminders_queued().delete()
+        schedule.task_id = ""
+        schedule.next_run_at = None
+        schedule.next_run_day = None
+        schedule.save()
+    return removed
+
+
+@task(takes_context=True)
+def reminders_daily(context, day: str | None = None) -> dict:
+    """Run one day's reminders, then queue the next run (or, after a failure, a retry)."""
+    this = str(context.task_result.id)
+    with transaction.atomic():
+        schedule = _schedule_locked()
+        if schedule.task_id and schedule.task_id != this:
+            logger.warning("reminders_daily %s is not the scheduled run: stopped", this)
+            return {"superseded": 1}
+        schedule.task_id = this  # a run queued before the schedule existed adopts it
+        schedule.save(update_fields=["task_id"])
+    run_day = datetime.date.fromisoformat(day) if day else timezone.localdate()
+    try:
+        counts = reminders_send(today=run_day)
+    except Exception as error:
+        retry_at = timezone.now() + datetime.timedelta(
+            minutes=settings.NOTIFY["REMINDER_RETRY_MINUTES"]
+        )
+        failures = _chain_continue(
+            this, run_at=retry_at, day=run_day, error=f"{type(error).__name__}: {error}"
+        )
+        _failure_alert(run_day, retry_at, failures, error)
+        raise
+    _chain_continue(this, run_at=next_run_at(), counts=dict(counts))
+    return dict(counts)
+
+
+def _chain_continue(
+    this: str,
+    *,
+    run_at: datetime.datetime,
+    day: datetime.date | None = None,
+    counts: dict | None = None,
+    error: str = "",
+) -> int:
+    """Record the outcome and queue the next link, unless the chain was replaced meanwhile."""
+    with transaction.atomic():
+        schedule = _schedule_locked()
+        schedule.last_run_at = timezone.now()
+        schedule.last_outcome = (
+            ReminderSchedule.Outcome.FAILED if error else ReminderSchedule.Outcome.OK
+        )
+        schedule.last_error = error[:2000]
+        schedule.failures = schedule.failures + 1 if error else 0
+        if counts is not None:
+            schedule.last_counts = counts
+        if schedule.task_id == this:
+            _enqueue(schedule, run_at=run_at, day=day or timezone.localtime(run_at).date())
+        schedule.save()
+        return schedule.failures
+
+
+def _failure_alert(day, retry_at, failures, error) -> None:
+    logger.error(
+        "the daily reminder run for %s failed (%s in a row); tried again at %s",
+        day,
+        failures,
+        timezone.localtime(retry_at).isoformat(timespec="minutes"),
+        exc_info=error,
+    )
+    try:
+        mail_admins(
+            f"每日提醒运行失败 / daily reminder run failed: {day}",
+            f"{type(error).__name__}: {error}\n\n"
+            f"连续失败 / failures in a row: {failures}\n"
+            f"重试时间 / tried again at: {timezone.localtime(retry_at).isoformat()}\n",
+        )
+    except Exception:
+        logger.exception("could not mail the admins about the failed reminder run")
 
 
 def next_run_at(now: datetime.datetime | None = None) -> datetime.datetime:
@@ -266,11 +381,3 @@ def next_run_at(now: datetime.datetime | None = None) -> datetime.datetime:
             datetime.datetime.combine(run.date() + datetime.timedelta(days=1), run.time())
         )
     return run
-
-
-def reminders_schedule_next() -> bool:
-    """Enqueue reminders_daily for the next run; False if the backend cannot defer."""
-    if not reminders_daily.get_backend().supports_defer:
-        return False
-    reminders_daily.using(run_after=next_run_at()).enqueue()
-    return True

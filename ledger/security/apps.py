@@ -19,3 +19,6 @@ class SecurityConfig(Room):
 
     def ready(self):
         user_logged_in.connect(session_mark_renewed, dispatch_uid="security_session_renewed")
+        from .deploy_checks import deploy_checks_register  # import here: reads settings
+
+        deploy_checks_register()

@@ -13,6 +13,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from ledger.rooms import rooms
+
 logger = logging.getLogger(__name__)
 
 
@@ -27,11 +29,15 @@ def lockout_response(request, original_response=None, credentials=None):
 
 
 def _worker_state() -> dict:
-    """When the task worker last finished a task, and whether queued work is waiting on it.
+    """When the task worker last finished a task, and whether it is keeping up.
 
-    "stale": a task has been ready to run for longer than HEALTHZ_WORKER_STALE_SECONDS
-    (the worker is down or behind); "idle": nothing waits. Never an error here: the
-    health of the web process does not depend on the worker.
+    - "ok": it has finished a task, and no queued task has waited to run for longer than
+      HEALTHZ_WORKER_STALE_SECONDS;
+    - "never_ran": no task has ever finished. The worker's unit queues a `healthz_ping` task as
+      it starts (deploy/zhongzhan-worker.service), so a worker that runs has finished one
+      within seconds: this means it never started, or cannot run anything;
+    - "stale": a task has been ready to run for longer than HEALTHZ_WORKER_STALE_SECONDS
+      (the worker is down or behind).
     """
     newest = (
         DBTaskResult.objects.filter(finished_at__isnull=False)
@@ -47,7 +53,7 @@ def _worker_state() -> dict:
         .exists()
     )
     return {
-        "status": "stale" if waiting else "ok",
+        "status": "stale" if waiting else "ok" if newest else "never_ran",
         "last_finished": newest.isoformat(timespec="seconds") if newest else None,
     }
 
@@ -55,9 +61,16 @@ def _worker_state() -> dict:
 @never_cache
 @require_GET
 def healthz(request):
-    """200 {"status": "ok"} when the database answers, 503 otherwise; no login, no details.
+    """The load balancer's and the monitor's probe; no login, nothing about versions, paths
+    or errors (errors go to the log).
 
-    Nothing about versions, paths or errors is shown (the error goes to the log).
+    - 503 {"status": "error", "database": "unreachable"} when the database does not answer;
+    - 200 {"status": "ok", …} when the database answers, the worker is "ok" and every room's
+      part (e.g. the queued daily reminders) is "ok";
+    - 200 {"status": "degraded", …} when the database answers but the worker is "never_ran" or
+      "stale" or a room's part is not "ok": the web still serves, so a load balancer keeps it
+      in rotation while the monitor alerts. `?strict=1` answers 503 for "degraded" too, for a
+      monitor that reads only the status code.
     """
     try:
         with connection.cursor() as cursor:
@@ -69,7 +82,13 @@ def healthz(request):
     body = {"status": "ok", "database": "ok"}
     try:
         body["worker"] = _worker_state()
+        for room in rooms():
+            body.update(room.health() or {})
     except DatabaseError:
-        logger.exception("healthz: the task table could not be read")
+        logger.exception("healthz: the task tables could not be read")
         body["worker"] = {"status": "unknown", "last_finished": None}
-    return JsonResponse(body)
+    parts = [value for key, value in body.items() if isinstance(value, dict)]
+    if any(part.get("status") != "ok" for part in parts):
+        body["status"] = "degraded"
+    strict = request.GET.get("strict") == "1"
+    return JsonResponse(body, status=503 if strict and body["status"] != "ok" else 200)

@@ -233,7 +233,9 @@ def test_the_daily_task_runs_and_enqueues_itself_for_tomorrow(
 ):
     from django_tasks_db.models import DBTaskResult
 
-    from ledger.notify.reminders import reminders_daily
+    from ledger.notify.reminders import reminders_daily, reminders_schedule
+
+    from .test_reminder_schedule import queued_run
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     w = people
@@ -241,10 +243,14 @@ def test_the_daily_task_runs_and_enqueues_itself_for_tomorrow(
     issue = w.raise_issue(at=at(D(2026, 11, 2)))
     _assign(w, issue, on=D(2026, 11, 2), deadline=D(2026, 11, 4))
     clock.set(D(2026, 11, 4), 8)
-    counts = committed(reminders_daily.call)
+    committed(reminders_schedule, run_at=clock.moment)
+    scheduled = DBTaskResult.objects.get(task_path=reminders_daily.module_path)
+    counts = committed(queued_run, scheduled)
     # not accepted after a full working day: that reminder, not also the due-soon one
-    assert (counts["not_accepted"], counts["due_soon"]) == (1, 0)
-    queued = DBTaskResult.objects.get(task_path="ledger.notify.reminders.reminders_daily")
+    assert (counts.get("not_accepted", 0), counts.get("due_soon", 0)) == (1, 0)
+    queued = DBTaskResult.objects.get(
+        task_path="ledger.notify.reminders.reminders_daily", status="READY"
+    )
     assert timezone.localtime(queued.run_after) == timezone.localtime(at(D(2026, 11, 5), 8))
 
 

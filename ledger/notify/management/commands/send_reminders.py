@@ -1,11 +1,20 @@
 """send_reminders: the daily reminder run, for a cron job or systemd timer (see
-docs/operations.md). Safe to run more than once a day: the second run sends nothing."""
+docs/operations.md). Safe to run more than once a day: the second run sends nothing.
+
+`--schedule` queues the run in the task worker instead, every day at REMINDER_HOUR; a second
+`--schedule` replaces the queued chain (there is only ever one), `--unschedule` removes it."""
 
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from ledger.notify.reminders import reminders_daily, reminders_schedule_next, reminders_send
+from ledger.notify.reminders import (
+    reminders_queued,
+    reminders_schedule,
+    reminders_send,
+    reminders_unschedule,
+)
 
 LABELS = [
     ("urge", "自动催办 automatic urges"),
@@ -32,18 +41,37 @@ class Command(BaseCommand):
         parser.add_argument(
             "--schedule",
             action="store_true",
-            help="不立即运行，改为排入任务队列每天自动运行 / enqueue the self-rescheduling "
-            "daily task instead of running now",
+            help="不立即运行，改为排入任务队列每天自动运行（再次执行会替换已有计划） / queue the "
+            "daily run in the task worker instead of running now (replaces a queued one)",
+        )
+        parser.add_argument(
+            "--unschedule",
+            action="store_true",
+            help="删除任务队列中的每日提醒计划 / remove the daily run from the task queue",
         )
 
-    def handle(self, *args, date=None, schedule=False, **options):
+    def handle(self, *args, date=None, schedule=False, unschedule=False, **options):
+        if schedule and unschedule:
+            raise CommandError("--schedule 与 --unschedule 只能选一个 / choose one of them")
+        if unschedule:
+            removed = reminders_unschedule()
+            self.stdout.write(
+                f"已删除排队中的每日提醒：{removed} / queued daily runs removed: {removed}"
+            )
+            return
         if schedule:
-            if not reminders_schedule_next():
+            removed = reminders_queued().count()
+            planned = reminders_schedule()
+            if planned is None:
                 raise CommandError(
                     "当前任务后端不支持定时执行（TASKS_BACKEND）。 / The task backend cannot "
                     "run tasks later; use cron or a systemd timer."
                 )
-            self.stdout.write(f"已排入任务队列 / enqueued: {reminders_daily.module_path}")
+            when = timezone.localtime(planned.next_run_at).isoformat(timespec="minutes")
+            self.stdout.write(
+                f"每日提醒已排入任务队列，下次运行 {when}（替换了 {removed} 个已排队的运行）。"
+                f" / Daily run queued, next at {when} (replaced {removed} queued run(s))."
+            )
             return
         day = None
         if date:
