@@ -161,12 +161,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "ledger.User"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+# AUTH_PASSWORD_VALIDATORS: the password policy, in the block at the end of this file
 
 AUTHENTICATION_BACKENDS = [
     # first: refuses every sign-in of a locked-out user name + address (django-axes's
@@ -487,3 +482,51 @@ LOGGING = {
         "django": {"level": "INFO"},
     },
 }
+
+# --- security: two-factor and password policy
+# (ledger.security; docs/security.md, 两步验证与口令策略)
+# Two-factor sign-in (django-otp: TOTP apps plus one-time recovery codes). LEDGER_REQUIRE_2FA:
+# "off" (nobody must, anyone may enrol), "privileged" (administrators, superusers, staff-flag
+# accounts and the oversight office's supervisors must), "everyone". Default "privileged" in
+# production; "off" under DEBUG (make run, the test suite) so the demo signs in with a password
+# alone — set LEDGER_REQUIRE_2FA=privileged to try it (the demo then enrols on first sign-in).
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+LEDGER_REQUIRE_2FA = os.environ.get("LEDGER_REQUIRE_2FA", "") or ("off" if DEBUG else "privileged")
+if LEDGER_REQUIRE_2FA not in {"off", "privileged", "everyone"}:
+    raise ImproperlyConfigured("LEDGER_REQUIRE_2FA must be off, privileged or everyone")
+OTP_TOTP_ISSUER = "中站问题台账"
+# wrong codes (authenticator or recovery) per account within the window: beyond, the session is
+# signed out and the 429 page shown until the window has passed
+LEDGER_OTP_FAILURE_LIMIT = env_int("LEDGER_OTP_FAILURE_LIMIT", 5)
+LEDGER_OTP_FAILURE_WINDOW_MINUTES = env_int("LEDGER_OTP_FAILURE_WINDOW_MINUTES", 15)
+LEDGER_RECOVERY_CODE_COUNT = 10
+
+# Password policy (GB/T 22239-2019 8.1.4.1 a): at least PASSWORD_MIN_LENGTH characters from
+# at least three of the four kinds (capitals, small letters, digits, other signs), not like the
+# user's name, not a common password, not one of the user's last PASSWORD_HISTORY_COUNT.
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 8)
+PASSWORD_HISTORY_COUNT = env_int("PASSWORD_HISTORY_COUNT", 5)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "ledger.security.passwords.CharacterKindsValidator", "OPTIONS": {"min_kinds": 3}},
+    # also the hook that records every new password (hashed) and whether it must be changed
+    {"NAME": "ledger.security.passwords.PasswordHistoryValidator"},
+]
+# A password set by someone else (an administrator in the admin, createsuperuser, a script)
+# must be replaced by its holder at the next sign-in. Recorded when the password is set: on in
+# production, off under DEBUG, so seed_demo's demo accounts (make run, the browser journeys)
+# are not sent to the password page.
+PASSWORD_CHANGE_INITIAL = env_bool("PASSWORD_CHANGE_INITIAL", not DEBUG)
+# a password older than this many days must be changed at the next sign-in; 0: never expires
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 0)
+# after the messages: sends a signed-in session to the code, enrolment or password page first
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "ledger.security.account_policy.AccountPolicyMiddleware",
+)

@@ -1,5 +1,6 @@
-"""Sign-in protection and operations: login lockout (django-axes), the password-reset
-throttle, /healthz and the `backup` command.
+"""Sign-in protection and operations: login lockout (django-axes), two-factor sign-in
+(django-otp), the password policy, the password-reset throttle, /healthz and the `backup`
+command.
 
 Imports the core; the core never imports it.
 """
@@ -19,3 +20,7 @@ class SecurityConfig(Room):
 
     def ready(self):
         user_logged_in.connect(session_mark_renewed, dispatch_uid="security_session_renewed")
+        # the steps a new session must take first: code, enrolment, password (account_policy)
+        from .account_policy import on_sign_in
+
+        user_logged_in.connect(on_sign_in, dispatch_uid="security_account_todo")

@@ -1,10 +1,14 @@
 """Tables of the security room.
 
 The login records are django-axes' own tables, shown in the admin through proxies so
-the admin speaks Chinese. (The throttle's counts are the core's: ledger/models/throttle.py.)
+the admin speaks Chinese, and the password history (GB/T 22239: no reuse, forced change).
+(The throttle's counts are the core's: ledger/models/throttle.py.)
 """
 
 from axes.models import AccessAttempt, AccessLog
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,3 +28,33 @@ class LoginRecord(AccessLog):
         proxy = True
         verbose_name = _("登录日志")
         verbose_name_plural = _("登录日志")
+
+
+class PasswordHistory(models.Model):
+    """One password a user has had, as its hash (never the password itself).
+
+    Written whenever a password is set (ledger.security.passwords.PasswordHistoryValidator's
+    password_changed hook). The newest row says when the current password was set and whether
+    its holder must replace it at the next sign-in (set by someone else: an administrator, the
+    command line). The last PASSWORD_HISTORY_COUNT rows refuse reuse; older ones are pruned.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="password_history",
+        verbose_name=_("用户"),
+    )
+    password = models.CharField(_("密码散列"), max_length=128)
+    set_at = models.DateTimeField(_("设置时间"), default=timezone.now)
+    chosen_by_user = models.BooleanField(_("本人设置"), default=False)
+    must_change = models.BooleanField(_("须在登录后修改"), default=False)
+
+    class Meta:
+        ordering = ["-set_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-set_at"], name="security_pwhist_user_set")]
+        verbose_name = _("密码历史")
+        verbose_name_plural = _("密码历史")
+
+    def __str__(self):
+        return f"{self.user_id} @ {self.set_at:%Y-%m-%d %H:%M}"
