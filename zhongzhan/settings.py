@@ -495,6 +495,8 @@ LEDGER_REQUIRE_2FA = os.environ.get("LEDGER_REQUIRE_2FA", "") or ("off" if DEBUG
 if LEDGER_REQUIRE_2FA not in {"off", "privileged", "everyone"}:
     raise ImproperlyConfigured("LEDGER_REQUIRE_2FA must be off, privileged or everyone")
 OTP_TOTP_ISSUER = "中站问题台账"
+# the admin never shows an enrolled authenticator's secret nor its QR code
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # wrong codes (authenticator or recovery) per account within the window: beyond, the session is
 # signed out and the 429 page shown until the window has passed
 LEDGER_OTP_FAILURE_LIMIT = env_int("LEDGER_OTP_FAILURE_LIMIT", 5)
