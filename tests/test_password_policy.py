@@ -18,6 +18,7 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 CHANGE = reverse("password_change")
+PASSWORD = "zz-test-pass"  # the factories' password
 HOME = reverse("home")
 
 
@@ -99,6 +100,8 @@ def test_the_history_keeps_hashes_only_and_five_of_them():
 def test_a_password_set_by_the_administrator_is_changed_at_next_sign_in(settings, audit):
     settings.PASSWORD_CHANGE_INITIAL = True
     admin = f.AdminFactory()
+    # the administrator's own password is one they chose (else they would change it first)
+    PasswordHistory.objects.create(user=admin, password=admin.password, chosen_by_user=True)
     person = f.StaffFactory()
     admin_client = Client()
     admin_client.force_login(admin)
@@ -137,25 +140,35 @@ def test_the_forced_change_leaves_signing_out_open(settings):
 
 
 def test_without_the_setting_nothing_is_forced(settings):
-    settings.PASSWORD_CHANGE_INITIAL = False
+    settings.PASSWORD_CHANGE_INITIAL = False  # DEBUG's default: make run's demo accounts
     person = f.StaffFactory()
     person.set_password("Initial-pass-1")
     person.save()
-    assert not PasswordHistory.objects.get(user=person).must_change
     client = Client()
     client.force_login(person)
     assert client.get(HOME).status_code == 200
 
 
-def test_demo_style_accounts_without_history_are_not_forced(settings):
-    """seed_demo stores the demo password's hash directly (no set_password): no history row,
-    so `make run`'s demo accounts are never sent to the password page."""
+def test_a_password_stored_as_a_hash_is_an_initial_one(settings):
+    """create_user and createsuperuser store the hash directly (no set_password, so no history
+    row): such a password is an initial one too, as is one from before this policy."""
     settings.PASSWORD_CHANGE_INITIAL = True
-    person = f.StaffFactory()
+    person = f.StaffFactory()  # the factory stores a hash, as create_user does
     assert not PasswordHistory.objects.filter(user=person).exists()
     client = Client()
     client.force_login(person)
+    assert client.get(HOME)["Location"].startswith(CHANGE)
+    assert change(client, PASSWORD, "Chosen-pass-2026").status_code == 302
+    assert PasswordHistory.objects.get(user=person).chosen_by_user
     assert client.get(HOME).status_code == 200
+
+
+def test_a_page_part_gets_nothing_until_the_password_is_changed(settings):
+    settings.PASSWORD_CHANGE_INITIAL = True
+    client = Client()
+    client.force_login(f.StaffFactory())
+    response = client.get(reverse("notify:notification_count"), headers={"HX-Request": "true"})
+    assert response.status_code == 204 and response.content == b""
 
 
 @pytest.mark.parametrize(

@@ -182,6 +182,9 @@ def test_an_enrolled_user_gives_the_code_after_the_password(audit):
     client = sign_in(user)
     response = client.get(reverse("issue_list"))
     assert redirect_path(response) == VERIFY
+    page = client.get(VERIFY).content.decode()
+    assert 'data-testid="whoami"' not in page, "no menus before the code"
+    assert 'action="/accounts/logout/"' in page
     assert redirect_path(client.get(ENROL)) == VERIFY, "the password alone cannot re-enrol"
     assert redirect_path(client.get(MANAGE)) == VERIFY
     response = client.post(VERIFY, {"code": "000000", "next": "/issues/"})

@@ -520,10 +520,10 @@ AUTH_PASSWORD_VALIDATORS = [
     # also the hook that records every new password (hashed) and whether it must be changed
     {"NAME": "ledger.security.passwords.PasswordHistoryValidator"},
 ]
-# A password set by someone else (an administrator in the admin, createsuperuser, a script)
-# must be replaced by its holder at the next sign-in. Recorded when the password is set: on in
-# production, off under DEBUG, so seed_demo's demo accounts (make run, the browser journeys)
-# are not sent to the password page.
+# A password its holder did not choose — set by an administrator in the admin, by
+# createsuperuser or a script, or from before this policy — must be replaced at the next
+# sign-in. On in production; off under DEBUG, so make run's demo accounts are not sent to the
+# password page.
 PASSWORD_CHANGE_INITIAL = env_bool("PASSWORD_CHANGE_INITIAL", not DEBUG)
 # a password older than this many days must be changed at the next sign-in; 0: never expires
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 0)

@@ -15,7 +15,7 @@ import functools
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -64,14 +64,16 @@ def has_two_factor(user) -> bool:
 
 
 def password_due(user) -> bool:
-    """The current password was set by someone else, or is older than PASSWORD_MAX_AGE_DAYS."""
+    """The current password is an initial one (its holder did not choose it: set by someone
+    else, or stored as a hash directly) while PASSWORD_CHANGE_INITIAL is on, or it is older
+    than PASSWORD_MAX_AGE_DAYS."""
     from .models import PasswordHistory
 
     if not user.has_usable_password():
         return False
     newest = PasswordHistory.objects.filter(user=user).first()
     current = newest if newest is not None and newest.password == user.password else None
-    if current is not None and current.must_change:
+    if settings.PASSWORD_CHANGE_INITIAL and not (current is not None and current.chosen_by_user):
         return True
     max_age = settings.PASSWORD_MAX_AGE_DAYS
     if max_age > 0:
@@ -155,6 +157,9 @@ class AccountPolicyMiddleware:
         step = todo[0]
         if view_name in ALWAYS_OPEN or view_name in STEP_PAGES[step]:
             return None
+        if request.headers.get("HX-Request"):
+            # a page part (the bell's count): nothing for it until the steps are done
+            return HttpResponse(status=204)
         if step == PASSWORD:
             messages.warning(request, must_change_message())
         target = reverse(STEP_PAGES[step][0])

@@ -33,10 +33,12 @@ class LoginRecord(AccessLog):
 class PasswordHistory(models.Model):
     """One password a user has had, as its hash (never the password itself).
 
-    Written whenever a password is set (ledger.security.passwords.PasswordHistoryValidator's
-    password_changed hook). The newest row says when the current password was set and whether
-    its holder must replace it at the next sign-in (set by someone else: an administrator, the
-    command line). The last PASSWORD_HISTORY_COUNT rows refuse reuse; older ones are pruned.
+    Written whenever a password is set through set_password (ledger.security.passwords'
+    password_changed hook). The newest row, when it matches the current hash, says when the
+    current password was set and whether its holder chose it; a password without such a row
+    (set by someone else, or stored as a hash directly, as create_user and seed_demo do) is
+    an initial password. The last PASSWORD_HISTORY_COUNT rows refuse reuse; older ones are
+    pruned.
     """
 
     user = models.ForeignKey(
@@ -48,7 +50,6 @@ class PasswordHistory(models.Model):
     password = models.CharField(_("密码散列"), max_length=128)
     set_at = models.DateTimeField(_("设置时间"), default=timezone.now)
     chosen_by_user = models.BooleanField(_("本人设置"), default=False)
-    must_change = models.BooleanField(_("须在登录后修改"), default=False)
 
     class Meta:
         ordering = ["-set_at", "-pk"]

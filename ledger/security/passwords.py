@@ -7,7 +7,8 @@ password was set (AbstractBaseUser.save). That documented hook records the new h
 the admin's forms, the change and reset pages, createsuperuser and scripts alike, so the core
 needs no call. Who set the password is read from the request being served (the account policy
 middleware keeps it in a context variable): its holder on the change and reset pages; anyone
-else, or no request at all (the command line), makes it an initial password.
+else, or no request at all (a script), makes it an initial password; so does a password
+stored as a hash directly (create_user, createsuperuser, seed_demo), which leaves no row.
 """
 
 from django.conf import settings
@@ -107,7 +108,6 @@ class PasswordHistoryValidator:
             user=user,
             password=user.password,
             chosen_by_user=by_holder,
-            must_change=not by_holder and settings.PASSWORD_CHANGE_INITIAL,
         )
         keep = max(settings.PASSWORD_HISTORY_COUNT, 1)
         stale = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[keep:]

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -105,6 +106,12 @@ def _locked_out(request, user):
     return render(request, "security/two_factor_locked.html", context, status=429)
 
 
+def _mid_sign_in(request) -> dict:
+    """For a page shown while signing in is not finished: the layout's navbar as for a visitor
+    (no menus, no bell; the page has its own 退出 button), since nothing there opens yet."""
+    return {"user": AnonymousUser(), "mid_sign_in": True}
+
+
 def _next_url(request) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if candidate and url_has_allowed_host_and_scheme(
@@ -167,9 +174,8 @@ def two_factor_verify(request):
         if _count_failure(request, user, where="sign_in"):
             return _locked_out(request, user)
         form.add_error("code", _("验证码不正确或已过期，请重新输入。"))
-    return render(
-        request, "security/two_factor_verify.html", {"form": form, "next": _next_url(request)}
-    )
+    context = {"form": form, "next": _next_url(request), **_mid_sign_in(request)}
+    return render(request, "security/two_factor_verify.html", context)
 
 
 @never_cache
@@ -216,6 +222,8 @@ def two_factor_enrol(request):
         "required": account_policy.two_factor_required(user),
         "next": _next_url(request),
     }
+    if account_policy.ENROL in request.session.get(account_policy.TODO, []):
+        context.update(_mid_sign_in(request))
     return render(request, "security/two_factor_enrol.html", context)
 
 
