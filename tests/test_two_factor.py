@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -332,3 +332,28 @@ def test_a_signed_in_page_costs_no_query_for_the_policy(client, django_assert_nu
     middleware = account_policy.AccountPolicyMiddleware(lambda r: HttpResponse("ok"))
     with django_assert_num_queries(0):
         assert middleware(request).status_code == 200
+
+
+def test_the_admin_lists_devices_without_secrets_and_resets_a_lost_phone(audit):
+    administrator = f.AdminFactory()
+    holder = f.SupervisorFactory()
+    device = enrolled(holder)
+    client = Client()
+    client.force_login(administrator)
+    listing = reverse("admin:security_authenticatordevice_changelist")
+    html = client.get(listing).content.decode()
+    assert str(holder) in html and "两步验证设备" in html
+    page = client.get(reverse("admin:security_authenticatordevice_change", args=[device.pk]))
+    assert page.status_code == 200
+    for shown in (html, page.content.decode()):
+        assert device.key not in shown and "abcd2345" not in shown
+    # django-otp's own pages (English, with the secret) are not in the admin
+    with pytest.raises(NoReverseMatch):
+        reverse("admin:otp_totp_totpdevice_changelist")
+    response = client.post(listing, {"action": "reset_devices", "_selected_action": [device.pk]})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=holder).exists()
+    assert not StaticDevice.objects.filter(user=holder).exists()
+    removed = [c for c in audit if c["kind"] == auditing.Kind.OTP_REMOVED]
+    assert len(removed) == 1 and removed[0]["actor_id"] == administrator.pk
+    assert removed[0]["target"] == f"user {holder.username}"

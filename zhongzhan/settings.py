@@ -490,7 +490,13 @@ LOGGING = {
 # accounts and the oversight office's supervisors must), "everyone". Default "privileged" in
 # production; "off" under DEBUG (make run, the test suite) so the demo signs in with a password
 # alone — set LEDGER_REQUIRE_2FA=privileged to try it (the demo then enrols on first sign-in).
-INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+# before the security room, whose admin replaces django-otp's English device pages
+_security_at = INSTALLED_APPS.index("ledger.security")
+INSTALLED_APPS[_security_at:_security_at] = [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
 LEDGER_REQUIRE_2FA = os.environ.get("LEDGER_REQUIRE_2FA", "") or ("off" if DEBUG else "privileged")
 if LEDGER_REQUIRE_2FA not in {"off", "privileged", "everyone"}:
     raise ImproperlyConfigured("LEDGER_REQUIRE_2FA must be off, privileged or everyone")

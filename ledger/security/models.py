@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class LoginFailure(AccessAttempt):
@@ -59,3 +60,13 @@ class PasswordHistory(models.Model):
 
     def __str__(self):
         return f"{self.user_id} @ {self.set_at:%Y-%m-%d %H:%M}"
+
+
+class AuthenticatorDevice(TOTPDevice):
+    """An enrolled authenticator app (django-otp's TOTPDevice), as the admin shows it: who,
+    since when, last used; never its secret. Deleting one is how a lost phone is reset."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("两步验证设备")
+        verbose_name_plural = _("两步验证设备")
