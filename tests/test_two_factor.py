@@ -127,26 +127,25 @@ def test_enrolment_shows_an_inline_qr_code_and_the_secret(privileged):
     user = f.SupervisorFactory()
     client = sign_in(user)
     html = client.get(ENROL).content.decode()
-    device = TOTPDevice.objects.get(user=user)
-    assert not device.confirmed
+    assert not TOTPDevice.objects.filter(user=user).exists(), "a GET writes no device"
+    device = TOTPDevice(key=client.session["_zz_otp_pending_key"])
     img = html.split('data-testid="otp-qr"')[0].rsplit("<img", 1)[1]
     assert 'src="data:image/svg+xml' in img  # drawn here: no image service, nothing fetched
     secret = shown_secret(html)
     assert base64.b32decode(secret + "=" * (-len(secret) % 8)) == device.bin_key
     # a second visit shows the same secret (the phone may have scanned it already)
     assert shown_secret(client.get(ENROL).content.decode()) == secret
-    assert TOTPDevice.objects.filter(user=user).count() == 1
 
 
 def test_enrolment_with_the_right_code_turns_it_on_and_shows_recovery_codes(privileged, audit):
     user = f.SupervisorFactory()
     client = sign_in(user)
     client.get(ENROL + "?next=/issues/")
-    device = TOTPDevice.objects.get(user=user)
-    response = client.post(ENROL, {"code": code_for(device), "next": "/issues/"})
+    pending = TOTPDevice(key=client.session["_zz_otp_pending_key"])
+    response = client.post(ENROL, {"code": code_for(pending), "next": "/issues/"})
     assert response.status_code == 200
-    device.refresh_from_db()
-    assert device.confirmed
+    device = TOTPDevice.objects.get(user=user)
+    assert device.confirmed and device.key == pending.key
     codes = response.content.decode().split('data-testid="recovery-codes">')[1].split("</ul>")[0]
     stored = set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
     assert len(stored) == 10 and all(code in codes for code in stored)
@@ -162,13 +161,13 @@ def test_enrolment_with_a_wrong_code_leaves_it_off(privileged):
     user = f.SupervisorFactory()
     client = sign_in(user)
     client.get(ENROL)
-    device = TOTPDevice.objects.get(user=user)
-    wrong = f"{(int(code_for(device)) + 1) % 1_000_000:06d}"
+    pending = TOTPDevice(key=client.session["_zz_otp_pending_key"])
+    right = code_for(pending)
+    wrong = next(c for c in ("000000", "111111", "222222") if c != right)
     response = client.post(ENROL, {"code": wrong})
     assert response.status_code == 200
     assert "验证码不正确" in response.content.decode()
-    device.refresh_from_db()
-    assert not device.confirmed
+    assert not TOTPDevice.objects.filter(user=user).exists()
     assert not StaticToken.objects.filter(device__user=user).exists()
     assert redirect_path(client.get(HOME)) == ENROL
 

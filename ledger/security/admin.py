@@ -176,11 +176,6 @@ class AuthenticatorDeviceAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # the reset below also removes recovery codes
-        return actions
-
     def _reset(self, request, devices):
         users = {device.user for device in devices}
         for user in users:

@@ -30,8 +30,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import DEVICE_ID_SESSION_KEY, match_token
 from django_otp import login as otp_login
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from ledger import auditing
 from ledger.models import ThrottleHit
@@ -41,6 +43,7 @@ from . import account_policy
 
 THROTTLE_SCOPE = "otp"
 DEVICE_NAME = "authenticator"
+PENDING_KEY = "_zz_otp_pending_key"
 RECOVERY_NAME = "recovery"
 
 
@@ -178,6 +181,27 @@ def two_factor_verify(request):
     return render(request, "security/two_factor_verify.html", context)
 
 
+def _pending_device(request) -> TOTPDevice:
+    """The authenticator being set up, not saved: its key waits in the session (a GET writes
+    no row), the same one on every visit until it is confirmed."""
+    key = request.session.get(PENDING_KEY)
+    if not isinstance(key, str) or len(key) != 40:
+        key = request.session[PENDING_KEY] = random_hex(20)
+    return TOTPDevice(user=request.user, name=DEVICE_NAME, key=key, confirmed=False)
+
+
+def _code_matches(device: TOTPDevice, code: str) -> bool:
+    """The app's current code, one 30-second step of drift either way; the step is kept as
+    the device's last, so the same code is not taken again at the next sign-in."""
+    if not (code.isdigit() and len(code) == device.digits):
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if not totp.verify(int(code), device.tolerance):
+        return False
+    device.last_t = totp.t()
+    return True
+
+
 @never_cache
 @sensitive_post_parameters("code")
 @login_required
@@ -186,16 +210,17 @@ def two_factor_enrol(request):
     user = request.user
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         return redirect("security:two_factor")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+    device = _pending_device(request)
     form = CodeForm(request.POST or None)
     form.fields["code"].help_text = _("身份验证器上显示的 6 位数字。")
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            codes = _make_recovery_codes(user)
+        if _code_matches(device, form.cleaned_data["code"]):
+            with transaction.atomic():
+                TOTPDevice.objects.filter(user=user).delete()
+                device.confirmed = True
+                device.save()
+                codes = _make_recovery_codes(user)
+            del request.session[PENDING_KEY]
             otp_login(request, device)
             account_policy.step_done(request, account_policy.ENROL)
             account_policy.step_done(request, account_policy.VERIFY)
@@ -270,6 +295,8 @@ def two_factor_remove(request):
     """Switch two-factor off, confirmed by a current code. Where it is required, the account
     is sent to enrol again before anything else."""
     user = request.user
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return redirect("security:two_factor")  # nothing to switch off
     if _is_locked(user):
         return _locked_out(request, user)
     form = CodeForm(request.POST)
