@@ -1,5 +1,6 @@
 """The project's settings with one room removed (named by LEDGER_WITHOUT_ROOM, its app label),
-with everything of the room's that settings name: its middleware and authentication backends
+with everything of the room's that settings name: its middleware, authentication backends
+and password validators
 (its URLs go with it: zhongzhan/urls.py includes only the installed rooms'). Run by
 tests/test_without_rooms.py under the core's pages, one room at a time."""
 
@@ -7,7 +8,12 @@ import os
 
 from tests.without_room import ROOMS
 from zhongzhan.settings import *  # noqa: F403
-from zhongzhan.settings import AUTHENTICATION_BACKENDS, INSTALLED_APPS, MIDDLEWARE
+from zhongzhan.settings import (
+    AUTH_PASSWORD_VALIDATORS,
+    AUTHENTICATION_BACKENDS,
+    INSTALLED_APPS,
+    MIDDLEWARE,
+)
 
 WITHOUT_ROOM = os.environ["LEDGER_WITHOUT_ROOM"]
 
@@ -30,6 +36,9 @@ def _kept(paths: list[str]) -> list[str]:
 INSTALLED_APPS = _kept(INSTALLED_APPS)
 MIDDLEWARE = _kept(MIDDLEWARE)
 AUTHENTICATION_BACKENDS = _kept(AUTHENTICATION_BACKENDS)
+AUTH_PASSWORD_VALIDATORS = [
+    v for v in AUTH_PASSWORD_VALIDATORS if room_of(v["NAME"]) != WITHOUT_ROOM
+]
 
 # A test database of its own per room removed: the main run's workers start these runs side by
 # side, and on PostgreSQL two runs must not create (and destroy) the same test database.

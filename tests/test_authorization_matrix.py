@@ -178,6 +178,17 @@ password_reset                 -                 GET    200  200  200 200   200 
 password_reset                 -                 POST   302  302  302 302   302   302   302   302  302 302
 password_reset_done            -                 GET    200  200  200 200   200   200   200   200  200 200
 password_reset_confirm         bogus             GET    200  200  200 200   200   200   200   200  200 200
+# -- two-factor (LEDGER_REQUIRE_2FA off here, nobody enrolled: tests/test_two_factor.py has the
+#    rest); verify without a pending code goes home, a wrong code re-shows the enrolment form
+security:two_factor            -                 GET    302  200  200 200   200   200   200   200  200 200
+security:two_factor_enrol      -                 GET    302  200  200 200   200   200   200   200  200 200
+security:two_factor_enrol      -                 POST   302  200  200 200   200   200   200   200  200 200
+security:two_factor_verify     -                 GET    302  302  302 302   302   302   302   302  302 302
+security:two_factor_verify     -                 POST   302  302  302 302   302   302   302   302  302 302
+security:two_factor_recovery_codes -             GET    405  405  405 405   405   405   405   405  405 405
+security:two_factor_recovery_codes -             POST   302  302  302 302   302   302   302   302  302 302
+security:two_factor_remove     -                 GET    405  405  405 405   405   405   405   405  405 405
+security:two_factor_remove     -                 POST   302  302  302 302   302   302   302   302  302 302
 password_reset_confirm         bogus             POST   200  200  200 200   200   200   200   200  200 200
 password_reset_complete        -                 GET    200  200  200 200   200   200   200   200  200 200
 set_language                   -                 GET    302  302  302 302   302   302   302   302  302 302
@@ -713,6 +724,9 @@ POST_DATA = {
         "new_password2": "Matrix-pass-2026-xyz",
     },
     "set_language": lambda mx, obj: {"language": "en", "next": "/"},
+    "security:two_factor_enrol": lambda mx, obj: {"code": "000000"},
+    "security:two_factor_verify": lambda mx, obj: {"code": "000000"},
+    "security:two_factor_remove": lambda mx, obj: {"code": "000000"},
     "admin:ledger_category_add": lambda mx, obj: {"name": "矩阵类别", "order": 1},
 }
 

@@ -189,12 +189,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "ledger.User"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+# AUTH_PASSWORD_VALIDATORS: the password policy, in the block at the end of this file
 
 AUTHENTICATION_BACKENDS = [
     # first: refuses every sign-in of a locked-out user name + address (django-axes's
@@ -555,3 +550,59 @@ EVENTS_CHECKPOINT_DIR = os.environ.get("EVENTS_CHECKPOINT_DIR", "") or (
 EVENTS_CHECKPOINT_MAIL_TO = env_list("EVENTS_CHECKPOINT_MAIL_TO", [])
 # no checkpoint at all while the history is older than this is a finding of events_verify
 EVENTS_CHECKPOINT_MAX_AGE_HOURS = env_int("EVENTS_CHECKPOINT_MAX_AGE_HOURS", 24)
+
+# --- security: two-factor and password policy
+# (ledger.security; docs/security.md, 两步验证与口令策略)
+# Two-factor sign-in (django-otp: TOTP apps plus one-time recovery codes). LEDGER_REQUIRE_2FA:
+# "off" (nobody must, anyone may enrol), "privileged" (administrators, superusers, staff-flag
+# accounts and the oversight office's supervisors must), "everyone". Default "privileged" in
+# production; "off" under DEBUG (make run, the test suite) so the demo signs in with a password
+# alone — set LEDGER_REQUIRE_2FA=privileged to try it (the demo then enrols on first sign-in).
+# before the security room, whose admin replaces django-otp's English device pages
+_security_at = INSTALLED_APPS.index("ledger.security")
+INSTALLED_APPS[_security_at:_security_at] = [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
+LEDGER_REQUIRE_2FA = os.environ.get("LEDGER_REQUIRE_2FA", "") or ("off" if DEBUG else "privileged")
+if LEDGER_REQUIRE_2FA not in {"off", "privileged", "everyone"}:
+    raise ImproperlyConfigured("LEDGER_REQUIRE_2FA must be off, privileged or everyone")
+OTP_TOTP_ISSUER = "中站问题台账"
+# the admin never shows an enrolled authenticator's secret nor its QR code
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# wrong codes (authenticator or recovery) per account within the window: beyond, the session is
+# signed out and the 429 page shown until the window has passed
+LEDGER_OTP_FAILURE_LIMIT = env_int("LEDGER_OTP_FAILURE_LIMIT", 5)
+LEDGER_OTP_FAILURE_WINDOW_MINUTES = env_int("LEDGER_OTP_FAILURE_WINDOW_MINUTES", 15)
+LEDGER_RECOVERY_CODE_COUNT = 10
+
+# Password policy (GB/T 22239-2019 8.1.4.1 a): at least PASSWORD_MIN_LENGTH characters from
+# at least three of the four kinds (capitals, small letters, digits, other signs), not like the
+# user's name, not a common password, not one of the user's last PASSWORD_HISTORY_COUNT.
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 8)
+PASSWORD_HISTORY_COUNT = env_int("PASSWORD_HISTORY_COUNT", 5)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "ledger.security.passwords.CharacterKindsValidator", "OPTIONS": {"min_kinds": 3}},
+    # also the hook that records every new password (hashed) and whether it must be changed
+    {"NAME": "ledger.security.passwords.PasswordHistoryValidator"},
+]
+# A password its holder did not choose — set by an administrator in the admin, by
+# createsuperuser or a script, or from before this policy — must be replaced at the next
+# sign-in. On in production; off under DEBUG, so make run's demo accounts are not sent to the
+# password page.
+PASSWORD_CHANGE_INITIAL = env_bool("PASSWORD_CHANGE_INITIAL", not DEBUG)
+# a password older than this many days must be changed at the next sign-in; 0: never expires
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 0)
+# after the messages: sends a signed-in session to the code, enrolment or password page first
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "ledger.security.account_policy.AccountPolicyMiddleware",
+)

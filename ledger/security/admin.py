@@ -12,8 +12,12 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import LoginFailure, LoginRecord
+from ledger import auditing
+
+from .models import AuthenticatorDevice, LoginFailure, LoginRecord
 
 
 def _locked_since():
@@ -131,3 +135,77 @@ class LoginRecordAdmin(_AttemptColumns, admin.ModelAdmin):
     @admin.display(description=_("退出时间"), ordering="logout_time")
     def signed_out(self, obj):
         return obj.logout_time
+
+
+# --- two-factor devices: django-otp's own admin pages are English and show the secret (and
+# would let the secret be edited); this one lists who has enrolled and resets a lost phone.
+for _otp_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_otp_model):
+        admin.site.unregister(_otp_model)
+
+
+@admin.register(AuthenticatorDevice)
+class AuthenticatorDeviceAdmin(admin.ModelAdmin):
+    list_display = ["holder", "enrolled", "since", "last_used"]
+    list_filter = [("confirmed", admin.BooleanFieldListFilter)]
+    search_fields = ["user__username", "user__name"]
+    list_select_related = ["user"]
+    fields = ["holder", "enrolled", "since", "last_used"]
+    readonly_fields = fields
+    actions = ["reset_devices"]
+
+    @admin.display(description=_("用户"), ordering="user__username")
+    def holder(self, obj):
+        return obj.user
+
+    @admin.display(description=_("已启用"), boolean=True, ordering="confirmed")
+    def enrolled(self, obj):
+        return obj.confirmed
+
+    @admin.display(description=_("设置时间"), ordering="created_at")
+    def since(self, obj):
+        return obj.created_at
+
+    @admin.display(description=_("上次使用"), ordering="last_used_at")
+    def last_used(self, obj):
+        return obj.last_used_at
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def _reset(self, request, devices):
+        users = {device.user for device in devices}
+        for user in users:
+            TOTPDevice.objects.filter(user=user).delete()
+            StaticDevice.objects.filter(user=user).delete()
+            auditing.record(
+                auditing.Kind.OTP_REMOVED,
+                actor=request.user,
+                request=request,
+                target=f"user {user.get_username()}",
+                detail={"by": "administrator"},
+            )
+        return len(users)
+
+    @admin.action(description=_("重置两步验证（丢失手机时；下次登录重新设置）"))
+    def reset_devices(self, request, queryset):
+        count = self._reset(request, list(queryset.select_related("user")))
+        self.message_user(
+            request,
+            ngettext(
+                "已重置 %(count)d 人的两步验证。",
+                "已重置 %(count)d 人的两步验证。",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    def delete_model(self, request, obj):
+        self._reset(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        self._reset(request, list(queryset.select_related("user")))

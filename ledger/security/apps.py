@@ -1,5 +1,6 @@
-"""Sign-in protection and operations: login lockout (django-axes), the password-reset
-throttle, /healthz and the `backup` command.
+"""Sign-in protection and operations: login lockout (django-axes), two-factor sign-in
+(django-otp), the password policy, the password-reset throttle, /healthz and the `backup`
+command.
 
 Imports the core; the core never imports it.
 """
@@ -22,3 +23,7 @@ class SecurityConfig(Room):
         from .deploy_checks import deploy_checks_register  # import here: reads settings
 
         deploy_checks_register()
+        # the steps a new session must take first: code, enrolment, password (account_policy)
+        from .account_policy import on_sign_in  # import here: the account models load after apps
+
+        user_logged_in.connect(on_sign_in, dispatch_uid="security_account_todo")

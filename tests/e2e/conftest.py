@@ -6,6 +6,7 @@ keep it fast.
 These tests never skip: without chromium they fail with a message saying what to install.
 """
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -74,17 +75,17 @@ def _manage(*args, env):
 
 _SERVER: dict = {}
 
+# The shared server runs the production defaults except these two policies, which the demo
+# logins of every other journey would meet first: the code after the password for admin and
+# supervisor (LEDGER_REQUIRE_2FA) and the forced change of the throwaway accounts' initial
+# passwords (PASSWORD_CHANGE_INITIAL). test_journey_two_factor.py starts a server of its own
+# with both on.
+SHARED_POLICIES = {"LEDGER_REQUIRE_2FA": "off", "PASSWORD_CHANGE_INITIAL": "0"}
 
-@pytest.fixture(scope="session")
-def base_url(tmp_path_factory):
-    """A demo server on its own port and its own temporary database."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
-            "(apt-get install chromium).",
-            pytrace=False,
-        )
-    tmp = tmp_path_factory.mktemp("e2e")
+
+@contextlib.contextmanager
+def demo_server(tmp: Path, *, extra_env: dict | None = None, extra_data: str = ""):
+    """A demo server on its own port and its own temporary database: yields (address, env)."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     # Production settings (DEBUG off: the site's own error pages, whitenoise serving the
@@ -108,12 +109,14 @@ def base_url(tmp_path_factory):
         # every mail the server sends lands in this folder (the journeys' outbox)
         "MAIL_BACKEND": "file",
         "EMAIL_FILE_PATH": str(tmp / "outbox"),
+        **(extra_env or {}),
     }
     env.pop("EXPECT_DB_VENDOR", None)
     _manage("migrate", "--noinput", "-v0", env=env)
     # the demo is loaded as `make run` loads it (seed_demo runs only with DEBUG on)
     _manage("seed_demo", env={**env, "DEBUG": "1"})
-    _manage("shell", "-c", EXTRA_DATA, env=env)
+    if extra_data:
+        _manage("shell", "-c", extra_data, env=env)
     _manage("collectstatic", "--noinput", "-v0", env=env)
     log = (tmp / "server.log").open("wb")
     server = subprocess.Popen(  # noqa: S603
@@ -138,13 +141,31 @@ def base_url(tmp_path_factory):
             pytest.fail(
                 "the test server stopped:\n" + (tmp / "server.log").read_text(), pytrace=False
             )
-        _SERVER["outbox"] = tmp / "outbox"
-        _SERVER["env"] = env
-        yield base
+        yield base, env
     finally:
         server.terminate()
         server.wait(timeout=10)
         log.close()
+
+
+def require_chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
+            "(apt-get install chromium).",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="session")
+def base_url(tmp_path_factory):
+    """The shared demo server (with the extra data the keyboard journeys need)."""
+    require_chromium()
+    tmp = tmp_path_factory.mktemp("e2e")
+    with demo_server(tmp, extra_env=SHARED_POLICIES, extra_data=EXTRA_DATA) as (base, env):
+        _SERVER["outbox"] = tmp / "outbox"
+        _SERVER["env"] = env
+        yield base
 
 
 @pytest.fixture(scope="session")

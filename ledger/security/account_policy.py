@@ -1,0 +1,169 @@
+"""What a signed-in session must do before anything else (GB/T 22239-2019 8.1.4.1 a and d):
+give the second factor's code, enrol one when it is required, replace an initial or expired
+password — in that order.
+
+The steps are worked out once, when the session signs in (user_logged_in), and kept in the
+session; each request then costs a look into the session and no query. A session from before
+this code (no list yet) gets its list on its next request. The admin asks again on every page
+when two-factor is required of its user: without a code given in this session, no admin page.
+"""
+
+import contextvars
+import datetime
+import functools
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext
+from django_otp import DEVICE_ID_SESSION_KEY
+
+# the request being served (for passwords.PasswordHistoryValidator: who set a password)
+current_request: contextvars.ContextVar = contextvars.ContextVar("zz_request", default=None)
+
+TODO = "_zz_account_todo"
+VERIFY, ENROL, PASSWORD = "verify", "enrol", "password"
+
+# the pages each step allows (view names); the first is where the step is done
+STEP_PAGES = {
+    VERIFY: ("security:two_factor_verify",),
+    ENROL: ("security:two_factor_enrol",),
+    PASSWORD: ("password_change", "password_change_done"),
+}
+# open whatever the steps: signing out, the language switch, the load balancer's probe
+ALWAYS_OPEN = {"logout", "set_language", "security:healthz"}
+
+
+def must_change_message() -> str:
+    return gettext("您的密码由他人设置或已到期，请先修改密码再继续使用系统。")
+
+
+def two_factor_required(user) -> bool:
+    """Whether LEDGER_REQUIRE_2FA asks this user for a second factor (no query)."""
+    mode = settings.LEDGER_REQUIRE_2FA
+    if mode == "everyone":
+        return True
+    if mode == "privileged":
+        return bool(
+            user.is_superuser
+            or user.is_staff
+            or getattr(user, "is_admin_role", False)
+            or getattr(user, "is_supervisor_role", False)
+        )
+    return False
+
+
+def has_two_factor(user) -> bool:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def password_due(user) -> bool:
+    """The current password is an initial one (its holder did not choose it: set by someone
+    else, or stored as a hash directly) while PASSWORD_CHANGE_INITIAL is on, or it is older
+    than PASSWORD_MAX_AGE_DAYS."""
+    from .models import PasswordHistory
+
+    if not user.has_usable_password():
+        return False
+    newest = PasswordHistory.objects.filter(user=user).first()
+    current = newest if newest is not None and newest.password == user.password else None
+    if settings.PASSWORD_CHANGE_INITIAL and not (current is not None and current.chosen_by_user):
+        return True
+    max_age = settings.PASSWORD_MAX_AGE_DAYS
+    if max_age > 0:
+        set_at = current.set_at if current is not None else user.date_joined
+        return timezone.now() - set_at > datetime.timedelta(days=max_age)
+    return False
+
+
+def account_todo(user) -> list[str]:
+    todo = []
+    if has_two_factor(user):
+        todo.append(VERIFY)
+    elif two_factor_required(user):
+        todo.append(ENROL)
+    if password_due(user):
+        todo.append(PASSWORD)
+    return todo
+
+
+def on_sign_in(sender, request, user, **kwargs):
+    """user_logged_in receiver: the steps this session must take."""
+    if request is not None and hasattr(request, "session"):
+        request.session[TODO] = account_todo(user)
+
+
+def step_done(request, step: str) -> None:
+    session = getattr(request, "session", None)
+    if session is not None and step in session.get(TODO, []):
+        session[TODO] = [s for s in session[TODO] if s != step]
+
+
+def step_needed(request, step: str) -> None:
+    session = request.session
+    todo = [s for s in session.get(TODO, []) if s != step]
+    session[TODO] = [step, *todo] if step in (VERIFY, ENROL) else [*todo, step]
+
+
+@functools.cache
+def _admin_prefix() -> str:
+    return reverse("admin:index")
+
+
+class AccountPolicyMiddleware:
+    """After the session, the user and the messages: sends a session with steps left to the
+    first step's page, whatever it asked for (back to it afterwards, by `next`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = current_request.set(request)
+        try:
+            return self._redirect(request) or self.get_response(request)
+        finally:
+            current_request.reset(token)
+
+    def _redirect(self, request):
+        session = getattr(request, "session", None)
+        if session is None or SESSION_KEY not in session:
+            return None  # nobody signed in: no query
+        todo = session.get(TODO)
+        if todo is None:
+            if not request.user.is_authenticated:
+                return None
+            todo = session[TODO] = account_todo(request.user)
+        if (
+            not todo
+            and request.path_info.startswith(_admin_prefix())
+            and DEVICE_ID_SESSION_KEY not in session
+            and request.user.is_authenticated
+            and two_factor_required(request.user)
+        ):
+            # the policy changed while this session was open: the admin asks now
+            todo = session[TODO] = account_todo(request.user)
+        if not todo:
+            return None
+        try:
+            view_name = resolve(request.path_info).view_name
+        except Resolver404:
+            return None
+        step = todo[0]
+        if view_name in ALWAYS_OPEN or view_name in STEP_PAGES[step]:
+            return None
+        if request.headers.get("HX-Request"):
+            # a page part (the bell's count): nothing for it until the steps are done
+            return HttpResponse(status=204)
+        if step == PASSWORD:
+            messages.warning(request, must_change_message())
+        target = reverse(STEP_PAGES[step][0])
+        next_url = request.get_full_path() if request.method == "GET" else ""
+        return HttpResponseRedirect(
+            f"{target}?{urlencode({'next': next_url})}" if next_url else target
+        )
