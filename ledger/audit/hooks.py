@@ -1,0 +1,188 @@
+"""What the audit room listens to besides the core's door: Django's sign-in signals, django-axes'
+lockouts and lifted lockouts, account, role, password and permission changes at the model, and
+every change made in the admin (its LogEntry).
+
+Account changes are caught at the model (pre_save compares the stored row), whoever saves it —
+the admin, a password change or reset view, a command — so each change is recorded once. The
+actor of an admin change is on the ADMIN_CHANGED record the same save makes.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from ledger.auditing import Kind, Outcome, record
+
+# the account fields whose change is audited, and under which kind
+ACCOUNT_FIELDS = {
+    "role": Kind.ROLE_CHANGED,
+    "department_id": Kind.ROLE_CHANGED,
+    "is_staff": Kind.PERMISSIONS_CHANGED,
+    "is_superuser": Kind.PERMISSIONS_CHANGED,
+    "is_active": Kind.ACCOUNT_CHANGED,
+}
+
+
+def _target(user) -> str:
+    return f"user {user.get_username()}"
+
+
+# -- signing in and out --------------------------------------------------------------------------
+
+
+def on_logged_in(sender, request, user, **kwargs):
+    record(Kind.SIGN_IN, actor=user, request=request, target=_target(user))
+
+
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    username = str((credentials or {}).get("username") or "")
+    record(
+        Kind.SIGN_IN_FAILED,
+        username=username,
+        request=request,
+        target=f"user {username}",
+        outcome=Outcome.FAILURE,
+    )
+
+
+def on_logged_out(sender, request, user, **kwargs):
+    if user is None:  # a sign-out without a session: nobody to name
+        return
+    record(Kind.SIGN_OUT, actor=user, request=request, target=_target(user))
+
+
+def on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
+    record(
+        Kind.LOCKED_OUT,
+        username=str(username or ""),
+        request=request,
+        target=f"user {username or ''}",
+        outcome=Outcome.FAILURE,
+        detail={"ip_address": ip_address or ""},
+    )
+
+
+def on_attempt_deleted(sender, instance, **kwargs):
+    """A failure record that still locked its user out was deleted: the lockout is lifted
+    (the admin's action, axes_reset). Expired or below-limit records are not lockouts."""
+    if instance.failures_since_start < settings.AXES_FAILURE_LIMIT:
+        return
+    if instance.attempt_time < timezone.now() - settings.AXES_COOLOFF_TIME:
+        return
+    record(
+        Kind.UNLOCKED,
+        username=instance.username or "",
+        target=f"user {instance.username or ''}",
+        detail={"ip_address": instance.ip_address or "", "failures": instance.failures_since_start},
+    )
+
+
+# -- accounts ------------------------------------------------------------------------------------
+
+
+def on_user_pre_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    """Keep the stored values the save is about to change (one query, skipped for saves that
+    touch other fields only, such as last_login on every sign-in)."""
+    if raw or instance.pk is None:
+        return
+    watched = ["password", *ACCOUNT_FIELDS]
+    if update_fields is not None and not set(update_fields) & {
+        "password",
+        *ACCOUNT_FIELDS,
+        "role",
+        "department",
+    }:
+        return
+    stored = sender._base_manager.filter(pk=instance.pk).values(*watched).first()
+    instance._audit_before = stored
+
+
+def on_user_post_save(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    if created:
+        record(
+            Kind.ACCOUNT_CREATED,
+            target=_target(instance),
+            detail={
+                "role": instance.role,
+                "is_staff": instance.is_staff,
+                "is_superuser": instance.is_superuser,
+                "is_active": instance.is_active,
+                "usable_password": instance.has_usable_password(),
+            },
+        )
+        return
+    before = instance.__dict__.pop("_audit_before", None)
+    if not before:
+        return
+    changes: dict[Kind, dict] = {}
+    for name, kind in ACCOUNT_FIELDS.items():
+        old, new = before[name], getattr(instance, name)
+        if old != new:
+            changes.setdefault(kind, {})[name] = [old, new]
+    for kind, fields in changes.items():
+        record(kind, target=_target(instance), detail={"changes": fields})
+    if before["password"] != instance.password:
+        # never the hash: only whether a password can still be used
+        record(
+            Kind.PASSWORD_CHANGED,
+            target=_target(instance),
+            detail={"usable_password": instance.has_usable_password()},
+        )
+
+
+def on_user_m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    """Groups and direct permissions given to or taken from an account (either side)."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    User = get_user_model()
+    field = "groups" if sender is User.groups.through else "user_permissions"
+    names = sorted(str(item) for item in model._base_manager.filter(pk__in=pk_set or ()))
+    if reverse:  # group.user_set.add(user …) or permission.user_set…
+        users = User._base_manager.filter(pk__in=pk_set or ()).values_list("username", flat=True)
+        target, names = f"{field} {instance}", sorted(users)
+    else:
+        target = _target(instance)
+    record(
+        Kind.PERMISSIONS_CHANGED,
+        target=target[:200],
+        detail={"field": field, "action": action.removeprefix("post_"), "items": names},
+    )
+
+
+def on_group_permissions_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    items = sorted(str(item) for item in model._base_manager.filter(pk__in=pk_set or ()))
+    record(
+        Kind.PERMISSIONS_CHANGED,
+        target=(f"permission {instance}" if reverse else f"group {instance}")[:200],
+        detail={
+            "field": "group permissions",
+            "action": action.removeprefix("post_"),
+            "items": items,
+        },
+    )
+
+
+# -- the admin -----------------------------------------------------------------------------------
+
+
+def on_log_entry_saved(sender, instance, created, raw=False, **kwargs):
+    if raw or not created:
+        return
+    actions = {1: "add", 2: "change", 3: "delete"}
+    content_type = instance.content_type
+    what = f"{content_type.app_label}.{content_type.model}" if content_type else ""
+    record(
+        Kind.ADMIN_CHANGED,
+        actor=instance.user,
+        target=f"{what} {instance.object_repr}"[:200],
+        detail={
+            "action": actions.get(instance.action_flag, str(instance.action_flag)),
+            "model": what,
+            "object_id": instance.object_id or "",
+            "change": instance.change_message or "",
+        },
+    )
