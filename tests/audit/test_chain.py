@@ -2,6 +2,7 @@
 a rewound head, and keeps verifying after a purge (its anchor)."""
 
 import datetime
+import itertools
 
 import pytest
 from django.core.management import call_command
@@ -46,7 +47,7 @@ def _verify_fails(capsys=None):
 def test_records_chain_and_verify(capsys):
     records = _fill()
     assert [r.seq for r in records] == list(range(1, 6))
-    assert records[0].prev == "" and all(b.prev == a.digest for a, b in zip(records, records[1:]))
+    assert records[0].prev == "" and all(b.prev == a.digest for a, b in itertools.pairwise(records))
     assert records[0].key_id  # signed under the events key
     assert records[0].detail == {"i": 0, "when": "2026-01-01"}
     head = AuditHead.objects.get(pk=1)
