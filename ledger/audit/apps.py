@@ -54,6 +54,10 @@ class AuditConfig(Room):
             dispatch_uid="audit_group_permissions",
         )
         post_save.connect(hooks.on_log_entry_saved, sender=LogEntry, dispatch_uid="audit_admin")
+        # the admin's bulk deletions are bulk-created log entries (no post_save): the manager's
+        # method is wrapped once so they are recorded too
+        if not getattr(LogEntry.objects.log_actions, "audited", False):
+            LogEntry.objects.log_actions = hooks.log_actions_recorded(LogEntry.objects.log_actions)
         post_migrate.connect(roles_after_migrate, sender=self, dispatch_uid="audit_roles")
         checks.register(retention_check, checks.Tags.security)
 

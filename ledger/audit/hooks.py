@@ -182,7 +182,25 @@ def on_log_entry_saved(sender, instance, created, raw=False, **kwargs):
         detail={
             "action": actions.get(instance.action_flag, str(instance.action_flag)),
             "model": what,
-            "object_id": instance.object_id or "",
+            "object_id": str(instance.object_id or ""),
             "change": instance.change_message or "",
         },
     )
+
+
+def log_actions_recorded(log_actions):
+    """LogEntry.objects.log_actions, recording what it bulk-creates: the admin logs a bulk
+    deletion (delete_selected on several rows) with bulk_create, which sends no post_save.
+    A single entry is saved one by one and recorded by on_log_entry_saved."""
+    from django.contrib.admin.models import LogEntry
+
+    def log_actions_and_record(*args, **kwargs):
+        result = log_actions(*args, **kwargs)
+        entries = result if isinstance(result, list) else [result]
+        if len(entries) > 1:
+            for entry in entries:
+                on_log_entry_saved(LogEntry, entry, created=True)
+        return result
+
+    log_actions_and_record.audited = True
+    return log_actions_and_record

@@ -162,3 +162,21 @@ def test_a_ledger_export_records_who_the_filter_and_the_row_count(world, client)
     assert len(exported) == 1
     assert exported[0].actor_id == world.supervisor.pk and exported[0].ip == "10.2.2.2"
     assert exported[0].detail == {"filter": "q=", "rows": 2}
+
+
+def test_a_bulk_deletion_in_the_admin_records_each_row(world, client):
+    from ledger.models import Category
+
+    first, second = f.CategoryFactory(name="临时类别一"), f.CategoryFactory(name="临时类别二")
+    client.force_login(world.admin)
+    before = _last_seq()
+    response = client.post(
+        "/admin/ledger/category/",
+        {"action": "delete_selected", "_selected_action": [first.pk, second.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Category.objects.filter(pk__in=[first.pk, second.pk]).exists()
+    deleted = list(_new(before).filter(kind=Kind.ADMIN_CHANGED))
+    assert sorted(r.detail["object_id"] for r in deleted) == sorted([str(first.pk), str(second.pk)])
+    assert {r.detail["action"] for r in deleted} == {"delete"}
+    assert {r.actor_id for r in deleted} == {world.admin.pk}
