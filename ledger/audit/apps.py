@@ -69,8 +69,15 @@ class AuditConfig(Room):
 
 
 def roles_after_migrate(sender, using="default", verbosity=1, **kwargs):
+    """After every migrate, unless the audit tables are gone (`migrate audit zero`): setting
+    the groups' permissions is itself recorded."""
+    from django.db import connections
+
+    from .models import AuditRecord
     from .roles import roles_setup
 
+    if AuditRecord._meta.db_table not in connections[using].introspection.table_names():
+        return
     roles_setup(using=using)
 
 

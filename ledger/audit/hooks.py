@@ -21,6 +21,8 @@ ACCOUNT_FIELDS = {
     "is_superuser": Kind.PERMISSIONS_CHANGED,
     "is_active": Kind.ACCOUNT_CHANGED,
 }
+# the same as save(update_fields=…) names them
+UPDATE_FIELD_NAMES = {"password", "department", *ACCOUNT_FIELDS}
 
 
 def _target(user) -> str:
@@ -86,12 +88,7 @@ def on_user_pre_save(sender, instance, raw=False, update_fields=None, **kwargs):
     if raw or instance.pk is None:
         return
     watched = ["password", *ACCOUNT_FIELDS]
-    if update_fields is not None and not set(update_fields) & {
-        "password",
-        *ACCOUNT_FIELDS,
-        "role",
-        "department",
-    }:
+    if update_fields is not None and not set(update_fields) & UPDATE_FIELD_NAMES:
         return
     stored = sender._base_manager.filter(pk=instance.pk).values(*watched).first()
     instance._audit_before = stored
