@@ -114,6 +114,8 @@ MIDDLEWARE = [
     # a NUL in the path is a 404 before any view sends it to the database
     "ledger.middleware.RefuseNulMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # the audit room's hooks that Django calls without the request read it from here
+    "ledger.audit.middleware.AuditRequestMiddleware",
     # last: turns a lockout during authenticate() into the lockout page
     "axes.middleware.AxesMiddleware",
 ]

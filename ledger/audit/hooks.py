@@ -3,15 +3,30 @@ lockouts and lifted lockouts, account, role, password and permission changes at 
 every change made in the admin (its LogEntry).
 
 Account changes are caught at the model (pre_save compares the stored row), whoever saves it —
-the admin, a password change or reset view, a command — so each change is recorded once. The
-actor of an admin change is on the ADMIN_CHANGED record the same save makes.
+the admin, a password change or reset view, a command — so each change is recorded once. Who
+acted and from where come from the request being served (middleware.py); a command or task
+has none, and its records name no actor.
 """
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from ledger.auditing import Kind, Outcome, record
+from ledger import auditing
+from ledger.auditing import Kind, Outcome
+
+from .middleware import current_actor, current_request
+
+
+def record(kind, **kwargs):
+    """auditing.record(), with the request being served (if any) naming who acted and from
+    where when the hook itself was given neither."""
+    if "request" not in kwargs:
+        kwargs["request"] = current_request()
+    if "actor" not in kwargs and not kwargs.get("username"):
+        kwargs["actor"] = current_actor(kwargs["request"])
+    auditing.record(kind, **kwargs)
+
 
 # the account fields whose change is audited, and under which kind
 ACCOUNT_FIELDS = {
@@ -71,9 +86,9 @@ def on_attempt_deleted(sender, instance, **kwargs):
         return
     if instance.attempt_time < timezone.now() - settings.AXES_COOLOFF_TIME:
         return
+    # the actor is who is signed in (the admin's action); the unlocked user is the target
     record(
         Kind.UNLOCKED,
-        username=instance.username or "",
         target=f"user {instance.username or ''}",
         detail={"ip_address": instance.ip_address or "", "failures": instance.failures_since_start},
     )

@@ -57,7 +57,8 @@ def test_a_lockout_and_its_lifting_in_the_admin_are_recorded(world, client):
     )
     assert response.status_code == 302
     unlocked = list(_new(before).filter(kind=Kind.UNLOCKED))
-    assert len(unlocked) == 1 and unlocked[0].username == "staff_a"
+    assert len(unlocked) == 1 and unlocked[0].target == "user staff_a"
+    assert unlocked[0].actor_id == world.admin.pk  # who lifted it, from the request
     assert unlocked[0].detail["failures"] == 10
 
 
@@ -180,3 +181,25 @@ def test_a_bulk_deletion_in_the_admin_records_each_row(world, client):
     assert sorted(r.detail["object_id"] for r in deleted) == sorted([str(first.pk), str(second.pk)])
     assert {r.detail["action"] for r in deleted} == {"delete"}
     assert {r.actor_id for r in deleted} == {world.admin.pk}
+
+
+def test_changes_made_in_the_admin_name_the_administrator_and_the_address(world, client):
+    client.force_login(world.admin)
+    before = _last_seq()
+    response = client.post(
+        f"/admin/ledger/user/{world.staff_b.pk}/password/",
+        {"password1": "Set-by-admin-2026", "password2": "Set-by-admin-2026"},
+        REMOTE_ADDR="10.3.3.3",
+    )
+    assert response.status_code == 302
+    changed = _new(before).get(kind=Kind.PASSWORD_CHANGED)
+    assert changed.target == "user staff_b"
+    assert (changed.actor_id, changed.username, changed.ip) == (world.admin.pk, "admin", "10.3.3.3")
+
+
+def test_a_change_outside_a_request_names_no_actor(world):
+    before = _last_seq()
+    world.staff_b.set_password("Changed-by-command-1")
+    world.staff_b.save()
+    changed = _new(before).get(kind=Kind.PASSWORD_CHANGED)
+    assert (changed.actor_id, changed.username, changed.ip) == (None, "", None)
