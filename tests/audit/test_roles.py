@@ -178,3 +178,9 @@ def test_roles_setup_is_idempotent_and_puts_back_what_was_changed(db):
     security = Group.objects.get(name=SECURITY_ADMIN)
     assert security.permissions.filter(codename="delete_loginfailure").exists()
     assert not security.permissions.filter(codename="change_user").exists()
+
+
+def test_the_audit_list_links_to_the_export_and_shows_chinese_labels(roles, client):
+    html = _get(client, roles["audit"], AUDIT_LIST).content.decode()
+    assert f'href="{EXPORT}"' in html and "导出 Excel" in html
+    assert "类别" in html and "来源地址" in html and "结果" in html
