@@ -83,10 +83,14 @@ from ledger.views.issue import change_rows
 
 
 def _admin_site_has_permission(request):
-    """The admin is the system administrator's tool: superusers and the admin
-    role, with the staff flag. Other roles work in the app, where every rule applies."""
+    """The admin is the administrators' tool: superusers and the admin role, or an account
+    given admin permissions (the security and audit administrators' groups), with the staff
+    flag. Other roles work in the app, where every rule applies; each screen of the admin
+    still asks for its own model permission."""
     user = request.user
-    return bool(user.is_active and user.is_staff and user.is_admin_role)
+    if not (user.is_active and user.is_staff):
+        return False
+    return bool(user.is_admin_role or user.get_all_permissions())
 
 
 admin.site.has_permission = _admin_site_has_permission

@@ -98,6 +98,8 @@ oversight:project_pace_export  -                 GET    302  200  200 200   200 
 oversight:report_weekly        -                 GET    302  200  200 200   200   200   200   200  200 200
 oversight:report_weekly_export -                 GET    302  200  200 200   200   200   200   200  200 200
 oversight:report_monthly       -                 GET    302  200  200 200   200   200   200   200  200 200
+# -- the audit room: only the audit administrator's permission (here: the superuser) --------
+audit:export                   -                 GET    302  403  403 403   403   403   403   403  403 200
 oversight:report_monthly_export -                 GET    302  200  200 200   200   200   200   200  200 200
 # -- logging an issue (leaders: for what they 分包) and its choosers ------------------------
 issue_create                   -                 GET    302  200  200 200   200   200   200   200  200 200

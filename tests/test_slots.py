@@ -66,6 +66,7 @@ def test_every_room_is_a_room_and_every_app_in_ledger_but_the_core_is_one():
         "service",
         "feedback",
         "scale",
+        "audit",
     }
     assert rooms_check() == []
 

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "ledger.service",
     "ledger.service.feedback",
     "ledger.scale",
+    "ledger.audit",  # after the rooms: its post_migrate sets up the roles from their permissions
     "axes",  # after the apps whose login views it watches
 ]
 
@@ -125,6 +126,8 @@ MIDDLEWARE = [
     # a NUL in the path is a 404 before any view sends it to the database
     "ledger.middleware.RefuseNulMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # the audit room's hooks that Django calls without the request read it from here
+    "ledger.audit.middleware.AuditRequestMiddleware",
     # last: turns a lockout during authenticate() into the lockout page
     "axes.middleware.AxesMiddleware",
 ]
@@ -376,6 +379,11 @@ PASSWORD_RESET_THROTTLE = {
 
 # /healthz calls the worker "stale" when a task has waited longer than this to run.
 HEALTHZ_WORKER_STALE_SECONDS = env_int("HEALTHZ_WORKER_STALE_SECONDS", 600)
+
+# The security audit log (ledger.audit) keeps its records this many days; audit_purge deletes
+# older ones. GB/T 22239-2019 and the Cybersecurity Law ask for six months: below 180 the
+# system check audit.E001 refuses to start, unless DEBUG is on.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 180)
 
 # seed_demo runs only when the process started with DEBUG on (pytest-django switches
 # settings.DEBUG off during tests, so the start-up value is kept here), or with

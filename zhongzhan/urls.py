@@ -20,6 +20,7 @@ ROOM_URLS = (
     "ledger.oversight.urls",
     "ledger.service.urls",
     "ledger.service.feedback.urls",
+    "ledger.audit.urls",
 )
 
 urlpatterns = [

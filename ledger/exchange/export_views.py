@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from ledger import excel
+from ledger import auditing, excel
 from ledger.exchange import export
 from ledger.exchange.models import ExportJob
 from ledger.exchange.tasks import export_job_start
@@ -61,6 +61,13 @@ def issue_export(request):
     """The ledger as on screen (same filters, same sort, only visible rows) as .xlsx."""
     rows, filterset = export.ledger_rows(request.user, request.GET)
     total = rows.count()
+    auditing.record(
+        auditing.Kind.EXPORTED,
+        actor=request.user,
+        request=request,
+        target="ledger export",
+        detail={"filter": request.GET.urlencode(), "rows": total},
+    )
     if total > background_threshold():
         query = ledger_params(request.GET)
         query["sort"] = parse_sort(request.GET.get("sort"))
@@ -77,6 +84,13 @@ def issues_export_action(modeladmin, request, queryset):
     )
     total = rows.count()
     words = export.selection_in_words(total)
+    auditing.record(
+        auditing.Kind.EXPORTED,
+        actor=request.user,
+        request=request,
+        target="ledger export (admin selection)",
+        detail={"selection": True, "rows": total},
+    )
     if total > background_threshold():
         ids = list(rows.values_list("pk", flat=True))
         job = export_job_start(user=request.user, params={"ids": ids}, total=total)
@@ -148,7 +162,14 @@ def master_export(request, kind):
         raise PermissionDenied
     today = timezone.localdate()
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - FileResponse closes it
-    export.master_write(handle, kind, today=today)
+    written = export.master_write(handle, kind, today=today)
+    auditing.record(
+        auditing.Kind.EXPORTED,
+        actor=request.user,
+        request=request,
+        target=f"master data export {kind}",
+        detail={"kind": kind, "rows": written},
+    )
     handle.seek(0)
     return excel.download(handle, filename=export.export_filename(export.master_title(kind), today))
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ledger import excel, stored_text
+from ledger import auditing, excel, stored_text
 from ledger.exchange import importing, masterdata
 from ledger.exchange.models import ColumnChoice, ImportBatch, NameAlias
 from ledger.exchange.reading import ReadRefused, size_check
@@ -306,6 +306,18 @@ def commit(request, pk: int):
         outcome = _run(batch, dry_run=False)
         if not outcome.committed:
             _store_preview(batch, outcome)
+        auditing.record(
+            auditing.Kind.IMPORTED,
+            actor=request.user,
+            request=request,
+            target=f"import {batch.kind} #{batch.pk}",
+            outcome=auditing.Outcome.SUCCESS if outcome.committed else auditing.Outcome.FAILURE,
+            detail={
+                "kind": batch.kind,
+                "file": batch.original_name,
+                "counts": outcome.counts() if outcome.committed else {},
+            },
+        )
     if outcome.committed:
         counts = outcome.counts()
         messages.success(

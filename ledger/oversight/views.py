@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ledger import auditing
 from ledger.models import KeyProject
 from ledger.oversight import periods
 from ledger.oversight.selectors import metrics
@@ -149,6 +150,13 @@ def assessment_export(request):
     kind_label = _("按责任领导") if context["kind"] == metrics.LEADER else _("按牵头单位")
     title = _("考核统计（%(period)s，%(kind)s）") % {"period": period.label, "kind": kind_label}
     filename = f"assessment-{period.start.isoformat()}-{period.end.isoformat()}.xlsx"
+    auditing.record(
+        auditing.Kind.EXPORTED,
+        actor=request.user,
+        request=request,
+        target="assessment export",
+        detail={"filter": request.GET.urlencode(), "rows": len(rows)},
+    )
     return workbook_response(
         filename,
         title,
@@ -265,6 +273,13 @@ def project_pace_export(request):
             ]
         )
     title = _("重点项目序时进度（截至 %(today)s）") % {"today": today.isoformat()}
+    auditing.record(
+        auditing.Kind.EXPORTED,
+        actor=request.user,
+        request=request,
+        target="project pace export",
+        detail={"filter": request.GET.urlencode(), "rows": len(rows)},
+    )
     return workbook_response(f"project-pace-{today.isoformat()}.xlsx", title, PACE_HEADERS, rows)
 
 
@@ -368,4 +383,11 @@ def _report_export(request, kind):
         "period": period.label,
     }
     name = "weekly" if kind == "week" else "monthly"
+    auditing.record(
+        auditing.Kind.EXPORTED,
+        actor=request.user,
+        request=request,
+        target="report export",
+        detail={"filter": request.GET.urlencode(), "rows": len(rows)},
+    )
     return workbook_response(f"report-{name}-{period.start.isoformat()}.xlsx", title, headers, rows)

@@ -10,4 +10,5 @@ ROOMS = {
     "service": "ledger.service",
     "feedback": "ledger.service.feedback",
     "scale": "ledger.scale",
+    "audit": "ledger.audit",
 }
