@@ -89,7 +89,13 @@ def visit_list(request):
     visits = visits.select_related(
         "enterprise", "project", "leader__user", "created_by"
     ).prefetch_related(
-        Prefetch("issue_links", queryset=VisitIssue.objects.select_related("issue").order_by("id"))
+        # only the issues the reader may open: a visit's other issues are not named here
+        Prefetch(
+            "issue_links",
+            queryset=VisitIssue.objects.filter(issue__in=visible_to(user).values("pk"))
+            .select_related("issue")
+            .order_by("id"),
+        )
     )
     page = Paginator(visits, settings.LEDGER["PAGE_SIZE"]).get_page(request.GET.get("page"))
     query = request.GET.copy()
