@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ledger.forms.fields import is_pk
+from ledger.middleware import permissions_allow
 from ledger.models import Category, Enterprise, KeyProject, Leader
 from ledger.selectors import visible_to
 from ledger.workflow import TransitionRefused
@@ -133,6 +134,7 @@ def _subject_from(request):
 
 
 @login_required
+@permissions_allow("camera")  # a phone takes the site photos with its camera
 def visit_create(request):
     user = request.user
     subject = _subject_from(request)
@@ -217,6 +219,7 @@ def visit_detail(request, pk):
 
 
 @login_required
+@permissions_allow("camera")  # a phone takes the site photos with its camera
 def visit_edit(request, pk):
     user = request.user
     visit = _visible_visit(user, pk)
