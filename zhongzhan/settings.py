@@ -492,6 +492,14 @@ LOGGING = {
 }
 
 # --- security: spraying and headers
+# Password spraying (docs/operations.md): besides axes' lock of one user name + address,
+# every sign-in from an address is refused (the lockout page, 429) while it has
+# LOGIN_ADDRESS_FAILURE_LIMIT failed sign-ins, over any user names, within the last
+# LOGIN_ADDRESS_WINDOW_MINUTES (ledger.security.throttle). A whole office behind one NAT
+# address shares the count: 30 in 15 minutes is far above what its people mistype.
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+LOGIN_ADDRESS_WINDOW_MINUTES = env_int("LOGIN_ADDRESS_WINDOW_MINUTES", 15)
+
 # Permissions-Policy (ledger.middleware): every feature below is off on every page; a view
 # allows one for this origin only with @permissions_allow (the visit form: camera).
 PERMISSIONS_POLICY_FEATURES = [

@@ -4,7 +4,7 @@ throttle, /healthz and the `backup` command.
 Imports the core; the core never imports it.
 """
 
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.utils.translation import gettext_lazy as _
 
 from ledger.rooms import Room
@@ -19,3 +19,6 @@ class SecurityConfig(Room):
 
     def ready(self):
         user_logged_in.connect(session_mark_renewed, dispatch_uid="security_session_renewed")
+        from .throttle import sign_in_failure_count
+
+        user_login_failed.connect(sign_in_failure_count, dispatch_uid="security_sign_in_failure")
