@@ -621,6 +621,19 @@ def _action_data(mx, obj):
     return data
 
 
+def _batch_data(numbers):
+    """The batch confirmation page's POST: the issues, the action and each issue's version."""
+    from ledger.models import Issue
+
+    versions = dict(Issue.objects.filter(number__in=numbers).values_list("number", "version"))
+    return {
+        "numbers": numbers,
+        "action": "urge",
+        "note": "请抓紧办理。",
+        **{f"version-{number}": str(version) for number, version in versions.items()},
+    }
+
+
 def _issue_form_data(mx, obj=None):
     data = {
         "title": "矩阵新登记问题",
@@ -681,19 +694,16 @@ POST_DATA = {
         "stage": "construction",
         "note": "主体施工。",
     },
-    "issue_batch": lambda mx, obj: {
-        "numbers": [mx.issues["A"].number]
-        if obj == "-"
-        else [mx.hidden_o.number, mx.issues["R"].number],
-        "action": "urge",
-        "note": "请抓紧办理。",
-    },
+    "issue_batch": lambda mx, obj: _batch_data(
+        [mx.issues["A"].number] if obj == "-" else [mx.hidden_o.number, mx.issues["R"].number]
+    ),
     "issue_action": _action_data,
     "issue_create": lambda mx, obj: {
         **_issue_form_data(mx),
         "enterprise": mx.enterprise.pk,
         "enterprise_text": mx.enterprise.name,
         "confirm_duplicates": "on",
+        "creation_token": "0123456789abcdef0123456789abcdef",
     },
     "issue_edit": _issue_form_data,
     "exchange:import_aliases": lambda mx, obj: {"delete": mx.alias.pk},

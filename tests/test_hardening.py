@@ -2,6 +2,8 @@
 findings are tested next to what they harden (see the issue's list in the commit log)."""
 
 import datetime
+import re
+import time
 
 import pytest
 from django.urls import reverse
@@ -138,3 +140,132 @@ def test_a_successful_sign_in_does_not_clear_the_address_count(client, db):
             _sign_in(client, f"victim{n}", f"guess{round_}")
         assert _sign_in(client, mine.username, RIGHT).status_code in (302, 429)
     assert _sign_in(client, mine.username, RIGHT).status_code == 429
+
+
+# -- double submission (finding 5) -------------------------------------------------------------
+
+
+def test_a_batch_without_the_issues_versions_is_refused_whole_and_urges_nobody(client, world):
+    from ledger.models import IssueEvent
+
+    a, b = world.assigned_issue(), world.in_progress_issue()
+    client.force_login(world.supervisor)
+    posted = {"numbers": [a.number, b.number], "action": "urge"}
+    for _attempt in range(2):  # the submission and its replay
+        response = client.post("/issues/batch/", posted)
+        assert response.status_code == 400
+        assert "缺少所选问题的版本信息" in response.content.decode()
+    # one version missing is enough to refuse the lot
+    response = client.post("/issues/batch/", {**posted, f"version-{a.number}": a.version})
+    assert response.status_code == 400
+    assert not IssueEvent.objects.filter(action="urge").exists()
+
+
+def _logging_data(world, token):
+    return {
+        "title": "厂区门前道路雨后积水",
+        "description": "每逢下雨厂区门口道路积水，货车无法进出。",
+        "category": world.category.pk,
+        "source": world.source.pk,
+        "urgency": "normal",
+        "enterprise": world.enterprise.pk,
+        "enterprise_text": world.enterprise.name,
+        "creation_token": token,
+    }
+
+
+def test_the_logging_page_carries_a_fresh_single_use_token(client, world):
+    from ledger.services.creation import TOKEN_PATTERN
+
+    client.force_login(world.staff_a)
+    tokens = set()
+    for _page in range(2):
+        html = client.get(reverse("issue_create")).content.decode()
+        tokens |= set(re.findall(r'name="creation_token" value="([0-9a-f]+)"', html))
+    assert len(tokens) == 2 and all(TOKEN_PATTERN.match(t) for t in tokens)
+
+
+def test_a_replayed_logging_form_logs_one_issue_and_leads_to_it(client, world):
+    from ledger.models import Issue
+
+    client.force_login(world.staff_a)
+    data = _logging_data(world, "a" * 32)
+    first = client.post(reverse("issue_create"), data)
+    issue = Issue.objects.get()
+    assert first.status_code == 302 and first.url == issue.get_absolute_url()
+    again = client.post(reverse("issue_create"), data, follow=True)
+    assert Issue.objects.count() == 1
+    assert again.redirect_chain[-1][0] == issue.get_absolute_url()
+    assert f"该登记页面已经提交过，问题已登记为 {issue.number}，未重复登记。" in (
+        again.content.decode()
+    )
+
+
+def test_a_logging_form_without_its_token_logs_nothing(client, world):
+    from ledger.models import Issue
+
+    client.force_login(world.staff_a)
+    for token in ("", "not-a-token", "A" * 32):
+        response = client.post(reverse("issue_create"), _logging_data(world, token))
+        assert response.status_code == 200
+        assert "页面信息不完整，请刷新页面后重新提交。" in response.content.decode()
+    assert not Issue.objects.exists()
+
+
+def test_another_persons_token_neither_logs_nor_shows_their_issue(client, world):
+    from ledger.models import Issue
+
+    client.force_login(world.staff_a)
+    client.post(reverse("issue_create"), _logging_data(world, "b" * 32), follow=True)
+    issue = Issue.objects.get()
+    client.force_login(world.staff_c)
+    response = client.post(reverse("issue_create"), _logging_data(world, "b" * 32), follow=True)
+    assert Issue.objects.count() == 1
+    assert issue.number not in response.content.decode()
+
+
+def test_a_refused_logging_leaves_the_token_usable(client, world, monkeypatch):
+    """The claim is part of the logging's transaction: a refusal takes it back with it."""
+    from ledger import workflow
+    from ledger.models import CreationToken, Issue
+
+    client.force_login(world.staff_a)
+    real = workflow.issue_raise
+
+    def refused(**kwargs):
+        raise workflow.TransitionRefused("暂不能登记。")
+
+    monkeypatch.setattr(workflow, "issue_raise", refused)
+    data = _logging_data(world, "c" * 32)
+    assert client.post(reverse("issue_create"), data).status_code == 200
+    assert not CreationToken.objects.exists()
+    monkeypatch.setattr(workflow, "issue_raise", real)
+    assert client.post(reverse("issue_create"), data).status_code == 302
+    assert Issue.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_submissions_of_one_logging_page_at_once_log_one_issue(world, monkeypatch):
+    """A double click: the same page posted twice at the same moment (threads on
+    PostgreSQL, the second waiting on the token's unique index; in turn on SQLite)."""
+    from django.test import Client
+
+    from ledger import workflow
+    from ledger.models import Issue
+    from tests.test_concurrency import race
+
+    write = workflow.core._event_write
+
+    def slow(*args, **kwargs):
+        time.sleep(0.3)  # the first keeps its transaction open while the second arrives
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(workflow.core, "_event_write", slow)
+    clients = [Client(), Client()]
+    for one in clients:
+        one.force_login(world.staff_a)
+    data = _logging_data(world, "d" * 32)
+    results = race(*[lambda one=one: one.post(reverse("issue_create"), data) for one in clients])
+    assert all(getattr(r, "status_code", None) == 302 for r in results), results
+    issue = Issue.objects.get()
+    assert {r.url for r in results} == {issue.get_absolute_url()}
