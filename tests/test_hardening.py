@@ -269,3 +269,61 @@ def test_two_submissions_of_one_logging_page_at_once_log_one_issue(world, monkey
     assert all(getattr(r, "status_code", None) == 302 for r in results), results
     issue = Issue.objects.get()
     assert {r.url for r in results} == {issue.get_absolute_url()}
+
+
+# -- system accounts never sign in (finding 7) -------------------------------------------------
+
+SYSTEM_ACCOUNTS = ("zz_system", "zz_enterprise")
+
+
+def test_the_system_accounts_have_no_password_and_no_admin_site(db, settings):
+    from ledger.models import User
+
+    assert set(settings.SYSTEM_ACCOUNTS) == set(SYSTEM_ACCOUNTS)
+    accounts = User.objects.filter(username__in=SYSTEM_ACCOUNTS)
+    assert accounts.count() == 2  # created by the rooms' migrations
+    for account in accounts:
+        assert not account.has_usable_password()
+        assert not account.is_staff and not account.is_superuser
+
+
+@pytest.mark.parametrize("username", SYSTEM_ACCOUNTS)
+@pytest.mark.parametrize("url", [LOGIN, ADMIN_LOGIN])
+def test_no_system_account_signs_in_even_with_a_password(client, db, username, url):
+    """Even when someone gave the account a password (and the admin site), the login views
+    give it no session: refused as a wrong password."""
+    from ledger.models import User
+
+    account = User.objects.get(username=username)
+    account.set_password(RIGHT)
+    account.is_staff = True
+    account.save()
+    for name in (username, username.upper(), f" {username} "):
+        response = _sign_in(client, name, RIGHT, url=url)
+        assert response.status_code == 200, name  # the form again
+        assert not _signed_in(client)
+
+
+@pytest.mark.parametrize("username", SYSTEM_ACCOUNTS)
+def test_no_system_account_gets_a_password_reset_mail(client, db, username, mailoutbox):
+    from ledger.models import User
+
+    account = User.objects.get(username=username)
+    account.email = f"{username}@example.invalid"
+    account.save()
+    response = client.post(reverse("password_reset"), {"email": account.email})
+    assert response.status_code == 302
+    assert mailoutbox == []
+
+
+def test_what_acts_through_the_system_accounts_still_works(world):
+    """The automatic 督办 and an enterprise's rating are recorded under them."""
+    from ledger.notify.reminders import system_actor
+    from ledger.service.feedback.services import enterprise_account
+
+    issue = world.in_progress_issue()
+    from ledger import workflow
+
+    event = workflow.transition(issue.pk, actor=system_actor(), action="urge", note="系统催办。")
+    assert event.actor.username == "zz_system"
+    assert enterprise_account().has_perm("ledger.comment_issue", issue)

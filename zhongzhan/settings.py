@@ -499,6 +499,9 @@ LOGGING = {
 # address shares the count: 30 in 15 minutes is far above what its people mistype.
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
 LOGIN_ADDRESS_WINDOW_MINUTES = env_int("LOGIN_ADDRESS_WINDOW_MINUTES", 15)
+# the accounts the system acts under (automatic 催办/督办; the enterprises' ratings): they
+# have unusable passwords, and the first authentication backend refuses them by name too
+SYSTEM_ACCOUNTS = frozenset({"zz_system", "zz_enterprise"})
 
 # Permissions-Policy (ledger.middleware): every feature below is off on every page; a view
 # allows one for this origin only with @permissions_allow (the visit form: camera).
