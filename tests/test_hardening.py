@@ -326,4 +326,16 @@ def test_what_acts_through_the_system_accounts_still_works(world):
 
     event = workflow.transition(issue.pk, actor=system_actor(), action="urge", note="系统催办。")
     assert event.actor.username == "zz_system"
-    assert enterprise_account().has_perm("ledger.comment_issue", issue)
+    # the enterprise account needs no right of its own: none is what it has
+    enterprise = enterprise_account()
+    assert enterprise.role == "staff" and enterprise.department_id is None
+    for right in ("view_issue", "comment_issue", "oversee_issue", "handle_issue", "add_issue"):
+        assert not enterprise.has_perm(f"ledger.{right}", issue), right
+    assert not enterprise.sees_everything
+    from ledger import selectors
+
+    assert not selectors.visible_to(enterprise).exists()
+    event = workflow.feedback_record(
+        world.resolved_issue().pk, actor=enterprise, satisfaction="satisfied", note="王厂长评价。"
+    )
+    assert event.actor == enterprise
