@@ -32,14 +32,15 @@ MAX_COLUMNS = 256
 # an .xlsx whose parts unpack to more than this many times the upload limit, or to more
 # than MAX_UNPACKED_BYTES, is refused (a zip bomb, or a sheet of millions of empty styled
 # cells). The largest import allowed (IMPORT_MAX_ROWS = 20,000 rows of the ledger's 24
-# columns, long descriptions included) unpacks to well under 100 MB; inflating the cap
-# costs about 0.3 s of CPU before a bomb is refused
+# columns) is by estimate ~25 MB of sheet XML (~50 bytes a cell) plus its shared strings;
+# inflating 128 MB costs about 0.3 s of CPU (400 MB measured at 0.9 s) before a bomb is
+# refused
 MAX_UNPACK_RATIO = 40
 MAX_UNPACKED_BYTES = 128 * 1024 * 1024
 
 # parts an .xlsx may have: a real workbook has a few dozen (a sheet, its relations, styles,
-# images …), a thousand-sheet one some thousands; an archive of 100,000 empty parts fits in
-# the upload limit and took minutes only to list and open
+# images …), one of hundreds of sheets with pictures some hundreds; an archive of 100,000
+# empty parts fits in the upload limit and took minutes only to list and open
 MAX_PARTS = 2000
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
