@@ -28,3 +28,10 @@ def throttle_hit(scope: str, limits: dict[str, int], *, window: datetime.timedel
                 [ThrottleHit(scope=scope, key=key, at=now) for key in limits]
             )
     return over
+
+
+def throttle_used(scope: str, key: str, *, window: datetime.timedelta) -> int:
+    """How many requests are counted under `key` within the window (nothing is recorded):
+    for a limit checked before the request and counted only when it fails (sign-in)."""
+    since = timezone.now() - window
+    return ThrottleHit.objects.filter(scope=scope, key=key, at__gte=since).count()

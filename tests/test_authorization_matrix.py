@@ -634,6 +634,19 @@ def _action_data(mx, obj):
     return data
 
 
+def _batch_data(numbers):
+    """The batch confirmation page's POST: the issues, the action and each issue's version."""
+    from ledger.models import Issue
+
+    versions = dict(Issue.objects.filter(number__in=numbers).values_list("number", "version"))
+    return {
+        "numbers": numbers,
+        "action": "urge",
+        "note": "请抓紧办理。",
+        **{f"version-{number}": str(version) for number, version in versions.items()},
+    }
+
+
 def _issue_form_data(mx, obj=None):
     data = {
         "title": "矩阵新登记问题",
@@ -694,19 +707,16 @@ POST_DATA = {
         "stage": "construction",
         "note": "主体施工。",
     },
-    "issue_batch": lambda mx, obj: {
-        "numbers": [mx.issues["A"].number]
-        if obj == "-"
-        else [mx.hidden_o.number, mx.issues["R"].number],
-        "action": "urge",
-        "note": "请抓紧办理。",
-    },
+    "issue_batch": lambda mx, obj: _batch_data(
+        [mx.issues["A"].number] if obj == "-" else [mx.hidden_o.number, mx.issues["R"].number]
+    ),
     "issue_action": _action_data,
     "issue_create": lambda mx, obj: {
         **_issue_form_data(mx),
         "enterprise": mx.enterprise.pk,
         "enterprise_text": mx.enterprise.name,
         "confirm_duplicates": "on",
+        "creation_token": "0123456789abcdef0123456789abcdef",
     },
     "issue_edit": _issue_form_data,
     "exchange:import_aliases": lambda mx, obj: {"delete": mx.alias.pk},
@@ -1168,3 +1178,61 @@ def test_choosers_offer_only_what_the_role_may_see(db, mx, role):
     query = {"title": mx.hidden_o.title, "project": mx.other_project.pk}
     shown = _numbers(_get(mx, role, "issue_duplicates", query))
     assert shown == visible & {mx.hidden_o.number}
+
+
+# -- lists that name issues of other objects (issue 18, finding 4) --------------------------
+
+
+def _visit_the_role_sees(mx, role):
+    """A visit to the enterprise that `role` sees (a leader's own, a staff member's own
+    record), with every issue of the world raised on it."""
+    from ledger.models import Issue, Leader
+    from ledger.service.models import Visit, VisitIssue
+
+    user = mx.users[role]
+    leader = Leader.objects.filter(user=user).first() or mx.subject_leader
+    visit = Visit.objects.create(
+        enterprise=mx.enterprise,
+        leader=leader,
+        visited_on=mx.today - datetime.timedelta(days=1),
+        summary="矩阵走访纪要",
+        created_by=user,
+    )
+    VisitIssue.objects.bulk_create(
+        VisitIssue(visit=visit, issue=issue) for issue in Issue.objects.all()
+    )
+    return visit
+
+
+@pytest.mark.parametrize("role", SIGNED_IN)
+def test_visit_list_names_only_the_issues_the_role_may_open(db, mx, role):
+    visit = _visit_the_role_sees(mx, role)
+    response = _get(mx, role, "service:visit_list")
+    assert [v.pk for v in response.context["visits"]] == [visit.pk]
+    assert not leaks(mx, role, body_text(response))
+    shown = _numbers(response)
+    assert shown == mx.visible_numbers(role), (role, shown ^ mx.visible_numbers(role))
+
+
+@pytest.mark.parametrize("role", SIGNED_IN)
+def test_notification_list_names_only_issues_still_visible(db, mx, role):
+    """One notification about every issue of the world, as if each had been the role's
+    before a reassignment: the list names only the issues the role may still open."""
+    from ledger.models import Issue
+    from ledger.notify.models import Notification
+
+    user = mx.users[role]
+    now = datetime.datetime.now(tz=datetime.UTC)
+    Notification.objects.bulk_create(
+        Notification(recipient=user, issue=issue, kind="urge", actor=None, created_at=now)
+        for issue in Issue.objects.all()
+    )
+    response = _get(mx, role, "notify:notification_list", {"page": 1})
+    page = response.context["page_obj"]
+    assert page.paginator.count == Issue.objects.count() + OWN_NOTIFICATIONS.get(role, 0)
+    assert not leaks(mx, role, body_text(response))
+    listed = {n.issue.number for n in page}
+    assert _numbers(response) == listed & mx.visible_numbers(role)
+    hidden = listed - mx.visible_numbers(role)
+    if hidden:
+        assert "该问题已不在您的查看范围内。" in body_text(response)

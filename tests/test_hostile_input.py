@@ -239,6 +239,7 @@ def test_logging_form_makes_the_title_one_line(client, world):
         {
             "title": "厂区道路\r\n积水\u2028严重\x0b",
             "description": "第一行\r\n第二行",
+            "creation_token": "0123456789abcdef0123456789abcdef",
             "category": world.category.pk,
             "source": world.source.pk,
             "urgency": "normal",

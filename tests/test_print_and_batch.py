@@ -15,6 +15,15 @@ from ledger.models import Issue, IssueEvent
 from tests import factories as f
 
 
+def batch_post(client, data):
+    """POST the batch page as the confirmation page sends it: with each chosen issue's
+    version as the page showed it (a submission without them is refused whole)."""
+    data = dict(data)
+    for issue in Issue.objects.filter(number__in=data.get("numbers", [])):
+        data.setdefault(f"version-{issue.number}", str(issue.version))
+    return client.post("/issues/batch/", data)
+
+
 def raised_many(world, n):
     return [
         f.IssueFactory(raised_by=world.staff_a, category=world.category, source=world.source)
@@ -249,8 +258,8 @@ def test_batch_urge_one_event_per_issue_and_refusals_reported_per_issue(client, 
     a, b = world.assigned_issue(), world.in_progress_issue()
     raised = world.raise_issue()
     client.force_login(world.supervisor)
-    response = client.post(
-        "/issues/batch/",
+    response = batch_post(
+        client,
         {"numbers": [a.number, raised.number, b.number, "ZZ-1999-0001"], "action": "urge"},
     )
     assert response.status_code == 302
@@ -300,8 +309,8 @@ def test_batch_assign_gives_each_issue_its_own_assignment(client, world):
     already = world.assigned_issue(lead=world.dept_c)
     deadline = f.days_from_today(15)
     client.force_login(world.supervisor)
-    response = client.post(
-        "/issues/batch/",
+    response = batch_post(
+        client,
         {
             "numbers": [one.number, already.number, two.number],
             "action": "assign",
@@ -332,12 +341,12 @@ def test_batch_assign_gives_each_issue_its_own_assignment(client, world):
 def test_batch_assign_needs_leader_department_and_a_deadline_not_in_the_past(client, world):
     issue = world.raise_issue()
     client.force_login(world.supervisor)
-    response = client.post("/issues/batch/", {"numbers": [issue.number], "action": "assign"})
+    response = batch_post(client, {"numbers": [issue.number], "action": "assign"})
     assert response.status_code == 400
     html = response.content.decode()
     assert "批量交办须选择责任领导。" in html and "批量交办须填写完成时限。" in html
-    response = client.post(
-        "/issues/batch/",
+    response = batch_post(
+        client,
         {
             "numbers": [issue.number],
             "action": "assign",
@@ -354,11 +363,11 @@ def test_batch_assign_needs_leader_department_and_a_deadline_not_in_the_past(cli
 
 def test_batch_with_nothing_chosen_or_a_bad_action_is_a_message(client, world):
     client.force_login(world.supervisor)
-    response = client.post("/issues/batch/", {"numbers": ["<x>"], "action": "urge"})
+    response = batch_post(client, {"numbers": ["<x>"], "action": "urge"})
     assert response.status_code == 400
     assert "请至少选择一个您可以查看的问题。" in response.content.decode()
     issue = world.assigned_issue()
-    response = client.post("/issues/batch/", {"numbers": [issue.number], "action": "close"})
+    response = batch_post(client, {"numbers": [issue.number], "action": "close"})
     assert response.status_code == 400
     assert events(issue, "close") == 0
 
@@ -369,7 +378,7 @@ def test_batch_actions_are_for_the_oversight_office_only(client, world, who):
     person = getattr(world, who)
     client.force_login(getattr(person, "user", person))
     assert client.get("/issues/batch/", {"numbers": [issue.number]}).status_code == 403
-    response = client.post("/issues/batch/", {"numbers": [issue.number], "action": "urge"})
+    response = batch_post(client, {"numbers": [issue.number], "action": "urge"})
     assert response.status_code == 403
     assert events(issue, "urge") == 0
 
@@ -378,7 +387,7 @@ def test_batch_post_needs_the_csrf_token(world):
     issue = world.assigned_issue()
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.supervisor)
-    response = client.post("/issues/batch/", {"numbers": [issue.number], "action": "urge"})
+    response = batch_post(client, {"numbers": [issue.number], "action": "urge"})
     assert response.status_code == 403
     assert events(issue, "urge") == 0
 
@@ -396,7 +405,7 @@ def test_batch_refusal_in_one_issue_leaves_the_others_committed(client, world, m
 
     monkeypatch.setattr(workflow, "transition", failing)
     client.force_login(world.supervisor)
-    client.post("/issues/batch/", {"numbers": [a.number, b.number], "action": "urge"})
+    batch_post(client, {"numbers": [a.number, b.number], "action": "urge"})
     assert events(a, "urge") == 1
     assert events(b, "urge") == 0  # rolled back with its own transaction
     assert Issue.objects.get(pk=b.pk).urge_count == 0
@@ -432,8 +441,8 @@ def test_print_notice_and_batch_pages_render_in_both_languages(client, world, la
 def test_batch_assign_includes_co_departments(client, world):
     one, two = world.raise_issue(title="一"), world.raise_issue(title="二")
     client.force_login(world.supervisor)
-    response = client.post(
-        "/issues/batch/",
+    response = batch_post(
+        client,
         {
             "numbers": [one.number, two.number],
             "action": "assign",
@@ -455,8 +464,8 @@ def test_batch_assign_includes_co_departments(client, world):
 def test_batch_assign_with_an_unknown_co_department_is_a_message(client, world, co_department):
     issue = world.raise_issue()
     client.force_login(world.supervisor)
-    response = client.post(
-        "/issues/batch/",
+    response = batch_post(
+        client,
         {
             "numbers": [issue.number],
             "action": "assign",

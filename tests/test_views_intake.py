@@ -3,6 +3,7 @@ the likely-duplicate check (DESIGN.md §5 "Log an issue")."""
 
 import json
 import re
+import uuid
 
 import pytest
 from django.conf import settings
@@ -39,6 +40,8 @@ def form_data(world, **overrides):
         "project_text": "",
         "leader": "",
         "measures": "",
+        # the page's single-use token (a new page, a new token)
+        "creation_token": uuid.uuid4().hex,
     }
     data.update(overrides)
     return data

@@ -105,6 +105,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first, so every answer (static files, redirects, refusals) carries Permissions-Policy:
+    # browser features off unless a view needs one
+    "ledger.middleware.PermissionsPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -614,3 +617,42 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
     "ledger.security.account_policy.AccountPolicyMiddleware",
 )
+
+# --- security: spraying and headers
+# Password spraying (docs/operations.md): besides axes' lock of one user name + address,
+# every sign-in from an address is refused (the lockout page, 429) while it has
+# LOGIN_ADDRESS_FAILURE_LIMIT failed sign-ins, over any user names, within the last
+# LOGIN_ADDRESS_WINDOW_MINUTES (ledger.security.throttle). A whole office behind one NAT
+# address shares the count: 30 in 15 minutes is far above what its people mistype.
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+LOGIN_ADDRESS_WINDOW_MINUTES = env_int("LOGIN_ADDRESS_WINDOW_MINUTES", 15)
+# the accounts the system acts under (automatic 催办/督办; the enterprises' ratings): they
+# have unusable passwords, and the first authentication backend refuses them by name too
+SYSTEM_ACCOUNTS = frozenset({"zz_system", "zz_enterprise"})
+
+# Permissions-Policy (ledger.middleware): every feature below is off on every page; a view
+# allows one for this origin only with @permissions_allow (the visit form: camera).
+PERMISSIONS_POLICY_FEATURES = [
+    "accelerometer",
+    "autoplay",
+    "bluetooth",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "fullscreen",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "idle-detection",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "picture-in-picture",
+    "publickey-credentials-get",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+]

@@ -2,7 +2,8 @@
 each unknown name), commit all-or-nothing. For the oversight office and administrators only.
 
 The uploaded file is kept on the server (ImportBatch.file under MEDIA_ROOT/imports/) between
-the steps; nothing about it is taken back from the client. The commit locks the batch row, so
+the steps; nothing about it is taken back from the client. A file that cannot be read at all
+is refused on the upload page and leaves nothing behind. The commit locks the batch row, so
 posting the same preview twice imports once.
 """
 
@@ -103,8 +104,15 @@ def upload(request, kind: str = ImportBatch.Kind.LEDGER):
             )
             batch.file.save(upload_file.name, upload_file, save=False)
             batch.save()
-            _store_preview(batch, _run(batch, dry_run=True))
-            return redirect("exchange:import_preview", pk=batch.pk)
+            outcome = _run(batch, dry_run=True)
+            if not outcome.refused:
+                _store_preview(batch, outcome)
+                return redirect("exchange:import_preview", pk=batch.pk)
+            # a file that cannot be read (not a spreadsheet, damaged, a zip bomb) leaves no
+            # import behind: neither the batch nor the stored file; the page says why
+            batch.file.delete(save=False)
+            batch.delete()
+            error = stored_text.shown(outcome.refused)
     batches = ImportBatch.objects.filter(uploaded_by=request.user)
     batches = batches.filter(kind__in=MASTER_KINDS) if master else batches.filter(kind=kind)
     return render(

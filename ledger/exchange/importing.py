@@ -477,6 +477,11 @@ class _Plan:
     externals: dict[int, str] = field(default_factory=dict)  # row -> sheet's own 编号
 
 
+# the sheet's multi-line columns; every other one is a one-line text. Each is cleaned as the
+# issue forms clean it (services.multi_line / single_line: control characters, bidi overrides)
+MULTI_LINE_KEYS = frozenset({"description", "measures", "progress", "resolution"})
+
+
 class _Row:
     """One data row being read: its values and its problems."""
 
@@ -503,7 +508,8 @@ class _Row:
         if isinstance(value, CellError):
             self.problem(key, _("单元格是错误值 %(error)s") % {"error": value})
             return ""
-        return cell_text(value)
+        clean = services.multi_line if key in MULTI_LINE_KEYS else services.single_line
+        return clean(cell_text(value))
 
 
 def _check(outcome: Outcome, sheets, *, user, now, overrides, choices) -> _Plan:

@@ -235,7 +235,8 @@ class _Reader:
         if isinstance(value, CellError):
             self.problem(row, key, _("单元格是错误值 %(error)s") % {"error": value})
             return ""
-        return cell_text(value)
+        # every column of the directory sheets is one line of text (a name, a code, an address)
+        return services.single_line(cell_text(value))
 
     def present(self, key) -> bool:
         return key in self.table.headers

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ledger import workdays, workflow
-from ledger.forms.fields import PkMultipleChoiceField, SingleLineCharField
+from ledger.forms.fields import MultiLineCharField, PkMultipleChoiceField, SingleLineCharField
 from ledger.forms.widgets import AttachmentsField
 from ledger.models import Department, ExtensionRequest, Issue, Leader
 from ledger.services import attachments_validate_batch
@@ -43,7 +43,7 @@ def _note(
     label, *, required: bool, help_text="", rows: int = 3, required_message=None
 ) -> forms.CharField:
     """A reason or note; `required_message` says what is missing ("请说明退回理由。")."""
-    return forms.CharField(
+    return MultiLineCharField(
         label=label,
         required=required,
         max_length=NOTE_MAX_LENGTH,
@@ -404,7 +404,7 @@ class ResolveForm(ActionForm):
     submit_label = _("提交办结")
     data_fields = ("resolution",)
 
-    resolution = forms.CharField(
+    resolution = MultiLineCharField(
         label=_("办结情况"),
         max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),

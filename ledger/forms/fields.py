@@ -5,11 +5,13 @@
   64 bits in an IN list, and Django's overflow guard covers `exact`, not `in`.
 - SingleLineCharField: a title or a name on one line (services.single_line), so a CR/LF
   never reaches an e-mail subject.
+- MultiLineCharField: a description or a note (services.multi_line): lines kept, other
+  control characters and bidi overrides dropped. The imports clean with the same two.
 """
 
 from django import forms
 
-from ledger.services import single_line
+from ledger.services import multi_line, single_line
 
 # the largest primary key a 64-bit integer column holds has 19 digits; 18 always fit
 PK_MAX_DIGITS = 18
@@ -38,3 +40,11 @@ class SingleLineCharField(forms.CharField):
         if "\x00" in value:
             return value  # refused with a message by the field's ProhibitNullCharactersValidator
         return single_line(value)
+
+
+class MultiLineCharField(forms.CharField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        if "\x00" in value:
+            return value  # refused with a message by the field's ProhibitNullCharactersValidator
+        return multi_line(value)

@@ -13,12 +13,13 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from ledger import selectors
-from ledger.forms.fields import SingleLineCharField
+from ledger import selectors, services
+from ledger.forms.fields import MultiLineCharField, SingleLineCharField
 from ledger.forms.widgets import AttachmentsField, ChooserInput
 from ledger.models import Category, Department, Enterprise, Issue, KeyProject, Leader, Source
 from ledger.models.issues import EDITABLE_FIELDS
 from ledger.services import attachments_validate_batch, leader_raising_department
+from ledger.services.creation import TOKEN_PATTERN
 from ledger.validators import credit_code_normalize, validate_credit_code
 
 # the fields the form sends to the workflow: the issue's editable fields but the responsible
@@ -197,7 +198,7 @@ class IssueForm(forms.Form):
         error_messages=_required(_("请填写问题标题。")),
         help_text=_("一句话说明问题，例如“厂区门前道路雨后积水”。"),
     )
-    description = forms.CharField(
+    description = MultiLineCharField(
         label=_("问题描述"),
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages=_required(_("请填写问题描述。")),
@@ -246,18 +247,28 @@ class IssueForm(forms.Form):
         empty_label=_("（按企业或项目的分包领导）"),
         help_text=_("留空时，默认为所选企业或重点项目的分包领导。"),
     )
-    measures = forms.CharField(
+    measures = MultiLineCharField(
         label=_("整改措施"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     attachments = AttachmentsField()
     confirm_duplicates = forms.BooleanField(label=_("仍然登记"), required=False)
+    # single use (services.creation_claim): a second submission of this page creates nothing
+    creation_token = forms.RegexField(
+        regex=TOKEN_PATTERN,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("页面信息不完整，请刷新页面后重新提交。"),
+            "invalid": _("页面信息不完整，请刷新页面后重新提交。"),
+        },
+    )
 
     def __init__(self, *args, user, issue: Issue | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.issue = issue
+        self.fields["creation_token"].initial = services.creation_token_new()
 
         def active_or_current(model, current_id):
             condition = Q(is_active=True)
@@ -421,6 +432,7 @@ class IssueEditForm(IssueForm):
         super().__init__(*args, issue=issue, **kwargs)
         del self.fields["attachments"]
         del self.fields["confirm_duplicates"]
+        del self.fields["creation_token"]  # a change carries the issue's version instead
         self.fields["leader"].label = _("责任领导")
         self.fields["version"].error_messages["required"] = _(
             "页面信息不完整，请刷新页面后重新修改。"

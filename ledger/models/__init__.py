@@ -1,6 +1,7 @@
 """The ledger's models, one module per family."""
 
 from .calendar import Holiday
+from .creation import CreationToken
 from .directory import Category, Contact, Enterprise, KeyProject, ProjectProgress, Source
 from .issues import (
     Attachment,
@@ -20,6 +21,7 @@ __all__ = [
     "Attachment",
     "Category",
     "Contact",
+    "CreationToken",
     "Department",
     "Enterprise",
     "EventImmutableError",

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from ledger.forms.fields import is_pk
+from ledger.selectors import visible_to
 
 from .models import Kind, Notification
 from .services import (
@@ -35,8 +37,11 @@ PAGE_SIZE = 20
 @require_GET
 def notification_list(request):
     only_unread = request.GET.get("unread") == "1"
+    # a notification outlives the reader's right to see its issue (a reassignment): the
+    # issue's current number, title and the sentence are shown only while it is visible
     notifications = (
         Notification.objects.filter(recipient=request.user)
+        .annotate(issue_visible=Exists(visible_to(request.user).filter(pk=OuterRef("issue_id"))))
         .select_related("issue", "actor")
         .order_by("-created_at", "-id")
     )
@@ -44,7 +49,8 @@ def notification_list(request):
         notifications = notifications.filter(read_at=None)
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     for notification in page:
-        notification.text = notification_text(notification)
+        if notification.issue_visible:
+            notification.text = notification_text(notification)
     return render(
         request,
         "notify/notification_list.html",

@@ -5,7 +5,7 @@ command.
 Imports the core; the core never imports it.
 """
 
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.utils.translation import gettext_lazy as _
 
 from ledger.rooms import Room
@@ -27,3 +27,6 @@ class SecurityConfig(Room):
         from .account_policy import on_sign_in  # import here: the account models load after apps
 
         user_logged_in.connect(on_sign_in, dispatch_uid="security_account_todo")
+        from .throttle import sign_in_failure_count
+
+        user_login_failed.connect(sign_in_failure_count, dispatch_uid="security_sign_in_failure")

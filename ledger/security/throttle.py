@@ -1,4 +1,5 @@
-"""The password-reset form's throttle, counted by the core's `ledger.throttle.throttle_hit`."""
+"""The password-reset form's throttle and the sign-in limit per client address (password
+spraying: many user names from one address), both counted by the core's `ledger.throttle`."""
 
 import datetime
 import hashlib
@@ -7,7 +8,7 @@ from django.conf import settings
 from django.shortcuts import render
 
 from ledger.client_ip import client_ip
-from ledger.throttle import throttle_hit
+from ledger.throttle import throttle_hit, throttle_used
 
 
 def email_key(address: str) -> str:
@@ -61,3 +62,41 @@ class PasswordResetThrottleMiddleware:
         if match is None or match.url_name not in self.THROTTLED_URL_NAMES:
             return None
         return password_reset_refusal(request)
+
+
+# -- sign-in failures per client address (spraying) ------------------------------------------
+#
+# django-axes locks a user name + address after AXES_FAILURE_LIMIT failures; it has one limit
+# for all its lockout parameters, so the looser limit per address across user names is
+# counted here: every failed sign-in with a request adds one hit under the address, and
+# while the address has LOGIN_ADDRESS_FAILURE_LIMIT hits within the window, every sign-in
+# from it is refused before any password is checked (LockoutBackend), with the lockout page.
+# A refused attempt is not counted (the window then ends 15 minutes after the last counted
+# failure), and a successful sign-in does not clear the count (one valid account must not
+# let an attacker go on guessing the others).
+
+SIGN_IN_SCOPE = "sign_in_address"
+
+
+def _address_key(request) -> str:
+    return f"ip:{client_ip(request)}"
+
+
+def _address_window() -> datetime.timedelta:
+    return datetime.timedelta(minutes=settings.LOGIN_ADDRESS_WINDOW_MINUTES)
+
+
+def sign_in_address_refused(request) -> bool:
+    """True while the request's address has too many failed sign-ins within the window."""
+    used = throttle_used(SIGN_IN_SCOPE, _address_key(request), window=_address_window())
+    return used >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
+
+
+def sign_in_failure_count(sender, credentials=None, request=None, **kwargs):
+    """user_login_failed: one more failure for the address (a refusal by a lock is not one)."""
+    if request is None or getattr(request, "axes_locked_out", False):
+        return
+    key = _address_key(request)
+    throttle_hit(
+        SIGN_IN_SCOPE, {key: settings.LOGIN_ADDRESS_FAILURE_LIMIT}, window=_address_window()
+    )

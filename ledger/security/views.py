@@ -25,6 +25,11 @@ def lockout_response(request, original_response=None, credentials=None):
         "failure_limit": settings.AXES_FAILURE_LIMIT,
         "cooloff_minutes": int(cooloff.total_seconds() // 60) if cooloff else None,
     }
+    if getattr(request, "address_throttled", False):  # many user names from one address
+        context = {
+            "address_limit": settings.LOGIN_ADDRESS_FAILURE_LIMIT,
+            "cooloff_minutes": settings.LOGIN_ADDRESS_WINDOW_MINUTES,
+        }
     return render(request, "security/lockout.html", context, status=429)
 
 

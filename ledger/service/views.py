@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ledger.forms.fields import is_pk
+from ledger.middleware import permissions_allow
 from ledger.models import Category, Enterprise, KeyProject, Leader
 from ledger.selectors import visible_to
 from ledger.workflow import TransitionRefused
@@ -89,7 +90,13 @@ def visit_list(request):
     visits = visits.select_related(
         "enterprise", "project", "leader__user", "created_by"
     ).prefetch_related(
-        Prefetch("issue_links", queryset=VisitIssue.objects.select_related("issue").order_by("id"))
+        # only the issues the reader may open: a visit's other issues are not named here
+        Prefetch(
+            "issue_links",
+            queryset=VisitIssue.objects.filter(issue__in=visible_to(user).values("pk"))
+            .select_related("issue")
+            .order_by("id"),
+        )
     )
     page = Paginator(visits, settings.LEDGER["PAGE_SIZE"]).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -127,6 +134,7 @@ def _subject_from(request):
 
 
 @login_required
+@permissions_allow("camera")  # a phone takes the site photos with its camera
 def visit_create(request):
     user = request.user
     subject = _subject_from(request)
@@ -211,6 +219,7 @@ def visit_detail(request, pk):
 
 
 @login_required
+@permissions_allow("camera")  # a phone takes the site photos with its camera
 def visit_edit(request, pk):
     user = request.user
     visit = _visible_visit(user, pk)

@@ -10,6 +10,13 @@ from ledger.services.attachments import (
     attachments_validate_batch,
     size_precise,
 )
+from ledger.services.creation import (
+    CreationReplayed,
+    creation_claim,
+    creation_done,
+    creation_result,
+    creation_token_new,
+)
 from ledger.services.directory import (
     CONTACT_FIELDS,
     ENTERPRISE_FIELDS,
@@ -25,9 +32,10 @@ from ledger.services.directory import (
 )
 from ledger.services.numbers import ledger_number_next
 from ledger.services.people import leader_raising_department
-from ledger.services.text import single_line
+from ledger.services.text import multi_line, single_line
 
 __all__ = [
+    "CreationReplayed",
     "CONTACT_FIELDS",
     "ENTERPRISE_FIELDS",
     "PROJECT_FIELDS",
@@ -35,10 +43,15 @@ __all__ = [
     "attachments_validate_batch",
     "contact_create",
     "contact_update",
+    "creation_claim",
+    "creation_done",
+    "creation_result",
+    "creation_token_new",
     "enterprise_create",
     "enterprise_update",
     "enterprise_verify",
     "ledger_number_next",
+    "multi_line",
     "leader_raising_department",
     "project_create",
     "project_progress_report",

@@ -193,6 +193,14 @@ def issue_batch(request):
         return _render_form(request, form, issues, missing, too_many, status=400)
     if not form.is_valid():
         return _render_form(request, form, issues, missing, too_many, status=400)
+    if any(_posted_version(request.POST, issue.number) is None for issue in issues):
+        # without the version the confirmation page showed, a replayed submission would act
+        # again on every issue (urge twice): it is refused whole, nothing is done
+        form.add_error(
+            None,
+            _("提交的内容缺少所选问题的版本信息，未办理任何问题。请从台账重新选择问题后再提交。"),
+        )
+        return _render_form(request, form, issues, missing, too_many, status=400)
 
     action = BATCH_ACTIONS[form.cleaned_data["action"]]
     data = {}

@@ -93,13 +93,37 @@ def _initial_subject(request) -> dict:
 
 def _raise(form, user):
     """Log the issue; an enterprise added inline (待核实) is created in the same transaction,
-    so a refused issue leaves no enterprise behind."""
+    so a refused issue leaves no enterprise behind. The page's single-use token is claimed
+    in it too: a second submission raises services.CreationReplayed and creates nothing."""
     data = form.workflow_fields()
     with transaction.atomic():
+        claim = services.creation_claim(
+            token=form.cleaned_data["creation_token"], user=user, kind="issue"
+        )
         new = form.cleaned_data.get("new_enterprise")
         if new:
             data["enterprise"] = services.enterprise_create(actor=user, data=new, verified=False)
-        return workflow.issue_raise(actor=user, files=form.cleaned_data["attachments"], **data)
+        issue = workflow.issue_raise(actor=user, files=form.cleaned_data["attachments"], **data)
+        services.creation_done(claim, issue)
+        return issue
+
+
+def _already_logged(user, token) -> bool:
+    return services.creation_result(token=token, user=user, kind="issue") is not None
+
+
+def _replayed(request, token):
+    """A second submission of a logging page: to the issue the first one logged."""
+    pk = services.creation_result(token=token, user=request.user, kind="issue")
+    issue = selectors.visible_to(request.user).filter(pk=pk).first() if pk else None
+    if issue is None:
+        messages.warning(request, _("该登记页面已经提交过，未重复登记。"))
+        return redirect("issue_list")
+    messages.info(
+        request,
+        _("该登记页面已经提交过，问题已登记为 %(number)s，未重复登记。") % {"number": issue.number},
+    )
+    return redirect(issue)
 
 
 @login_required
@@ -111,9 +135,16 @@ def issue_create(request):
     if request.method == "POST":
         form = IssueForm(request.POST, request.FILES, user=request.user)
         valid = form.is_valid()
+        token = form.cleaned_data.get("creation_token") if valid else None
+        if valid and _already_logged(request.user, token):
+            # the page was sent before (Back and send, a double click): what it logged is
+            # now a likely duplicate of itself, so this comes before that check
+            return _replayed(request, token)
         duplicates = _duplicates_for(form, request.user)
         if valid:
             if duplicates and not form.cleaned_data.get("confirm_duplicates"):
+                if _already_logged(request.user, token):  # logged meanwhile, at the same time
+                    return _replayed(request, token)
                 form.add_error(
                     "confirm_duplicates",
                     _(
@@ -124,6 +155,8 @@ def issue_create(request):
             else:
                 try:
                     issue = _raise(form, request.user)
+                except services.CreationReplayed:
+                    return _replayed(request, form.cleaned_data["creation_token"])
                 except workflow.TransitionRefused as refusal:
                     _refusal_to_form(form, refusal)
                 except ValidationError as error:  # an attachment the workflow refused

@@ -106,10 +106,11 @@ def test_map_unknown_names_then_commit_once(client, lists):
 
 
 def test_a_refused_file_is_a_clear_message_not_a_500(client, lists):
+    """On the upload page, and nothing is kept: no batch, no stored file (issue 18)."""
     client.force_login(lists.supervisor)
-    response = _upload(client, b"\x89PNG\r\n\x1a\n\x00\x00", "photo.xlsx")
-    page = client.get(response["Location"])
-    assert page.status_code == 200 and "不是电子表格文件" in page.content.decode()
+    page = _upload(client, b"\x89PNG\r\n\x1a\n\x00\x00", "photo.xlsx")
+    assert page.status_code == 400 and "不是电子表格文件" in page.content.decode()
+    assert not ImportBatch.objects.exists()
 
 
 def test_another_persons_batch_is_not_found(client, lists):
