@@ -34,8 +34,8 @@ from ledger.models.issues import health_q  # noqa: E402
 from ledger.oversight.selectors import dashboard as tiles_module  # noqa: E402
 from ledger.selectors import visible_to  # noqa: E402
 from ledger.selectors.home import (  # noqa: E402
-    _home_card_definitions,
     _card_rows,
+    _home_card_definitions,
     home_card_counts_from_issues,
 )
 from ledger.selectors.issues import count_rows  # noqa: E402
@@ -93,13 +93,16 @@ def main():
         return [(r["enterprise"], r["n"], r["overdue"]) for r in rows]
 
     def new_subjects():
-        from django.db.models import OuterRef, Subquery
-
-        name = Subquery(Enterprise.objects.filter(pk=OuterRef("unit")).values("name")[:1])
-        rows = summaries.subject_counts(
-            "enterprise", Enterprise.objects.filter(leader_id=leader_id).values("pk"), today
-        ).order_by("-overdue", "-open", name, "unit")[:12]
-        return [(r["unit"], r["open"], r["overdue"]) for r in rows]
+        # what selectors.leaders.leader_subject_cards does with the rows
+        subjects = Enterprise.objects.filter(leader_id=leader_id).order_by("name", "pk")
+        counts = summaries.subject_counts("enterprise", subjects.values("pk"), today)
+        every = sorted(counts, key=lambda row: (-row["overdue"], -row["open"]))
+        edge = (every[11]["overdue"], every[11]["open"])
+        every = [row for row in every if (row["overdue"], row["open"]) >= edge]
+        pks = subjects.filter(pk__in=[r["unit"] for r in every]).values_list("pk", flat=True)
+        place = {pk: n for n, pk in enumerate(pks)}
+        every.sort(key=lambda row: (-row["overdue"], -row["open"], place[row["unit"]]))
+        return [(r["unit"], r["open"], r["overdue"]) for r in every[:12]]
 
     cases = []
     for label, user in (
@@ -119,7 +122,10 @@ def main():
 
         cases.append((label, before, after))
     cases.append(("/leaders/me/ subject cards (enterprises)", old_subjects, new_subjects))
-    for label, user in (("dashboard tiles, supervisor", supervisor), ("dashboard tiles, staff", staff)):
+    for label, user in (
+        ("dashboard tiles, supervisor", supervisor),
+        ("dashboard tiles, staff", staff),
+    ):
 
         def before(user=user):
             return tiles_module.tiles_from_issues(visible_to(user).order_by(), today)

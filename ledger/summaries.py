@@ -247,6 +247,10 @@ def rebuild() -> dict:
         )
         generation_bump()
         transaction.on_commit(generation_bump)
+    if connection.vendor == "postgresql":
+        # the planner's estimates of the new rows (a bitmap over thousands, not "1 row")
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(SummaryCount._meta.db_table)}")
     return {"rows": len(counts), "marks": len(marks)}
 
 

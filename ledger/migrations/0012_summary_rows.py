@@ -4,6 +4,16 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def count_existing_issues(apps, schema_editor):
+    """A ledger that already holds issues gets its summary rows now (the figures read them
+    from this version on); a fresh database has nothing to count."""
+    if not apps.get_model("ledger", "Issue").objects.using(schema_editor.connection.alias).exists():
+        return
+    from ledger import summaries
+
+    summaries.rebuild()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -41,4 +51,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('kind', 'unit', 'status', 'day', 'pending_extension', 'leader', 'enterprise'), name='summary_count_key')],
             },
         ),
+        migrations.RunPython(count_existing_issues, migrations.RunPython.noop),
     ]
