@@ -23,9 +23,17 @@ from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ledger.models import Enterprise, ExtensionRequest, Issue, KeyProject, SummaryCount, SummaryMark
+from ledger.models import (
+    Enterprise,
+    ExtensionRequest,
+    Issue,
+    KeyProject,
+    SummaryClock,
+    SummaryCount,
+    SummaryMark,
+)
 from ledger.models.issues import NOT_FINAL_VALUES, raised_flag_cutoff
-from ledger.models.summaries import NO_DAY
+from ledger.models.summaries import NO_DAY, PAST_DAY, SETTLED_AGE
 from ledger.states import Status
 
 K = SummaryCount.Kind
@@ -105,6 +113,40 @@ def _keys_of(issue_ids) -> dict[int, list[tuple]]:
     }
 
 
+def _fold(key: tuple, rolled_to: datetime.date) -> tuple:
+    """`key` with its day folded into PAST_DAY when the roll has passed it (models.summaries:
+    a running issue's deadline before `rolled_to`, a raise day more than SETTLED_AGE days
+    before it): the row it was counted in has been folded there."""
+    if rolled_to <= PAST_DAY:  # never rolled: nothing folded
+        return key
+    status, day = key[2], datetime.date.fromisoformat(key[3])
+    if (status in RUNNING and NO_DAY < day < rolled_to) or (
+        status == Status.RAISED and day < rolled_to - datetime.timedelta(days=SETTLED_AGE)
+    ):
+        return (*key[:3], PAST_DAY.isoformat(), *key[4:])
+    return key
+
+
+def _folded(keys, rolled_to) -> list[tuple]:
+    return sorted(_fold(tuple(key), rolled_to) for key in keys)
+
+
+def _rolled_to(*, share: bool = False) -> datetime.date:
+    """The day the rows are folded to (NO_DAY: nothing folded yet). With `share`, held until
+    the transaction ends, so the daily roll never folds between an event's reading of it and
+    its writing (PostgreSQL FOR SHARE: events do not wait on each other; SQLite has one
+    writer anyway)."""
+    table = connection.ops.quote_name(SummaryClock._meta.db_table)
+    lock = " FOR SHARE" if share and connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT rolled_to FROM {table} ORDER BY id LIMIT 1{lock}")  # noqa: S608
+        row = cursor.fetchone()
+    if row is None:
+        return NO_DAY
+    value = row[0]
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
 # -- writing -------------------------------------------------------------------------------
 
 
@@ -153,9 +195,11 @@ def issues_recount(issue_ids) -> None:
     ids = sorted(set(issue_ids))
     if not ids:
         return
-    now = _keys_of(ids)
+    rolled_to = _rolled_to(share=True)
+    now = {pk: _folded(keys, rolled_to) for pk, keys in _keys_of(ids).items()}
+    # a mark's keys as the rows hold them now (the roll may have folded some since)
     marks = {
-        mark.issue_id: [_as_key(k) for k in mark.keys]
+        mark.issue_id: _folded(mark.keys, rolled_to)
         for mark in SummaryMark.objects.filter(issue_id__in=ids)
     }
     deltas = Counter()
@@ -191,7 +235,7 @@ def on_events_written(sender, events, **kwargs):
     transaction.on_commit(generation_bump)
 
 
-def _fresh(batch: int = 5000):
+def _fresh(rolled_to: datetime.date, batch: int = 5000):
     """(counts, marks) computed from the issues alone: every issue that may be counted
     (not closed or withdrawn, or with an extension request pending), in batches."""
     pending_ids = ExtensionRequest.objects.filter(state=ExtensionRequest.State.PENDING).values(
@@ -202,6 +246,7 @@ def _fresh(batch: int = 5000):
     counts, marks = Counter(), {}
     for start in range(0, len(ids), batch):
         for issue_id, keys in _keys_of(ids[start : start + batch]).items():
+            keys = _folded(keys, rolled_to)
             if keys:
                 marks[issue_id] = keys
                 counts.update(keys)
@@ -219,7 +264,11 @@ def rebuild() -> dict:
                     connection.ops.quote_name(m._meta.db_table) for m in (SummaryCount, SummaryMark)
                 )
                 cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
-        counts, marks = _fresh()
+        # everything is counted afresh: folded up to today
+        rolled_to = timezone.localdate()
+        SummaryClock.objects.all().delete()
+        SummaryClock.objects.create(rolled_to=rolled_to)
+        counts, marks = _fresh(rolled_to)
         SummaryCount.objects.all().delete()
         SummaryMark.objects.all().delete()
         SummaryCount.objects.bulk_create(
@@ -247,12 +296,17 @@ def rebuild() -> dict:
         )
         generation_bump()
         transaction.on_commit(generation_bump)
+    if connection.vendor == "postgresql":
+        # the planner's estimates of the new rows (a bitmap over thousands, not "1 row")
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(SummaryCount._meta.db_table)}")
     return {"rows": len(counts), "marks": len(marks)}
 
 
 def verify() -> list[str]:
     """How the stored rows and marks differ from a fresh count (empty: they agree)."""
-    counts, marks = _fresh()
+    rolled_to = _rolled_to()
+    counts, marks = _fresh(rolled_to)
     stored = Counter()
     for row in SummaryCount.objects.exclude(n=0).values_list(*KEY_FIELDS, "n"):
         *key, n = row
@@ -263,7 +317,7 @@ def verify() -> list[str]:
         if stored[key] != counts[key]:
             problems.append(f"count {key}: stored {stored[key]}, counted {counts[key]}")
     stored_marks = {
-        mark.issue_id: [_as_key(k) for k in mark.keys] for mark in SummaryMark.objects.all()
+        mark.issue_id: _folded(mark.keys, rolled_to) for mark in SummaryMark.objects.all()
     }
     for issue_id in sorted(set(stored_marks) | set(marks)):
         if stored_marks.get(issue_id, []) != marks.get(issue_id, []):
@@ -271,13 +325,58 @@ def verify() -> list[str]:
     return problems
 
 
-def day_roll() -> int:
-    """The reminder run's daily call: health is read from each row's day, so nothing moves;
-    the rows that fell to zero are dropped (a day's rows empty as issues move on) and the
-    cached figures, which are per day anyway, go. Returns how many rows were dropped."""
-    dropped, _by_model = SummaryCount.objects.filter(n=0).delete()
-    generation_bump()
-    return dropped
+def day_roll(today: datetime.date | None = None) -> int:
+    """The reminder run's daily call. Health is read from each row's day, so no figure needs
+    it; it keeps the rows few: the days no figure tells apart any more (deadlines passed,
+    raises older than SETTLED_AGE days) are folded into PAST_DAY, and rows fallen to zero
+    are dropped. Idempotent; a missed day is caught up by the next. Returns the rows gone."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        clock = SummaryClock.objects.select_for_update().order_by("pk").first()
+        if clock is None:
+            clock = SummaryClock.objects.create(rolled_to=NO_DAY)
+        before = SummaryCount.objects.count()
+        if today > clock.rolled_to:
+            _fold_rows(today)
+            clock.rolled_to = today
+            clock.save(update_fields=["rolled_to"])
+        SummaryCount.objects.filter(n=0).delete()
+        gone = before - SummaryCount.objects.count()
+        generation_bump()
+        transaction.on_commit(generation_bump)
+    return gone
+
+
+def _fold_rows(rolled_to: datetime.date) -> None:
+    """Add the rows of the days folded at `rolled_to` (see _fold) into their PAST_DAY rows,
+    then delete them, in one statement each (SQLite and PostgreSQL)."""
+    ops = connection.ops
+    table = ops.quote_name(SummaryCount._meta.db_table)
+    rest = "kind, unit, status, pending_extension, leader, enterprise"
+    folded = (
+        "((status IN (%s, %s) AND day > %s AND day < %s AND day <> %s)"
+        " OR (status = %s AND day < %s AND day <> %s))"
+    )
+    past = ops.adapt_datefield_value(PAST_DAY)
+    params = [
+        *RUNNING,
+        ops.adapt_datefield_value(NO_DAY),
+        ops.adapt_datefield_value(rolled_to),
+        past,
+        Status.RAISED.value,
+        ops.adapt_datefield_value(rolled_to - datetime.timedelta(days=SETTLED_AGE)),
+        past,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (kind, unit, status, day, pending_extension, leader, "  # noqa: S608
+            f"enterprise, n) SELECT kind, unit, status, %s, pending_extension, leader, "
+            f"enterprise, SUM(n) FROM {table} WHERE {folded} GROUP BY {rest} "
+            f"ON CONFLICT (kind, unit, status, day, pending_extension, leader, enterprise) "
+            f"DO UPDATE SET n = {table}.n + excluded.n",
+            [past, *params],
+        )
+        cursor.execute(f"DELETE FROM {table} WHERE {folded}", params)  # noqa: S608
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -305,6 +404,42 @@ def health_rows(healths, today: datetime.date) -> Q:
     return found
 
 
+def day_bounds(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """(the last day a running issue is yellow, the last raise day that is late) on `today`."""
+    yellow_until = today + datetime.timedelta(days=settings.LEDGER["YELLOW_DAYS"])
+    # raised_flag_cutoff() is the local midnight after the last late raise day
+    late_until = timezone.localtime(
+        raised_flag_cutoff(today), timezone.get_default_timezone()
+    ).date() - datetime.timedelta(days=1)
+    return yellow_until, late_until
+
+
+def row_health(status: str, day: datetime.date, today: datetime.date, bounds) -> str:
+    """The health of the issues of a row (grouped()) on `today`: health_rows() in Python,
+    for the few rows of one reader's sets (no per-card SQL to compile)."""
+    yellow_until, late_until = bounds
+    if status in RUNNING:
+        if day == NO_DAY or day > yellow_until:
+            return "green"
+        return "red" if day < today else "yellow"
+    if status == Status.RAISED:
+        return "unassigned_late" if day <= late_until else "pending"
+    return "none"
+
+
+def grouped(rows: Q) -> list[tuple]:
+    """(kind, status, day, pending_extension, n) of the rows matching `rows`, added up per
+    those keys: a few hundred tuples for one reader's sets, in one simple query."""
+    return list(
+        SummaryCount.objects.filter(rows)
+        .values("kind", "status", "day", "pending_extension")
+        .annotate(total=Sum("n"))
+        .filter(total__gt=0)
+        .order_by()
+        .values_list("kind", "status", "day", "pending_extension", "total")
+    )
+
+
 def subjects_rows(leader_id: int) -> Q:
     """The rows of a leader's 分包 set (visible_to a leader): the issues they are responsible
     for, those of the enterprises they 分包 (not already counted as theirs) and those of the
@@ -321,23 +456,6 @@ def subjects_rows(leader_id: int) -> Q:
             & ~Q(enterprise__in=enterprises)
         )
     )
-
-
-def figures(conditions: dict, base: Q | None = None) -> dict:
-    """name -> issues counted by the rows matching conditions[name], in one query."""
-    if not conditions:
-        return {}
-    rows = SummaryCount.objects.all()
-    if base is not None:
-        rows = rows.filter(base)
-    # only the sets named: the union of the conditions narrows the index scan
-    narrowing = Q(pk__in=[])
-    for condition in conditions.values():
-        narrowing |= condition
-    found = rows.filter(narrowing).aggregate(
-        **{name: Sum("n", filter=condition) for name, condition in conditions.items()}
-    )
-    return {name: found[name] or 0 for name in conditions}
 
 
 def subject_counts(kind: str, units, today: datetime.date):

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from ledger import summaries, workflow
 from ledger.models import Enterprise, Issue, SummaryCount, SummaryMark
+from ledger.models.summaries import PAST_DAY
 from ledger.oversight.selectors import dashboard as dashboard_selectors
 from ledger.selectors import leader_subject_cards, visible_to
 from ledger.selectors.home import (
@@ -45,10 +46,10 @@ def _users(world):
     ]
 
 
-def assert_figures_agree(world, days=LATER):
+def assert_figures_agree(world, days=LATER, *, subjects=True, today=None):
     """Every user's home cards and dashboard tiles, from the rows and from the issues, on
     today and later days; the leaders' subject cards today."""
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     for user in _users(world):
         user.refresh_from_db()
         definitions = _home_card_definitions(user)
@@ -60,7 +61,7 @@ def assert_figures_agree(world, days=LATER):
             assert dashboard_selectors.tiles(user, day) == dashboard_selectors.tiles_from_issues(
                 visible_to(user).order_by(), day
             ), (user, later)
-    for leader in (world.leader, world.other_leader):
+    for leader in (world.leader, world.other_leader) if subjects else ():
         enterprises, projects = leader_subject_cards(leader.user, preview=0, cards=1000)
         for subjects, field in ((enterprises, "enterprise"), (projects, "project")):
             for subject in subjects:
@@ -196,6 +197,26 @@ def test_a_longer_random_history_agrees_on_every_day(world):
     assert len(set(Issue.objects.values_list("status", flat=True))) >= 3
     assert SummaryCount.objects.filter(n__gt=0).exists()
     assert_figures_agree(world, days=range(0, 20))
+
+
+def test_the_daily_roll_folds_the_settled_days_and_every_figure_stays(world):
+    rng = random.Random(7)
+    history = History(world)
+    for _n in range(60):
+        history.step(rng.randrange(14), rng.randrange(500))
+    today = timezone.localdate()
+    for later in (1, 4, 12, 45):
+        day = today + datetime.timedelta(days=later)
+        rows = SummaryCount.objects.count()
+        summaries.day_roll(day)
+        assert SummaryCount.objects.count() <= rows
+        assert summaries.verify() == []
+        # as of that day and after (the rows folded up to it)
+        assert_figures_agree(world, days=[0, 2, 9], subjects=False, today=day)
+        for _n in range(8):  # events after the roll take back folded keys
+            history.step(rng.randrange(1, 14), rng.randrange(500))
+        assert summaries.verify() == []
+    assert SummaryCount.objects.filter(day=PAST_DAY).exists()
 
 
 def test_health_moves_with_the_calendar_without_any_write(world):
@@ -441,3 +462,81 @@ def test_writers_counting_into_the_same_row_at_once_lose_nothing():
     rows = SummaryCount.objects.filter(kind=SummaryCount.Kind.RAISED, unit=world_department.pk)
     assert sum(rows.values_list("n", flat=True)) == len(staff)
     assert summaries.verify() == []
+
+
+# -- flat from 5 to 500 issues ---------------------------------------------------------
+
+
+def _imported(world, count: int, start: int) -> None:
+    """`count` issues in every state the cards count, through the import door (bulk, with
+    its event signal), over the world's departments, leaders and subjects."""
+    today, now = timezone.localdate(), timezone.now()
+    departments = [world.dept_a, world.dept_b, world.dept_c]
+    items = []
+    for n in range(start, start + count):
+        status = ["raised", "assigned", "in_progress", "resolved", "closed"][n % 5]
+        fields = {
+            "title": f"批量问题{n}",
+            "description": "描述",
+            "category": world.category,
+            "source": world.source,
+            "raising_department": departments[n % 3],
+            "raised_at": now - datetime.timedelta(days=n % 9),
+            "status": status,
+            "enterprise": [None, world.enterprise][n % 2],
+            "project": [None, world.project][(n // 2) % 2],
+        }
+        if status != "raised":
+            fields.update(
+                lead_department=departments[(n + 1) % 3],
+                leader=[world.leader, world.other_leader][n % 2],
+                deadline=today + datetime.timedelta(days=n % 11 - 4),
+                assigned_at=now,
+            )
+        if status in ("resolved", "closed"):
+            fields.update(resolved_at=now, resolution="已办结")
+        if status == "closed":
+            fields.update(closed_at=now, satisfaction="satisfied")
+        items.append(
+            {
+                "row": n,
+                "issue": None,
+                "number": None,
+                "fields": fields,
+                "note": "导入",
+                "co_departments": [departments[(n + 2) % 3]] if n % 4 == 0 else [],
+            }
+        )
+    workflow.issues_import(actor=world.supervisor, at=now, file_name="台账.xlsx", items=items)
+
+
+def _queries(client, user, url) -> int:
+    from django.core.cache import cache
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(user)
+    client.get(url)  # warm: the calendar, the session
+    cache.clear()  # the counts themselves are counted, not served from the cache
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200, url
+    return len(captured)
+
+
+def test_counting_pages_cost_the_same_queries_for_5_and_500_issues(client, world):
+    pages = [
+        (world.supervisor, "/"),
+        (world.supervisor, "/dashboard/"),
+        (world.staff_b, "/"),
+        (world.staff_b, "/dashboard/"),
+        (world.leader.user, "/"),
+        (world.leader.user, "/leaders/me/"),
+        (world.leader.user, "/dashboard/"),
+    ]
+    _imported(world, 5, 0)
+    few = [_queries(client, user, url) for user, url in pages]
+    _imported(world, 495, 5)
+    assert Issue.objects.count() == 500
+    many = [_queries(client, user, url) for user, url in pages]
+    assert many == few
+    assert summaries.verify() == []
+    assert_figures_agree(world, days=[0, 2, 6])

@@ -14,7 +14,7 @@ from .issues import (
     LedgerCounter,
 )
 from .people import Department, Leader, User
-from .summaries import SummaryCount, SummaryMark
+from .summaries import SummaryClock, SummaryCount, SummaryMark
 from .throttle import ThrottleHit
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "LedgerCounter",
     "ProjectProgress",
     "Source",
+    "SummaryClock",
     "SummaryCount",
     "SummaryMark",
     "ThrottleHit",

@@ -86,3 +86,25 @@ class SummaryMark(models.Model):
 
     def __str__(self):
         return f"{self.issue_id}: {len(self.keys)}"
+
+
+# `day` of the rows whose exact day no longer matters to any figure: a running issue past
+# its deadline (red for as long as it runs) and an issue unassigned for more than
+# SETTLED_AGE days (late, and in the dashboard's oldest age bar, for good). The daily roll
+# folds such rows into this one day, so a set has a few rows per day to come, not one per
+# day of its history. Red and "raised on or before" read it as the earliest of days.
+PAST_DAY = datetime.date(1, 1, 2)
+SETTLED_AGE = 31
+
+
+class SummaryClock(models.Model):
+    """The day up to which the summary rows are folded (see PAST_DAY): one row."""
+
+    rolled_to = models.DateField(_("归并至"))
+
+    class Meta:
+        verbose_name = _("统计归并日")
+        verbose_name_plural = _("统计归并日")
+
+    def __str__(self):
+        return str(self.rolled_to)

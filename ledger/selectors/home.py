@@ -280,40 +280,65 @@ def _scope_rows(user, scope: str) -> Q:
     return Q(kind=department, unit=user.department_id)
 
 
-def _card_rows(user, params, scope, today) -> Q:
-    """The summary rows of one card: its set (scope), then its statuses, health lights and
-    pending extension (the ledger filter `params`; the set's own parameter is the scope)."""
-    condition = _scope_rows(user, scope)
-    statuses = [str(v) for k, v in params if k == "status"]
-    healths = [str(v) for k, v in params if k == "health"]
-    if statuses:
-        condition &= Q(status__in=statuses)
-    if healths:
-        condition &= summaries.health_rows(healths, today)
-    if any(k == "pending_extension" for k, _v in params):
-        condition &= Q(pending_extension=True)
-    elif not statuses and not healths:
+# which rows of the reader's sets (home_card_counts) each set is made of: None, all of them
+# (a leader's 分包 set: their own rows and their subjects')
+_SCOPE_KINDS = {
+    "all": {SummaryCount.Kind.ALL},
+    "mine": {SummaryCount.Kind.LEADER},
+    "subjects": None,
+    "lead": {SummaryCount.Kind.LEAD},
+    "co": {SummaryCount.Kind.CO},
+    "raised": {SummaryCount.Kind.RAISED},
+}
+
+
+def _card_test(params, scope, today, bounds):
+    """The card's condition on one grouped row (kind, status, day, pending, n): its set
+    (scope), then its statuses, health lights and pending extension — the ledger filter
+    `params` (the set's own parameter is the scope)."""
+    kinds = _SCOPE_KINDS[scope]
+    statuses = {str(v) for k, v in params if k == "status"}
+    healths = {str(v) for k, v in params if k == "health"}
+    pending = any(k == "pending_extension" for k, _v in params)
+    if not (statuses or healths or pending):
         raise ValueError("a home card is a status, health or extension card")
-    else:
-        condition &= Q(status__in=_CARD_STATUSES)
-    return condition
+
+    def test(kind, status, day, is_pending):
+        if kinds is not None and kind not in kinds:
+            return False
+        if pending and not is_pending:
+            return False
+        if not pending and status not in _CARD_STATUSES:
+            return False
+        if statuses and status not in statuses:
+            return False
+        return not healths or summaries.row_health(status, day, today, bounds) in healths
+
+    return test
 
 
 def home_card_counts(user, definitions, today=None) -> dict[str, int]:
     """key -> count for the home cards `definitions` ((key, label, params, tone, scope)):
-    the summary rows of each card's set added up (ledger.summaries), in one query, cached
-    per user until the next event commits. Equal to home_card_counts_from_issues."""
+    the summary rows of the reader's sets (ledger.summaries), fetched in one query and
+    added up per card, cached per user until the next event commits. Equal to
+    home_card_counts_from_issues (tests compare both)."""
     today = today or timezone.localdate()
     if not definitions:
         return {}
 
     def compute():
-        return summaries.figures(
-            {
-                key: _card_rows(user, params, scope, today)
-                for key, _label, params, _tone, scope in definitions
-            }
-        )
+        bounds = summaries.day_bounds(today)
+        rows = Q(pk__in=[])
+        for scope in dict.fromkeys(scope for *_rest, scope in definitions):
+            rows |= _scope_rows(user, scope)
+        grouped = summaries.grouped(rows)
+        counts = {}
+        for key, _label, params, _tone, scope in definitions:
+            test = _card_test(params, scope, today, bounds)
+            counts[key] = sum(
+                n for kind, status, day, pending, n in grouped if test(kind, status, day, pending)
+            )
+        return counts
 
     name = f"home:{user.pk}:{user.role}:{user.department_id}:{leader_id_of(user)}:{today}"
     return summaries.cached(name, compute)

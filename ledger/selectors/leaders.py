@@ -4,7 +4,7 @@ the issues they are responsible for.
 A fixed number of queries whatever the number of subjects: a leader may 分包 thousands.
 """
 
-from django.db.models import F, OuterRef, QuerySet, Subquery, Window
+from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -56,13 +56,18 @@ def leader_subject_cards(
         else:
             # the cards of those with the most overdue and open issues, then the rest by
             # name; the directories list them all (the view links them)
-            model = subjects_qs.model
-            names = [
-                Subquery(model.objects.filter(pk=OuterRef("unit")).values(n)[:1])
-                for n in name_order
-            ]
-            ranked = list(counts.order_by("-overdue", "-open", *names, "unit")[:cards])
-            counted = {row["unit"]: row for row in ranked}
+            # (the counts of all their subjects, unordered, then the first `cards` by
+            # (overdue, open); the names, in the database's own collation, only order the
+            # candidates down to the last place's ties)
+            every = sorted(counts, key=lambda row: (-row["overdue"], -row["open"]))
+            if len(every) > cards:
+                edge = (every[cards - 1]["overdue"], every[cards - 1]["open"])
+                every = [row for row in every if (row["overdue"], row["open"]) >= edge]
+            by_unit = {row["unit"]: row for row in every}
+            in_name_order = subjects_qs.filter(pk__in=list(by_unit)).values_list("pk", flat=True)
+            place = {pk: n for n, pk in enumerate(in_name_order)}
+            every.sort(key=lambda row: (-row["overdue"], -row["open"], place[row["unit"]]))
+            counted = {row["unit"]: row for row in every[:cards]}
             pks = list(counted)
             if len(pks) < cards:
                 pks += list(

@@ -69,20 +69,14 @@ def _dates(name: str, first, last) -> list:
     return params
 
 
-def _tile_conditions(today: datetime.date) -> dict:
-    """name -> the condition of each tile (open issues by status, by health light, and the
-    unassigned ones by age), on the summary rows (ledger.summaries)."""
-    conditions = {f"status:{s}": Q(status=s) for s in OPEN_TILE_STATUSES}
-    for h in HEALTH_ORDER:
-        if h != Health.NONE:
-            conditions[f"health:{h.value}"] = summaries.health_rows([h.value], today)
-    for index, (oldest, newest) in enumerate(_age_spans(today)):
-        # a raised row's day is its local raise date
-        span = Q(status=Status.RAISED, day__lte=newest)
-        if oldest is not None:
-            span &= Q(day__gte=oldest)
-        conditions[f"age:{index}"] = span
-    return conditions
+def _tile_names() -> list[str]:
+    """The tiles counted by tiles(): open issues by status, by health light, and the
+    unassigned ones by age."""
+    return [
+        *(f"status:{s}" for s in OPEN_TILE_STATUSES),
+        *(f"health:{h.value}" for h in HEALTH_ORDER if h != Health.NONE),
+        *(f"age:{index}" for index in range(len(AGE_BUCKETS))),
+    ]
 
 
 def _age_spans(today: datetime.date) -> list:
@@ -95,10 +89,10 @@ def _age_spans(today: datetime.date) -> list:
 
 
 def tiles_from_issues(issues, today: datetime.date) -> dict:
-    """The tiles' counts (see _tile_conditions) counted over the issues themselves: the
+    """The tiles' counts (see _tile_names) counted over the issues themselves: the
     definition the summary rows must equal, and the count of the few issues a staff member
     sees outside their department's rows (those they raised for another unit)."""
-    counts = dict.fromkeys(_tile_conditions(today), 0)
+    counts = dict.fromkeys(_tile_names(), 0)
     for row in (
         issues.with_health(today)
         .filter(status__in=OPEN_TILE_STATUSES)
@@ -139,10 +133,21 @@ def tiles(user, today: datetime.date) -> dict:
     def compute():
         rows = _rows_of(user)
         if rows is None:
-            return dict.fromkeys(_tile_conditions(today), 0)
-        counts = summaries.figures(
-            {name: rows & condition for name, condition in _tile_conditions(today).items()}
-        )
+            return dict.fromkeys(_tile_names(), 0)
+        counts = dict.fromkeys(_tile_names(), 0)
+        bounds, spans = summaries.day_bounds(today), list(enumerate(_age_spans(today)))
+        for _kind, status, day, _pending, n in summaries.grouped(rows):
+            if status not in OPEN_TILE_STATUSES:
+                continue
+            counts[f"status:{status}"] += n
+            if status == Status.RESOLVED:
+                continue
+            counts[f"health:{summaries.row_health(status, day, today, bounds)}"] += n
+            if status == Status.RAISED:
+                for index, (oldest, newest) in spans:
+                    # a raised row's day is its local raise date
+                    if day <= newest and (oldest is None or day >= oldest):
+                        counts[f"age:{index}"] += n
         if rows == Q(kind=SummaryCount.Kind.INVOLVED, unit=user.department_id):
             co = Issue.co_departments.through.objects.filter(
                 issue_id=OuterRef("pk"), department_id=user.department_id
