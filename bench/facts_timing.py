@@ -7,7 +7,6 @@ the same machine load; then EXPLAIN (ANALYZE, BUFFERS) of each path's statements
 Prints a Markdown report (bench/results/*-facts-*.md were written by it)."""
 
 import argparse
-import datetime
 import os
 import statistics
 import sys
@@ -24,7 +23,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from ledger.models import Issue, User  # noqa: E402
@@ -40,6 +39,11 @@ def timed(fn, runs):
         fn()
         times.append((time.perf_counter() - start) * 1000)
     return times
+
+
+def check(response):
+    assert response.status_code == 200, response.status_code
+    return response
 
 
 def explain_all(fn):
@@ -98,7 +102,7 @@ def main():
         server = ", ".join(f"{n}={v}" for n, v in cursor.fetchall())
         cursor.execute("SELECT version()")
         version = cursor.fetchone()[0].split(" on ")[0]
-    print(f"# Assessment and reports: counted from the issues vs from day facts\n")
+    print("# Assessment and reports: counted from the issues vs from day facts\n")
     print(f"- {Issue.objects.count():,} issues, {DayFact.objects.count():,} day rows; {version}")
     print(f"- server: {server}")
     print(f"- load average before: {os.getloadavg()}; runs per case: {args.runs}, alternating\n")
@@ -115,10 +119,11 @@ def main():
             f"| {statistics.median(a):.1f} ({min(a):.1f}–{max(a):.1f}) |"
         )
     # the pages, as the office opens them (after: the facts; the view renders the same)
+    setup_test_environment()  # the test client's host, nothing else
     client = Client()
     client.force_login(user)
     pages = {
-        f"page /oversight/assessment/?year={year.start.year}": f"/oversight/assessment/?year={year.start.year}",
+        f"page assessment {year.label}": f"/oversight/assessment/?year={year.start.year}",
         "page /oversight/reports/weekly/": "/oversight/reports/weekly/",
         "page /oversight/reports/monthly/": "/oversight/reports/monthly/",
     }
@@ -127,7 +132,7 @@ def main():
     for name, path in pages.items():
         client.get(path)
         with CaptureQueriesContext(connection) as ctx:
-            times = timed(lambda path=path: client.get(path), args.runs)
+            times = timed(lambda path=path: check(client.get(path)), args.runs)
         print(
             f"| {name} | {statistics.median(times):.0f} ({min(times):.0f}–{max(times):.0f}) "
             f"| {len(ctx.captured_queries) // args.runs} |"

@@ -84,16 +84,36 @@ def histories(issue_ids: Iterable[int]) -> dict[int, History]:
     return found
 
 
-def snapshot(values: dict, history: History, counter: WorkdayCounter) -> IssueFact:
+class Calendar:
+    """The working-day calendar as one computation sees it: W(day) from one WorkdayCounter,
+    and each (assigned, accepted) pair of days decided once (a rebuild meets each pair many
+    times)."""
+
+    def __init__(self):
+        self.counter = WorkdayCounter()
+        self.in_time: dict = {}
+
+    def accepted_in_time(self, assigned_on, accepted_on) -> bool:
+        key = (assigned_on, accepted_on)
+        if key not in self.in_time:
+            self.in_time[key] = accepted_on_time(assigned_on, accepted_on)
+        return self.in_time[key]
+
+    def working_days(self, start, end) -> int:
+        """W(end) - W(start), negative when end is before start (as the old sum was)."""
+        return self.counter.upto(end) - self.counter.upto(start)
+
+
+def snapshot(values: dict, history: History, calendar: Calendar) -> IssueFact:
     """The IssueFact of an issue (its ISSUE_FIELDS as a dict) with the calendar applied now."""
     assigned_on, accepted_on = _day(values["assigned_at"]), _day(values["accepted_at"])
     resolved_on = _day(values["resolved_at"])
     in_time = None
     if assigned_on and accepted_on:
-        in_time = accepted_on_time(assigned_on, accepted_on)
+        in_time = calendar.accepted_in_time(assigned_on, accepted_on)
     working_days = None
     if assigned_on and resolved_on:
-        working_days = counter.upto(resolved_on) - counter.upto(assigned_on)
+        working_days = calendar.working_days(assigned_on, resolved_on)
     return IssueFact(
         issue_id=values["pk"],
         status=values["status"],
@@ -238,11 +258,11 @@ def facts_write(sender=None, *, events, **kwargs) -> None:
         for event in new_events[pk]:
             history.add(event.action, event.actor_department_id)
         known[pk] = history
-    counter = WorkdayCounter()
+    calendar = Calendar()
     delta: Counter = Counter()
     fresh = []
     for pk, issue in issues.items():
-        new = snapshot(_values(issue), known[pk], counter)
+        new = snapshot(_values(issue), known[pk], calendar)
         delta.update(parts(new))
         delta.subtract(parts(stored.get(pk)))
         fresh.append(new)
@@ -262,7 +282,7 @@ def facts_write(sender=None, *, events, **kwargs) -> None:
 def _computed(chunk: int = 5000):
     """(snapshots, day rows) recomputed from the issues and their events, chunk by chunk:
     yields (list of IssueFact, Counter of parts) per chunk."""
-    counter = WorkdayCounter()
+    calendar = Calendar()
     last = 0
     while True:
         rows = list(Issue.objects.filter(pk__gt=last).order_by("pk").values(*ISSUE_FIELDS)[:chunk])
@@ -270,7 +290,7 @@ def _computed(chunk: int = 5000):
             return
         last = rows[-1]["pk"]
         found = histories(row["pk"] for row in rows)
-        facts = [snapshot(row, found[row["pk"]], counter) for row in rows]
+        facts = [snapshot(row, found[row["pk"]], calendar) for row in rows]
         total: Counter = Counter()
         for fact in facts:
             total.update(parts(fact))

@@ -432,3 +432,25 @@ def test_the_demo_data_gives_the_same_figures_both_ways():
     days = {today - datetime.timedelta(days=7 * n) for n in range(0, 20)}
     periods_days = days | {today.replace(month=1, day=1) - datetime.timedelta(days=1)}
     assert_both_ways(supervisor, periods_days, [today])
+
+
+@pytest.mark.django_db
+def test_a_returned_issue_waiting_to_be_reassigned_counts_for_the_returning_department(world):
+    """退回 leaves the issue 待交办 without a lead department, its deadline kept: the returning
+    department has returned it, and it is "assigned" to it no more (returned_away)."""
+    issue = world.assigned_issue(lead=world.dept_c, deadline_days=5)
+    workflow.transition(issue, actor=world.staff_c, action="return", note="不属本单位职责")
+    issue.refresh_from_db()
+    assert issue.status == "raised" and issue.lead_department_id is None
+    today = timezone.localdate()
+    period = month_period(issue.deadline.year, issue.deadline.month)
+    table = metrics.assessment_from_facts(period, today=today)
+    row = next(row for row in table.rows if row.unit == world.dept_c)
+    assert (row.returned, row.returned_away, row.due) == (1, 1, 0)
+    leader_row = next(
+        row
+        for row in metrics.assessment_from_facts(period, kind=metrics.LEADER, today=today).rows
+        if row.unit == world.leader
+    )
+    assert (leader_row.returned, leader_row.returned_away) == (1, 1)
+    assert_both_ways(world.supervisor, {today}, [today])
