@@ -195,11 +195,17 @@ def measure(query: str, trace: bool) -> dict:
         kind="ledger", requested_by=supervisor, params={"query": query}, language="zh-hans"
     )
     baseline_kib = memory_kib("VmRSS")
+    load = [round(x, 2) for x in os.getloadavg()]
     if trace:
         tracemalloc.start()
+    cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     state = export_job_run.call(job.pk)
     seconds = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+    # CPU time of this process (user + system): on a machine shared with other work the wall
+    # time grows with the load average, the CPU time much less
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     traced_peak = tracemalloc.get_traced_memory()[1] if trace else None
     peak_kib = memory_kib("VmHWM")
     job.refresh_from_db()
@@ -208,10 +214,14 @@ def measure(query: str, trace: bool) -> dict:
         "query": query,
         "rows": job.done,
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "load_average": load,
         "rows_per_second": round(job.done / seconds),
         "file_bytes": job.file.size,
         "rss_before_mib": round(baseline_kib / 1024, 1),
         "rss_peak_mib": round(peak_kib / 1024, 1),
+        # ru_maxrss: Linux carries it over exec() from the parent, so VmHWM is the one to read
+        "ru_maxrss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "tracemalloc_peak_mib": round(traced_peak / 2**20, 1) if trace else None,
         "tracemalloc": trace,
     }
@@ -261,10 +271,12 @@ def machine() -> dict:
     }
 
 
-def report(rows: int, info: dict, results: list[dict]) -> Path:
+def report(rows: int, info: dict, results: list[dict], *, label: str = "") -> Path:
     today = datetime.date.today().isoformat()
     engine = info["database"].split()[0]
     stem = f"export-{today}" if engine == "sqlite" else f"export-{today}-{engine}"
+    if label:
+        stem = f"{stem}-{label}"
     RESULTS.mkdir(parents=True, exist_ok=True)
     data = {"benchmark": "ledger export", "date": today, "machine": info, "results": results}
     (RESULTS / f"{stem}.json").write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
@@ -284,15 +296,18 @@ def report(rows: int, info: dict, results: list[dict]) -> Path:
         f"{info['os']}, Python {info['python']}, Django {info['django']}, "
         f"xlsxwriter {info['xlsxwriter']}.",
         "",
-        "| rows | query | wall time | rows/s | RSS before → peak | tracemalloc peak | file |",
-        "|---:|---|---:|---:|---|---:|---:|",
+        "| rows | query | wall time | CPU time | load avg (1 min) | rows/s "
+        "| RSS before → peak (ru_maxrss) | tracemalloc peak | file |",
+        "|---:|---|---:|---:|---:|---:|---|---:|---:|",
     ]
     for r in results:
         traced = f"{r['tracemalloc_peak_mib']} MiB" if r["tracemalloc"] else "—"
         time_note = " (traced)" if r["tracemalloc"] else ""
         lines.append(
             f"| {r['rows']:,} | `{r['query'] or '(whole ledger)'}` | {r['seconds']} s{time_note} "
+            f"| {r.get('cpu_seconds', '—')} s | {r.get('load_average', ['—'])[0]} "
             f"| {r['rows_per_second']:,} | {r['rss_before_mib']} → {r['rss_peak_mib']} MiB "
+            f"({r.get('ru_maxrss_mib', '—')}) "
             f"| {traced} | {r['file_bytes'] / 2**20:.1f} MiB |"
         )
     lines += [
@@ -315,6 +330,14 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="delete the SQLite file first")
     parser.add_argument("--measure", metavar="QUERY", help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--label", default="", help="added to the report's name (export-<date>-<db>-<label>)"
+    )
+    parser.add_argument(
+        "--runs",
+        default="whole,category,whole-traced,category-traced",
+        help="which measurements, comma-separated (default: all four)",
+    )
     args = parser.parse_args()
 
     if args.measure is not None:  # a child: one export, its numbers as JSON on stdout
@@ -330,12 +353,18 @@ def main() -> None:
     from ledger.models import Category
 
     one_category = f"category={Category.objects.get(name='类别3').pk}"
+    runs = {
+        "whole": ("", False),
+        "category": (one_category, False),
+        "whole-traced": ("", True),
+        "category-traced": (one_category, True),
+    }
     results = []
-    for query, trace in [("", False), (one_category, False), ("", True), (one_category, True)]:
+    for query, trace in [runs[name] for name in args.runs.split(",")]:
         result = child(args.database_url, query, trace)
         print(json.dumps(result, ensure_ascii=False))
         results.append(result)
-    path = report(args.rows, info, results)
+    path = report(args.rows, info, results, label=args.label)
     print(f"wrote {path.relative_to(ROOT)} and its .json")
 
 

@@ -656,3 +656,23 @@ PERMISSIONS_POLICY_FEATURES = [
     "usb",
     "xr-spatial-tracking",
 ]
+
+# --- scaling: read replica
+# DATABASE_REPLICA_URL: a streaming replica of DATABASE_URL. The figures' views (dashboard,
+# assessment, weekly/monthly reports, exports) then read from it; every write, and every
+# other page, uses "default" (ledger/replica.py, docs/scaling.md). Unset, nothing is routed
+# (the alias stays, pointing at the primary, and no connection to it is ever opened). In
+# tests the alias is a TEST MIRROR of "default": tests/test_replica.py turns REPLICA_READS on
+# and proves the routing against the one test database.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+REPLICA_READS = bool(DATABASE_REPLICA_URL)
+DATABASES["replica"] = {
+    **dj_database_url.parse(
+        DATABASE_REPLICA_URL or DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 0)
+    ),
+    "DISABLE_SERVER_SIDE_CURSORS": DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"],
+    "TEST": {"MIRROR": "default"},
+}
+if "OPTIONS" in DATABASES["default"]:
+    DATABASES["replica"]["OPTIONS"] = DATABASES["default"]["OPTIONS"]
+DATABASE_ROUTERS = ["ledger.replica.ReplicaRouter"]

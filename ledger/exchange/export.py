@@ -4,7 +4,8 @@ The sheets are written by the core's spreadsheet writer (ledger/excel.py: consta
 the formula-injection policy), and querysets are read with .iterator(chunk_size=…)
 (prefetches included), so memory stays flat however many rows are written. The ledger's
 rows are chosen exactly as the ledger screen chooses them (ledger_rows), so the two never
-disagree.
+disagree, but read as plain values (ledger_values): a hundred thousand rows as model
+instances cost more than writing the sheet.
 """
 
 import datetime
@@ -28,7 +29,18 @@ from ledger.exchange.columns import (
     Column,
 )
 from ledger.filters import IssueFilter, ledger_order, ledger_params, parse_sort
-from ledger.models import Contact, Department, Enterprise, Health, Issue, KeyProject, Leader
+from ledger.models import (
+    Category,
+    Contact,
+    Department,
+    Enterprise,
+    Health,
+    Issue,
+    KeyProject,
+    Leader,
+    Source,
+)
+from ledger.replica import replica_reading
 from ledger.selectors import ledger_queryset
 
 # rows fetched per database round trip (prefetches are done per chunk)
@@ -57,12 +69,13 @@ def ledger_rows(user, query: QueryDict) -> tuple[QuerySet, IssueFilter]:
     return ledger_order(filterset.qs, parse_sort(query.get("sort"))), filterset
 
 
-def ledger_issues_by_ids(user, ids: list[int]) -> Iterator[Issue]:
-    """Issues with these ids that `user` sees, in the order of `ids`, a chunk at a time
-    (no single IN list too long for the database)."""
+def ledger_issues_by_ids(user, ids: list[int]) -> Iterator[dict]:
+    """The ledger rows (ledger_values) of the issues with these ids that `user` sees, in the
+    order of `ids`, a chunk at a time (no single IN list too long for the database)."""
     for start in range(0, len(ids), CHUNK_SIZE):
         chunk = ids[start : start + CHUNK_SIZE]
-        found = {issue.pk: issue for issue in ledger_queryset(user).filter(pk__in=chunk)}
+        rows = ledger_values(ledger_queryset(user).filter(pk__in=chunk))
+        found = {row["pk"]: row for row in rows}
         yield from (found[pk] for pk in chunk if pk in found)
 
 
@@ -89,9 +102,79 @@ def ledger_title(description: str, count: int, today: datetime.date) -> str:
     }
 
 
-def _ledger_cells() -> dict[str, Callable]:
-    """key of LEDGER_COLUMNS -> value of that cell for (issue, row number), in the current
-    language (labels are resolved once per export, not once per cell)."""
+# what the export reads of a ledger row: the issue's own columns, the ids of the few-row
+# tables (names looked up once per export) and the names of the many-row ones
+LEDGER_FIELDS = (
+    "pk",
+    "number",
+    "source_id",
+    "enterprise__name",
+    "project__name",
+    "category_id",
+    "title",
+    "description",
+    "urgency",
+    "raising_department_id",
+    "raised_at",
+    "leader_id",
+    "lead_department_id",
+    "responsible_person",
+    "measures",
+    "is_long_term",
+    "deadline",
+    "status",
+    "health_code",
+    "progress",
+    "resolution",
+    "resolved_at",
+    "closed_at",
+    "satisfaction",
+    "is_escalated",
+)
+
+
+def ledger_values(issues: QuerySet) -> QuerySet:
+    """The same rows in the same order, as dicts of LEDGER_FIELDS: no model instances, no
+    joins to the few-row tables, none of the screen's other annotations (the returned
+    reason, the pending extension: subqueries per row the sheet does not show)."""
+    if "health_code" not in issues.query.annotations:
+        issues = issues.with_health()
+    return issues.prefetch_related(None).values(*LEDGER_FIELDS)
+
+
+class _Names:
+    """The names of the few-row tables a ledger row points at, read once per export."""
+
+    def __init__(self):
+        self.sources = dict(Source.objects.values_list("pk", "name"))
+        self.categories = dict(Category.objects.values_list("pk", "name"))
+        # in the departments' own order (Department.Meta.ordering), which lists co-departments
+        departments = list(Department.objects.order_by("order", "name").values_list("pk", "name"))
+        self.departments = dict(departments)
+        self.department_rank = {pk: rank for rank, (pk, _name) in enumerate(departments)}
+        self.leaders = {
+            leader.pk: str(leader.user) for leader in Leader.objects.select_related("user")
+        }
+
+    def co_departments(self, issue_ids: list[int]) -> dict[int, list[str]]:
+        """issue id -> names of its co-departments, in the departments' order."""
+        through = Issue.co_departments.through
+        found: dict[int, list[int]] = {}
+        pairs = through.objects.filter(issue_id__in=issue_ids).values_list(
+            "issue_id", "department_id"
+        )
+        for issue_id, department_id in pairs:
+            found.setdefault(issue_id, []).append(department_id)
+        rank = self.department_rank
+        return {
+            issue_id: [self.departments[pk] for pk in sorted(ids, key=rank.__getitem__)]
+            for issue_id, ids in found.items()
+        }
+
+
+def _ledger_cells(names: _Names) -> dict[str, Callable]:
+    """key of LEDGER_COLUMNS -> value of that cell for (row, row number, co-departments),
+    in the current language (labels are resolved once per export, not once per cell)."""
     status = {value: str(label) for value, label in Issue._meta.get_field("status").choices}
     urgency = {value: str(label) for value, label in Issue.Urgency.choices}
     progress = {value: str(label) for value, label in Issue.Progress.choices}
@@ -100,67 +183,57 @@ def _ledger_cells() -> dict[str, Callable]:
     yes, no = _("是"), _("否")
     long_term = str(Issue._meta.get_field("is_long_term").verbose_name)
     separator = pgettext("list separator", "、")
+    sources, categories = names.sources, names.categories
+    departments, leaders = names.departments, names.leaders
 
-    def name(obj):
-        return obj.name if obj is not None else None
-
-    def person(leader):
-        return str(leader.user) if leader is not None else None
-
-    def subject(issue):
-        return name(issue.subject)
+    def subject(row):
+        # the enterprise, else the key project (Issue.subject)
+        name = row["enterprise__name"]
+        return name if name is not None else row["project__name"]
 
     return {
-        "row": lambda issue, n: n,
-        "number": lambda issue, n: issue.number,
-        "source": lambda issue, n: issue.source.name,
-        "subject": lambda issue, n: subject(issue),
-        "category": lambda issue, n: issue.category.name,
-        "title": lambda issue, n: issue.title,
-        "description": lambda issue, n: issue.description,
-        "urgency": lambda issue, n: urgency.get(issue.urgency, issue.urgency),
-        "raising_department": lambda issue, n: issue.raising_department.name,
-        "raised_on": lambda issue, n: issue.raised_at,
-        "leader": lambda issue, n: person(issue.leader),
-        "lead_department": lambda issue, n: name(issue.lead_department),
-        "co_departments": lambda issue, n: separator.join(
-            d.name for d in issue.co_departments.all()
-        ),
-        "responsible_person": lambda issue, n: issue.responsible_person,
-        "measures": lambda issue, n: issue.measures,
+        "row": lambda row, n, co: n,
+        "number": lambda row, n, co: row["number"],
+        "source": lambda row, n, co: sources[row["source_id"]],
+        "subject": lambda row, n, co: subject(row),
+        "category": lambda row, n, co: categories[row["category_id"]],
+        "title": lambda row, n, co: row["title"],
+        "description": lambda row, n, co: row["description"],
+        "urgency": lambda row, n, co: urgency.get(row["urgency"], row["urgency"]),
+        "raising_department": lambda row, n, co: departments[row["raising_department_id"]],
+        "raised_on": lambda row, n, co: row["raised_at"],
+        "leader": lambda row, n, co: leaders.get(row["leader_id"]),
+        "lead_department": lambda row, n, co: departments.get(row["lead_department_id"]),
+        "co_departments": lambda row, n, co: separator.join(co),
+        "responsible_person": lambda row, n, co: row["responsible_person"],
+        "measures": lambda row, n, co: row["measures"],
         # a long-term item has no date: its word, which the import reads back as the mark
-        "deadline": lambda issue, n: long_term if issue.is_long_term else issue.deadline,
-        "status": lambda issue, n: status.get(issue.status, issue.status),
-        "health": lambda issue, n: health[issue.health.value],
-        "progress": lambda issue, n: progress.get(issue.progress, ""),
-        "resolution": lambda issue, n: issue.resolution,
-        "resolved_on": lambda issue, n: issue.resolved_at,
-        "closed_on": lambda issue, n: issue.closed_at,
-        "satisfaction": lambda issue, n: satisfaction.get(issue.satisfaction, ""),
-        "escalated": lambda issue, n: yes if issue.is_escalated else no,
+        "deadline": lambda row, n, co: long_term if row["is_long_term"] else row["deadline"],
+        "status": lambda row, n, co: status.get(row["status"], row["status"]),
+        "health": lambda row, n, co: health[row["health_code"]],
+        "progress": lambda row, n, co: progress.get(row["progress"], ""),
+        "resolution": lambda row, n, co: row["resolution"],
+        "resolved_on": lambda row, n, co: row["resolved_at"],
+        "closed_on": lambda row, n, co: row["closed_at"],
+        "satisfaction": lambda row, n, co: satisfaction.get(row["satisfaction"], ""),
+        "escalated": lambda row, n, co: yes if row["is_escalated"] else no,
     }
 
 
-# User.leader_profile: select_related("leader__user") caches it both ways
-_LEADER_PROFILE = Leader._meta.get_field("user").remote_field
-
-
-def _release(issue: Issue) -> None:
-    """Break the reference cycles a written row holds, so it is freed at once.
-
-    A prefetched queryset points back at its issue, and a selected leader and its user at
-    each other; rows in such cycles would wait for a full run of the cyclic garbage
-    collector (tens of thousands of rows) instead of going with their chunk."""
-    issue.__dict__.pop("_prefetched_objects_cache", None)
-    if issue.leader_id is not None and Issue.leader.is_cached(issue):
-        user = issue.leader.user
-        if _LEADER_PROFILE.is_cached(user):
-            _LEADER_PROFILE.delete_cached_value(user)
+def _chunks(rows: Iterable[dict]) -> Iterator[list[dict]]:
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == CHUNK_SIZE:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def ledger_write(
     output,
-    issues: QuerySet | Iterable[Issue],
+    issues: QuerySet | Iterable[dict],
     *,
     title: str,
     progress: Callable[[int], None] | None = None,
@@ -168,20 +241,28 @@ def ledger_write(
 ) -> int:
     """Write the ledger sheet of `issues` (in their order) to `output`; returns rows written.
 
-    A queryset is read with .iterator(chunk_size=CHUNK_SIZE), its co-departments
-    prefetched per chunk. `progress(rows_written)` is called every `progress_every` rows."""
-    cells = _ledger_cells()
-    getters = [cells[column.key] for column in LEDGER_COLUMNS]
-    if isinstance(issues, QuerySet):
-        issues = issues.iterator(chunk_size=CHUNK_SIZE)
-    book, formats = workbook_open(output, title=title)
-    sheet = SheetWriter(book, formats, name=_("问题台账"), columns=LEDGER_COLUMNS, title=title)
-    n = 0
-    for n, issue in enumerate(issues, start=1):
-        sheet.append([get(issue, n) for get in getters])
-        _release(issue)
-        if progress is not None and n % progress_every == 0:
-            progress(n)
+    A queryset is read as ledger_values() with .iterator(chunk_size=CHUNK_SIZE); otherwise
+    `issues` are such rows already (ledger_issues_by_ids). The co-departments are read per
+    chunk of rows. `progress(rows_written)` is called every `progress_every` rows. The rows
+    are read from the read replica when one is set (ledger/replica.py): an export is a
+    figure, and the background job's rows need not be a second fresher than its count."""
+    with replica_reading():
+        names = _Names()
+        cells = _ledger_cells(names)
+        getters = [cells[column.key] for column in LEDGER_COLUMNS]
+        if isinstance(issues, QuerySet):
+            issues = ledger_values(issues).iterator(chunk_size=CHUNK_SIZE)
+        book, formats = workbook_open(output, title=title)
+        sheet = SheetWriter(book, formats, name=_("问题台账"), columns=LEDGER_COLUMNS, title=title)
+        n = 0
+        for chunk in _chunks(issues):
+            co_departments = names.co_departments([row["pk"] for row in chunk])
+            for row in chunk:
+                n += 1
+                co = co_departments.get(row["pk"], ())
+                sheet.append([get(row, n, co) for get in getters])
+                if progress is not None and n % progress_every == 0:
+                    progress(n)
     sheet.finish()
     book.close()
     return n

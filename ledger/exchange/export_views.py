@@ -25,6 +25,7 @@ from ledger.exchange import export
 from ledger.exchange.models import ExportJob
 from ledger.exchange.tasks import export_job_start
 from ledger.filters import DEFAULT_SORT, ledger_order, ledger_params, parse_sort
+from ledger.replica import replica_reads
 from ledger.selectors import ledger_queryset
 
 # a job's file name when the job kept none
@@ -57,6 +58,7 @@ def _ledger_response(rows, *, words: str, total: int) -> FileResponse:
 
 @login_required
 @require_GET
+@replica_reads
 def issue_export(request):
     """The ledger as on screen (same filters, same sort, only visible rows) as .xlsx."""
     rows, filterset = export.ledger_rows(request.user, request.GET)
@@ -153,6 +155,7 @@ def export_job_list(request):
 
 @login_required
 @require_GET
+@replica_reads
 def master_export(request, kind):
     """Enterprises (with a sheet of contacts), contacts, departments, leaders, key projects:
     for the oversight office and administrators."""

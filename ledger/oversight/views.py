@@ -24,6 +24,7 @@ from ledger.oversight.selectors.dashboard import dashboard as dashboard_figures
 from ledger.oversight.selectors.pace import PACE_SORTS, pace_rows, parse_pace_sort
 from ledger.oversight.selectors.reports import report
 from ledger.oversight.xlsx import Percent, percent_or_none, room_sheets, workbook_response
+from ledger.replica import replica_reads
 
 
 def may_assess(user) -> bool:
@@ -38,6 +39,7 @@ def _require_directory(user):
 
 
 @login_required
+@replica_reads
 def dashboard(request):
     context = dashboard_figures(request.user)
     context["sees_everything"] = request.user.sees_everything
@@ -78,6 +80,7 @@ def _assessment(request):
 
 
 @login_required
+@replica_reads
 def assessment(request):
     context, refused = _assessment(request)
     if refused:
@@ -123,6 +126,7 @@ def _export_query(period, kind) -> str:
 
 
 @login_required
+@replica_reads
 def assessment_export(request):
     """The page's table, column for column, on the first sheet; the parts other rooms add to
     the page (visit coverage, enterprise service ratings) each on a sheet of its own."""
@@ -313,11 +317,13 @@ def _neighbours(period, kind):
 
 
 @login_required
+@replica_reads
 def report_weekly(request):
     return _report_page(request, "week")
 
 
 @login_required
+@replica_reads
 def report_monthly(request):
     return _report_page(request, "month")
 
@@ -340,11 +346,13 @@ def _report_page(request, kind):
 
 
 @login_required
+@replica_reads
 def report_weekly_export(request):
     return _report_export(request, "week")
 
 
 @login_required
+@replica_reads
 def report_monthly_export(request):
     return _report_export(request, "month")
 

@@ -14,6 +14,7 @@ import bisect
 import datetime
 import hashlib
 import random
+import re
 from dataclasses import dataclass, field
 
 from ledger import events
@@ -24,6 +25,11 @@ from . import words
 
 UTC_OFFSET = datetime.timedelta(hours=8)  # Asia/Shanghai: no daylight saving since 1991
 DAY = 86400.0
+
+# ledger_issue's search columns (ledger_index.REINDEX_BATCH_SQL): written by the generator
+DERIVED_COLUMNS = ("involved", "search_grams")
+# whitespace as PostgreSQL's regex \s sees it (ledger_text_grams turns it into a space)
+_WHITESPACE = re.compile(r"\s")
 
 # the ledger_issue columns the generator writes; any other column gets its default/trigger.
 # The editable fields come from their declaration: a field added there makes simulate_issue()
@@ -39,6 +45,7 @@ ISSUE_COLUMNS = (
     "raised_at",
     "lead_department_id",
     "deadline",
+    "is_long_term",
     "status",
     "progress",
     "progress_note",
@@ -55,6 +62,9 @@ ISSUE_COLUMNS = (
     "closed_at",
     "updated_at",
     "version",
+    # the search columns ledger/ledger_index.py derives (issues_reindex), computed here in the
+    # workers as its SQL computes them, so the load needs no second pass over the table
+    *DERIVED_COLUMNS,
 )
 # IssueSim.event() writes its COPY lines in this order
 EVENT_COLUMNS = events.EVENT_COLUMNS
@@ -205,6 +215,7 @@ class IssueSim:
         self.prev = ""
         self.last_at = None
         self.key = world.key.encode()
+        self.co_departments: list[int] = []
 
     def set(self, changes: dict, name: str, value, shown: str | None = None) -> None:
         old = self.row[name]
@@ -369,6 +380,8 @@ def simulate_issue(world: World, rng: random.Random, index: int, out: dict) -> N
         "lead_department_id": None,
         "responsible_person": "",
         "deadline": None,
+        # no long-term items: every assigned issue gets a deadline
+        "is_long_term": False,
         "measures": "",
         "status": "",
         "progress": "",
@@ -448,6 +461,7 @@ def simulate_issue(world: World, rng: random.Random, index: int, out: dict) -> N
             changes["co_departments"] = ["", "、".join(name for _id, name in co)]
             for dept_id, _name in co:
                 out["co_departments"].append(copy_line((issue_id, dept_id)))
+                sim.co_departments.append(dept_id)
     sim.set(changes, "deadline", deadline.isoformat())
     sim.set_time(changes, "assigned_at", at)
     sim.event("assign", "assigned", at, sup, sup_dept, "", changes)
@@ -620,8 +634,38 @@ def _urge(sim, rng, world, later, deadline) -> None:
         sim.event("escalate", status, at, sup, sup_dept, "列为督办件，限期办结。", changes)
 
 
+def text_grams(text: str) -> list[str]:
+    """ledger_text_grams() (ledger/ledger_index.py) in Python: every 2-character piece of the
+    lower-cased text without white space, in order, repeats kept."""
+    s = _WHITESPACE.sub(" ", text.lower())
+    return [s[i : i + 2] for i in range(len(s) - 1) if " " not in s[i : i + 2]]
+
+
+def array_text(values) -> str:
+    """A PostgreSQL array literal of strings or integers (before COPY's own escaping)."""
+    items = (
+        str(v) if type(v) is int else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for v in values
+    )
+    return "{" + ",".join(items) + "}"
+
+
+def _derive(sim: IssueSim) -> None:
+    """The search columns of the finished row, as REINDEX_BATCH_SQL sets them: involved is
+    the sorted distinct raising, lead and co-departments; search_grams the grams of
+    number, title and description joined by spaces."""
+    row = sim.row
+    involved = {row["raising_department_id"], row["lead_department_id"], *sim.co_departments}
+    involved.discard(None)
+    row["involved"] = array_text(sorted(involved))
+    row["search_grams"] = array_text(
+        text_grams(f"{row['number']} {row['title']} {row['description']}")
+    )
+
+
 def _finish(sim: IssueSim, out: dict) -> None:
     row = sim.row
+    _derive(sim)
     out["issues"].append(copy_line(row[name] for name in ISSUE_COLUMNS))
     world = sim.world
     if world.state_fields is not None:

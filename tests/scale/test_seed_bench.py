@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from ledger import ledger_index
 from ledger.integrity.verify import Verifier
 from ledger.models import Attachment, Issue, IssueEvent, LedgerCounter, User
 from ledger.models.issues import EDITABLE_FIELDS
@@ -129,7 +130,22 @@ def test_seed_bench_loads_a_verifiable_ledger_or_refuses():
     outcome = Verifier().run()
     assert outcome.problems == []
     assert outcome.issues == 200
+    # the generator writes the search columns itself (no second pass over the table): they
+    # are exactly what ledger_index's SQL computes from the stored rows
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, involved, search_grams FROM ledger_issue ORDER BY id")
+        seeded = cursor.fetchall()
+        assert any(len(involved) > 2 for _id, involved, _grams in seeded)  # co-departments
+        ledger_index.reindex(connection)
+        cursor.execute("SELECT id, involved, search_grams FROM ledger_issue ORDER BY id")
+        assert cursor.fetchall() == seeded
     # the harness's logins exist with the known password
     assert User.objects.get(username=seeding.SUPERVISOR).check_password(seeding.PASSWORD)
     with pytest.raises(seeding.SeedRefused, match="已有问题"):
         seeding.seed(10, processes=1)
+
+
+def test_text_grams_are_the_two_character_pieces_without_white_space():
+    assert generator.text_grams("ZZ-1 厂区 积水\t漏") == ["zz", "z-", "-1", "厂区", "积水"]
+    assert generator.array_text(['a"b', "c\\d"]) == '{"a\\"b","c\\\\d"}'
+    assert generator.array_text([3, 1]) == "{3,1}"
