@@ -123,20 +123,40 @@ def main():
     client = Client()
     client.force_login(user)
     pages = {
-        f"page assessment {year.label}": f"/oversight/assessment/?year={year.start.year}",
-        "page /oversight/reports/weekly/": "/oversight/reports/weekly/",
-        "page /oversight/reports/monthly/": "/oversight/reports/monthly/",
+        f"page assessment {year.label}": f"/assessment/?year={year.start.year}",
+        "page weekly report (last week)": "/reports/weekly/",
+        "page monthly report (last month)": "/reports/monthly/",
     }
-    print("\n| page (after, supervisor, in-process) | median (min–max) ms | queries |")
-    print("|---|---|---|")
+    print("\n| page (supervisor, in-process, rendered) | before ms | after ms | queries after |")
+    print("|---|---|---|---|")
+    facts_paths = (metrics.assessment_from_facts, reports.figures_from_facts)
+    reference_paths = (
+        lambda period, *, kind, today: metrics.assessment_by_query(
+            user, period, kind=kind, today=today
+        ),
+        lambda period, today: reports.figures_by_query(user, period, today),
+    )
+
+    def use(paths):
+        metrics.assessment_from_facts, reports.figures_from_facts = paths
+
     for name, path in pages.items():
-        client.get(path)
-        with CaptureQueriesContext(connection) as ctx:
-            times = timed(lambda path=path: check(client.get(path)), args.runs)
+        b, a = [], []
+        for paths in (reference_paths, facts_paths):
+            use(paths)
+            check(client.get(path))  # warm
+        for _ in range(args.runs):
+            use(reference_paths)
+            b += timed(lambda path=path: check(client.get(path)), 1)
+            use(facts_paths)
+            with CaptureQueriesContext(connection) as ctx:
+                a += timed(lambda path=path: check(client.get(path)), 1)
         print(
-            f"| {name} | {statistics.median(times):.0f} ({min(times):.0f}–{max(times):.0f}) "
-            f"| {len(ctx.captured_queries) // args.runs} |"
+            f"| {name} | {statistics.median(b):.0f} ({min(b):.0f}–{max(b):.0f}) "
+            f"| {statistics.median(a):.0f} ({min(a):.0f}–{max(a):.0f}) "
+            f"| {len(ctx.captured_queries)} |"
         )
+    use(facts_paths)
     print(f"\nload average after: {os.getloadavg()}\n")
     print("## EXPLAIN (ANALYZE, BUFFERS), every SELECT of each path\n")
     for name, (before, after) in cases.items():
