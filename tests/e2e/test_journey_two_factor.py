@@ -30,6 +30,7 @@ from tests.e2e.conftest import (
     PASSWORD,
     ROOT,
     Session,
+    axe_violations,
     demo_server,
     require_chromium,
 )
@@ -125,6 +126,7 @@ def test_the_supervisor_enrols_and_signs_in_with_a_code(session):
     assert qr.get_attribute("src").startswith("data:image/svg+xml")
     assert qr.evaluate("img => img.complete && img.naturalWidth > 0"), "the QR code is drawn"
     secret = page.get_by_test_id("otp-secret").inner_text()
+    found = axe_violations(page, "enrolment")
     page.get_by_label(CODE).fill(app_code(secret))
     with page.expect_navigation():
         page.get_by_role("button", name="确认并启用").click()
@@ -144,6 +146,8 @@ def test_the_supervisor_enrols_and_signs_in_with_a_code(session):
     assert "/account/two-factor/verify/" in page.url
     visit(session, "/issues/")
     assert "/account/two-factor/verify/" in page.url, "the ledger waits for the code"
+    found += axe_violations(page, "the code after the password")
+    assert found == [], found
     give_code(session, "000000")
     assert page.get_by_text("验证码不正确").is_visible()
     time.sleep(1.2)  # django-otp's back-off after a wrong code
