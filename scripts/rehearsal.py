@@ -51,6 +51,9 @@ PG_ADMIN = os.environ.get("REHEARSAL_PG", "postgres://postgres@127.0.0.1:5432/po
 BREAK = os.environ.get("REHEARSAL_BREAK", "")
 STALE_SECONDS = 3
 PASSWORD = "Rehearsal-排练-2026!"
+# the supervisor's authenticator key (production requires two-factor sign-in of the oversight
+# office, LEDGER_REQUIRE_2FA=privileged): the rehearsal enrols it and answers with its codes
+TOTP_KEY = secrets.token_hex(20)
 STARTED = time.monotonic()
 
 
@@ -202,6 +205,14 @@ class Browser:
             status == 302 and "sessionid" in self.cookies,
             f"{username} signs in over HTTP behind the proxy header ({status})",
         )
+        if "/account/two-factor/verify/" in headers.get("Location", ""):
+            # the second step: a code from the authenticator (django-otp's TOTP, RFC 6238)
+            from django_otp.oath import TOTP  # import here: only the privileged sign-in needs it
+
+            self.get("/account/two-factor/verify/")
+            code = str(TOTP(bytes.fromhex(TOTP_KEY)).token()).zfill(6)
+            status, _headers, _text = self.post("/account/two-factor/verify/", {"code": code})
+            check(status == 302, f"{username} gives the authenticator's code ({status})")
 
 
 def healthz(port: int) -> tuple[int, dict]:
@@ -277,6 +288,7 @@ class Rehearsal:
             EMAIL_HOST_USER="",
             EMAIL_HOST_PASSWORD="",
             MEDIA_ROOT=str(self.tmp / "media"),
+            EVENTS_CHECKPOINT_DIR=str(self.tmp / "checkpoints"),
             HEALTHZ_WORKER_STALE_SECONDS="3600" if BREAK == "healthz" else str(STALE_SECONDS),
         )
         base = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_SETTINGS_MODULE")}
@@ -357,7 +369,9 @@ class Rehearsal:
             "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
         }
         self.manage("createsuperuser", "--noinput", env=env)
-        people = self.shell(SETUP.replace("PASSWORD", repr(PASSWORD)))
+        people = self.shell(
+            SETUP.replace("PASSWORD", repr(PASSWORD)).replace("TOTP_KEY", repr(TOTP_KEY))
+        )
         say(f"people and one raised issue: {people['number']}")
 
         (web,) = unit_commands("zhongzhan-web.service", "ExecStart")
@@ -460,6 +474,11 @@ class Rehearsal:
         check(body.get("status") == "ok", f"/healthz ok again: {body}")
 
     def backup_restore(self) -> None:
+        say(self.manage("events_checkpoint").strip().splitlines()[-1])
+        check(
+            any((self.tmp / "checkpoints").glob("checkpoint-*")),
+            "events_checkpoint wrote its signed file outside the database",
+        )
         backups = self.tmp / "backups"
         self.manage("backup", "--output", str(backups))
         (folder,) = backups.iterdir()
@@ -536,7 +555,10 @@ SETUP = """
 import json
 from django.core.files.uploadedfile import SimpleUploadedFile
 from ledger import workflow
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from ledger.models import Category, Department, Leader, Source, User
+from ledger.security.models import PasswordHistory
+from ledger.security.two_factor import DEVICE_NAME
 oversight = Department.objects.create(name="区政府督查室", short_name="督查室", kind="oversight")
 dept_a = Department.objects.create(name="区发改委", short_name="发改委")
 dept_b = Department.objects.create(name="区住建局", short_name="住建局")
@@ -545,8 +567,11 @@ def person(username, role, department=None):
                 email=f"{username}@example.gov.cn")
     user.set_password(PASSWORD)
     user.save()
+    # as if each had already replaced the initial password on the password page
+    PasswordHistory.objects.filter(user=user).update(chosen_by_user=True)
     return user
-person("rh_supervisor", "supervisor", oversight)
+supervisor = person("rh_supervisor", "supervisor", oversight)
+TOTPDevice.objects.create(user=supervisor, name=DEVICE_NAME, key=TOTP_KEY, confirmed=True)
 staff_a = person("rh_staff_a", "staff", dept_a)
 person("rh_staff_b", "staff", dept_b)
 leader = Leader.objects.create(user=person("rh_leader", "leader"), title="副区长")

@@ -16,7 +16,7 @@ def count_existing_issues(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0011_throttle_in_the_core'),
+        ('ledger', '0012_creation_tokens'),
     ]
 
     operations = [
