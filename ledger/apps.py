@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 from ledger import workdays
@@ -14,8 +15,7 @@ class LedgerConfig(AppConfig):
         workdays.calendar_signals_connect()
         # the summary rows are kept in the transaction of every event (ledger.summaries),
         # and the cached per-user figures go when a subject or the calendar changes
-        from django.db.models.signals import post_delete, post_save
-
+        # import here: the models load only once the app registry is ready
         from ledger import summaries
         from ledger.models import Enterprise, Holiday, KeyProject
         from ledger.signals import issue_event_written

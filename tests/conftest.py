@@ -35,10 +35,11 @@ def _cache_cleared():
 
 
 # the modules that move issues through the workflow (and imports): after each of their tests
-# the summary rows must equal a fresh count of the issues (ledger.summaries)
+# the summary rows must equal a fresh count of the issues (ledger.summaries). Not
+# tests/test_events.py: it rewrites issues behind the workflow's back on purpose, to prove
+# events_verify catches it
 SUMMARIES_CHECKED = {
     "tests.test_workflow",
-    "tests.test_events",
     "tests.test_imports",
     "tests.test_issue_daily_use",
     "tests.test_available_actions",

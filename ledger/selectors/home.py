@@ -340,7 +340,10 @@ def home_card_counts(user, definitions, today=None) -> dict[str, int]:
             )
         return counts
 
-    name = f"home:{user.pk}:{user.role}:{user.department_id}:{leader_id_of(user)}:{today}"
+    name = (
+        f"home:{user.pk}:{user.is_superuser}:{user.role}:"
+        f"{user.department_id}:{leader_id_of(user)}:{today}"
+    )
     return summaries.cached(name, compute)
 
 

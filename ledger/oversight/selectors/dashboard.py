@@ -161,7 +161,10 @@ def tiles(user, today: datetime.date) -> dict:
                 counts[name] += n
         return counts
 
-    name = f"tiles:{user.pk}:{user.role}:{user.department_id}:{leader_id_of(user)}:{today}"
+    name = (
+        f"tiles:{user.pk}:{user.is_active}:{user.is_superuser}:{user.role}:"
+        f"{user.department_id}:{leader_id_of(user)}:{today}"
+    )
     return summaries.cached(name, compute)
 
 
