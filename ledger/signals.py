@@ -15,3 +15,9 @@ issue_event_written = Signal()
 # transaction has committed: ledger.notify tells each lead department of those imported as
 # 已交办, once, as a digest
 issues_imported = Signal()
+
+# sent with `issue_count` after a bulk load that bypassed the workflow (the scale room's
+# seed_bench COPYs issues and events directly): every room that keeps figures derived from
+# the events (ledger.oversight's day facts) rebuilds them. The core's own summary rows are
+# rebuilt by the loader itself (ledger.summaries.rebuild).
+issues_bulk_loaded = Signal()

@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 from ledger import summaries, workflow
 from ledger.models import Enterprise, Issue, SummaryCount, SummaryMark
 from ledger.models.summaries import PAST_DAY
+from ledger.oversight import facts
+from ledger.oversight.models import DayFact
 from ledger.oversight.selectors import dashboard as dashboard_selectors
 from ledger.selectors import leader_subject_cards, visible_to
 from ledger.selectors.home import (
@@ -362,6 +364,11 @@ def test_seed_bench_leaves_the_summary_rows_right():
     assert "summary rows" in out.getvalue()
     assert SummaryMark.objects.exists()
     assert summaries.verify() == []
+    # the oversight room's day facts are rebuilt through issues_bulk_loaded (rooms are not
+    # imported by the scale room): they too equal a fresh count
+    assert "day facts" in out.getvalue()
+    assert DayFact.objects.exists()
+    assert facts.verify() == []
 
 
 # -- the cache -------------------------------------------------------------------------

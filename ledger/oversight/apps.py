@@ -5,7 +5,7 @@ core's issue_event_written (ledger/oversight/facts.py)."""
 from django.utils.translation import gettext_lazy as _
 
 from ledger.rooms import Room, Slot
-from ledger.signals import issue_event_written
+from ledger.signals import issue_event_written, issues_bulk_loaded
 
 
 class OversightConfig(Room):
@@ -18,8 +18,9 @@ class OversightConfig(Room):
         # import here: the receiver reads models, loaded once the app registry is ready
         from ledger.models import IssueEvent
 
-        from .facts import facts_write
+        from .facts import facts_after_bulk_load, facts_write
 
         issue_event_written.connect(
             facts_write, sender=IssueEvent, dispatch_uid="oversight_facts_write"
         )
+        issues_bulk_loaded.connect(facts_after_bulk_load, dispatch_uid="oversight_facts_bulk")

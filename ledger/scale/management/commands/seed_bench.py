@@ -11,7 +11,9 @@ production database: it refuses a ledger that already holds issues.
 from django.core.management.base import BaseCommand, CommandError
 
 from ledger import summaries
+from ledger.models import Issue
 from ledger.scale import seeding
+from ledger.signals import issues_bulk_loaded
 
 
 class Command(BaseCommand):
@@ -48,6 +50,11 @@ class Command(BaseCommand):
         self.stdout.write(
             "summary rows: {rows:,} rows, {marks:,} issues".format(**summaries.rebuild())
         )
+        for _receiver, answer in issues_bulk_loaded.send(
+            sender=Issue, issue_count=counts["issues"]
+        ):
+            if answer:
+                self.stdout.write(str(answer))
         self.stdout.write(
             self.style.SUCCESS(
                 f"seeded {counts['issues']:,} issues, {counts['events']:,} events in "
