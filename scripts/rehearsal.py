@@ -205,6 +205,8 @@ class Browser:
             status == 302 and "sessionid" in self.cookies,
             f"{username} signs in over HTTP behind the proxy header ({status})",
         )
+        # a session with steps left is sent to the first step's page from any page it asks for
+        status, headers, _text = self.get("/")
         if "/account/two-factor/verify/" in headers.get("Location", ""):
             # the second step: a code from the authenticator (django-otp's TOTP, RFC 6238)
             from django_otp.oath import TOTP  # import here: only the privileged sign-in needs it
@@ -213,6 +215,8 @@ class Browser:
             code = str(TOTP(bytes.fromhex(TOTP_KEY)).token()).zfill(6)
             status, _headers, _text = self.post("/account/two-factor/verify/", {"code": code})
             check(status == 302, f"{username} gives the authenticator's code ({status})")
+            status, headers, _text = self.get("/")
+        check(status == 200, f"{username}: the home page opens, no step left ({status})")
 
 
 def healthz(port: int) -> tuple[int, dict]:
