@@ -638,16 +638,19 @@ def text_grams(text: str) -> list[str]:
     """ledger_text_grams() (ledger/ledger_index.py) in Python: every 2-character piece of the
     lower-cased text without white space, in order, repeats kept."""
     s = _WHITESPACE.sub(" ", text.lower())
-    return [s[i : i + 2] for i in range(len(s) - 1) if " " not in s[i : i + 2]]
+    return [a + b for a, b in zip(s, s[1:], strict=False) if a != " " and b != " "]
 
 
 def array_text(values) -> str:
     """A PostgreSQL array literal of strings or integers (before COPY's own escaping)."""
-    items = (
-        str(v) if type(v) is int else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        for v in values
-    )
-    return "{" + ",".join(items) + "}"
+    if not values:
+        return "{}"
+    if type(values[0]) is int:
+        return "{" + ",".join(map(str, values)) + "}"
+    plain = "".join(values)
+    if "\\" in plain or '"' in plain:  # rare: escape them inside each quoted element
+        values = [v.replace("\\", "\\\\").replace('"', '\\"') for v in values]
+    return '{"' + '","'.join(values) + '"}'
 
 
 def _derive(sim: IssueSim) -> None:
