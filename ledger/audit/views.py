@@ -43,7 +43,7 @@ def _rows(records):
             str(record.get_outcome_display()),
             record.username,
             record.ip or "",
-            record.target,
+            record.target_label,
             excel_detail(record.detail),
             record.digest,
         ]
