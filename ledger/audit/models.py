@@ -71,7 +71,7 @@ def target_label(target: str) -> str:
             return f"{TARGET_WORDS[word]} {target[len(word) + 1 :]}"
     head, _space, rest = target.partition(" ")
     if "." in head:  # an admin change: "app_label.model object"
-        from django.apps import apps
+        from django.apps import apps  # import here: models load before the registry is ready
 
         try:
             return f"{apps.get_model(head)._meta.verbose_name} {rest}"

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from ledger import auditing, excel
 from ledger.auditing import Kind
+from ledger.events import canonical
 
 from .forms import AuditExportForm
 from .models import AuditRecord
@@ -50,7 +51,6 @@ def _rows(records):
 
 
 def excel_detail(detail) -> str:
-    from ledger.events import canonical
 
     return canonical(detail).decode() if detail else ""
 
