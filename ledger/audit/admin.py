@@ -37,7 +37,7 @@ class KindFilter(admin.SimpleListFilter):
 
 @admin.register(AuditRecord)
 class AuditRecordAdmin(admin.ModelAdmin):
-    list_display = ["seq", "at", "kind_name", "outcome", "username", "ip", "target"]
+    list_display = ["seq", "at", "kind_name", "outcome", "username", "ip", "target_name"]
     list_filter = [KindFilter, "outcome", "at"]
     search_fields = ["username", "ip", "target"]
     date_hierarchy = "at"
@@ -49,7 +49,7 @@ class AuditRecordAdmin(admin.ModelAdmin):
         "actor_id",
         "username",
         "ip",
-        "target",
+        "target_name",
         "detail",
         "key_id",
         "prev",
@@ -61,6 +61,10 @@ class AuditRecordAdmin(admin.ModelAdmin):
     @admin.display(description=_("类别"), ordering="kind")
     def kind_name(self, obj):
         return obj.kind_label
+
+    @admin.display(description=_("对象"), ordering="target")
+    def target_name(self, obj):
+        return obj.target_label
 
     def has_add_permission(self, request):
         return False

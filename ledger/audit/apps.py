@@ -71,6 +71,7 @@ class AuditConfig(Room):
 def roles_after_migrate(sender, using="default", verbosity=1, **kwargs):
     """After every migrate, unless the audit tables are gone (`migrate audit zero`): setting
     the groups' permissions is itself recorded."""
+    # import here: models load only once the app registry is ready
     from django.db import connections
 
     from .models import AuditRecord
@@ -82,7 +83,7 @@ def roles_after_migrate(sender, using="default", verbosity=1, **kwargs):
 
 
 def retention_check(app_configs=None, **kwargs):
-    from .services import MIN_RETENTION_DAYS
+    from .services import MIN_RETENTION_DAYS  # import here: imports models
 
     days = settings.AUDIT_RETENTION_DAYS
     if settings.DEBUG or days >= MIN_RETENTION_DAYS:

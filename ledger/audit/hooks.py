@@ -204,7 +204,7 @@ def log_actions_recorded(log_actions):
     """LogEntry.objects.log_actions, recording what it bulk-creates: the admin logs a bulk
     deletion (delete_selected on several rows) with bulk_create, which sends no post_save.
     A single entry is saved one by one and recorded by on_log_entry_saved."""
-    from django.contrib.admin.models import LogEntry
+    from django.contrib.admin.models import LogEntry  # import here: a model, called from ready()
 
     def log_actions_and_record(*args, **kwargs):
         result = log_actions(*args, **kwargs)

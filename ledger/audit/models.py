@@ -42,6 +42,44 @@ def kind_choices():
     return [(kind.value, KIND_LABELS.get(kind, kind.value)) for kind in Kind]
 
 
+# targets are stored as plain words ("user staff2", "ledger export") and named in the reader's
+# language on screen: whole targets, then a leading word followed by a name
+TARGETS = {
+    "ledger export": _("问题台账导出"),
+    "ledger export (admin selection)": _("问题台账导出（后台所选）"),
+    "assessment export": _("考核统计导出"),
+    "project pace export": _("重点项目进度导出"),
+    "report export": _("督查报告导出"),
+    "audit log": _("安全审计日志"),
+}
+TARGET_WORDS = {
+    "user": _("用户"),
+    "group": _("角色组"),
+    "permission": _("权限"),
+    "groups": _("角色组"),
+    "user_permissions": _("直接权限"),
+    "import": _("导入"),
+    "master data export": _("基础数据导出"),
+}
+
+
+def target_label(target: str) -> str:
+    if target in TARGETS:
+        return str(TARGETS[target])
+    for word in sorted(TARGET_WORDS, key=len, reverse=True):
+        if target.startswith(word + " "):
+            return f"{TARGET_WORDS[word]} {target[len(word) + 1 :]}"
+    head, _space, rest = target.partition(" ")
+    if "." in head:  # an admin change: "app_label.model object"
+        from django.apps import apps  # import here: models load before the registry is ready
+
+        try:
+            return f"{apps.get_model(head)._meta.verbose_name} {rest}"
+        except (LookupError, ValueError):
+            pass
+    return target
+
+
 OUTCOME_CHOICES = [(Outcome.SUCCESS.value, _("成功")), (Outcome.FAILURE.value, _("失败"))]
 
 
@@ -69,6 +107,10 @@ class AuditRecord(models.Model):
 
     def __str__(self):
         return f"#{self.seq} {self.kind_label} {self.username}"
+
+    @property
+    def target_label(self):
+        return target_label(self.target)
 
     @property
     def kind_label(self):

@@ -46,6 +46,7 @@ def role_permissions(Permission):
 def roles_setup(*, using="default", verbosity=0, apps=None) -> dict[str, int]:
     """Create the three groups if missing and give each exactly its permissions (a permission
     added by hand to one of them is taken away again). Returns the count per group."""
+    # import here: roles.py is imported by apps.py before the app registry is ready
     from django.apps import apps as global_apps
     from django.contrib.auth.models import Group, Permission
 

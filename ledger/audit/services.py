@@ -81,7 +81,9 @@ def audit_record_store(*, kind, outcome, actor_id, username, ip, target, detail)
     address = _address(ip)
     if ip and address is None:
         detail["ip_text"] = str(ip)[:100]
-    with transaction.atomic():
+    # no savepoint inside a caller's transaction: a failed append fails that transaction anyway,
+    # and three queries (lock the head, insert, move the head) are what a record costs
+    with transaction.atomic(savepoint=False):
         head = _head_locked()
         record = AuditRecord(
             seq=head.seq + 1,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from ledger import auditing, excel
 from ledger.auditing import Kind
+from ledger.events import canonical
 
 from .forms import AuditExportForm
 from .models import AuditRecord
@@ -43,14 +44,13 @@ def _rows(records):
             str(record.get_outcome_display()),
             record.username,
             record.ip or "",
-            record.target,
+            record.target_label,
             excel_detail(record.detail),
             record.digest,
         ]
 
 
 def excel_detail(detail) -> str:
-    from ledger.events import canonical
 
     return canonical(detail).decode() if detail else ""
 

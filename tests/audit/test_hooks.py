@@ -203,3 +203,14 @@ def test_a_change_outside_a_request_names_no_actor(world):
     world.staff_b.save()
     changed = _new(before).get(kind=Kind.PASSWORD_CHANGED)
     assert (changed.actor_id, changed.username, changed.ip) == (None, "", None)
+
+
+def test_targets_are_named_in_chinese_on_screen():
+    from ledger.audit.models import target_label
+
+    assert target_label("user staff2") == "用户 staff2"
+    assert target_label("group 审计管理员") == "角色组 审计管理员"
+    assert target_label("ledger export") == "问题台账导出"
+    assert target_label("master data export enterprises") == "基础数据导出 enterprises"
+    assert target_label("ledger.department 区住建局") == "单位 区住建局"
+    assert target_label("something new") == "something new"

@@ -200,19 +200,26 @@ def _count_queries(client, user, url) -> int:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_pages_use_a_bounded_number_of_queries(client, demo, role):
+    # an export also writes its security audit record (ledger.audit): lock the chain's head,
+    # insert the record, move the head
+    audit = 3
     limits = {
         "/dashboard/": 20,
         "/reports/weekly/": 14,
         "/reports/monthly/": 14,
         "/projects/pace/": 10,
-        "/projects/pace/export.xlsx": 10,
-        "/reports/weekly/export.xlsx": 14,
+        "/projects/pace/export.xlsx": 10 + audit,
+        "/reports/weekly/export.xlsx": 14 + audit,
     }
     if demo[role].sees_everything:
         limits.update(
             # the page: 14, plus one for the service room's visit coverage table (its slot) and
             # one for the feedback room's enterprise ratings, counted from their own table
-            {"/assessment/": 16, "/assessment/?by=leader": 16, "/assessment/export.xlsx": 14}
+            {
+                "/assessment/": 16,
+                "/assessment/?by=leader": 16,
+                "/assessment/export.xlsx": 14 + audit,
+            }
         )
     for url, limit in limits.items():
         assert _count_queries(client, demo[role], url) <= limit, url
