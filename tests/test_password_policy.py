@@ -80,9 +80,11 @@ def test_the_last_five_passwords_cannot_come_back(audit):
     user.refresh_from_db()
     assert user.check_password("Next-pass-06")
     assert change(client, "Next-pass-06", "First-pass-01").status_code == 302
+    # each change on the page is on the audit trail once, as the holder's own (the audit room's
+    # hook on the user's save; the set_password before the page, by no one, is a seventh)
     changed = [call for call in audit if call["kind"] == auditing.Kind.PASSWORD_CHANGED]
-    assert len(changed) == 6 and all(call["actor_id"] == user.pk for call in changed)
-    assert all("pass" not in str(call["detail"]) for call in audit)
+    assert [call["actor_id"] for call in changed] == [None] + [user.pk] * 6
+    assert all("-pass-" not in str(call["detail"]) for call in audit)
 
 
 def test_the_history_keeps_hashes_only_and_five_of_them():

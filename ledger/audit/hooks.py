@@ -136,9 +136,15 @@ def on_user_post_save(sender, instance, created, raw=False, **kwargs):
     for kind, fields in changes.items():
         record(kind, target=_target(instance), detail={"changes": fields})
     if before["password"] != instance.password:
-        # never the hash: only whether a password can still be used
+        # never the hash: only whether a password can still be used. Set by someone signed in
+        # as another account (an administrator in the admin): PASSWORD_SET_BY_ADMIN
+        request = current_request()
+        actor = current_actor(request)
+        by_other = actor is not None and actor.is_authenticated and actor.pk != instance.pk
         record(
-            Kind.PASSWORD_CHANGED,
+            Kind.PASSWORD_SET_BY_ADMIN if by_other else Kind.PASSWORD_CHANGED,
+            request=request,
+            actor=actor,
             target=_target(instance),
             detail={"usable_password": instance.has_usable_password()},
         )

@@ -16,8 +16,6 @@ from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import ngettext
 
-from ledger import auditing
-
 from . import account_policy
 
 
@@ -113,21 +111,8 @@ class PasswordHistoryValidator:
         stale = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[keep:]
         PasswordHistory.objects.filter(pk__in=list(stale)).delete()
 
+        # the audit trail records every new password once, from the audit room's hook on the
+        # user's save (whoever saves it); here only the session's own step is ticked off
         actor = getattr(request, "user", None)
-        signed_in = actor is not None and actor.is_authenticated
-        if by_holder and signed_in:
-            auditing.record(
-                auditing.Kind.PASSWORD_CHANGED,
-                actor=actor,
-                request=request,
-                target=f"user {user.get_username()}",
-            )
+        if by_holder and actor is not None and actor.is_authenticated:
             account_policy.step_done(request, account_policy.PASSWORD)
-        elif not by_holder and signed_in and actor.pk != user.pk:
-            auditing.record(
-                auditing.Kind.PASSWORD_SET_BY_ADMIN,
-                actor=actor,
-                request=request,
-                target=f"user {user.get_username()}",
-                detail={"must_change": settings.PASSWORD_CHANGE_INITIAL},
-            )
