@@ -262,7 +262,8 @@ def _schedule_locked() -> ReminderSchedule:
 
 
 def reminders_queued():
-    from django_tasks_db.models import DBTaskResult  # the database backend's table
+    # import here: the tasks backend's table, read only when asked
+    from django_tasks_db.models import DBTaskResult
 
     return DBTaskResult.objects.filter(task_path=reminders_daily.module_path, status="READY")
 

@@ -58,6 +58,7 @@ def two_factor_required(user) -> bool:
 
 
 def has_two_factor(user) -> bool:
+    # import here: the middleware module loads before the app registry is ready
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
@@ -67,7 +68,7 @@ def password_due(user) -> bool:
     """The current password is an initial one (its holder did not choose it: set by someone
     else, or stored as a hash directly) while PASSWORD_CHANGE_INITIAL is on, or it is older
     than PASSWORD_MAX_AGE_DAYS."""
-    from .models import PasswordHistory
+    from .models import PasswordHistory  # import here: as above, models after the registry
 
     if not user.has_usable_password():
         return False

@@ -27,6 +27,6 @@ class SecurityConfig(Room):
         from .account_policy import on_sign_in  # import here: the account models load after apps
 
         user_logged_in.connect(on_sign_in, dispatch_uid="security_account_todo")
-        from .throttle import sign_in_failure_count
+        from .throttle import sign_in_failure_count  # import here: it reads models
 
         user_login_failed.connect(sign_in_failure_count, dispatch_uid="security_sign_in_failure")

@@ -54,7 +54,7 @@ class CharacterKindsValidator:
 
 
 def _recent_hashes(user) -> list[str]:
-    from .models import PasswordHistory
+    from .models import PasswordHistory  # import here: settings load this module early
 
     count = settings.PASSWORD_HISTORY_COUNT
     hashes = list(
@@ -97,7 +97,7 @@ class PasswordHistoryValidator:
         ) % {"count": settings.PASSWORD_HISTORY_COUNT}
 
     def password_changed(self, password, user):
-        from .models import PasswordHistory
+        from .models import PasswordHistory  # import here: settings load this module early
 
         if user.pk is None:
             return
