@@ -181,6 +181,8 @@ def test_batch_assign_on_a_weekend_is_warned_and_its_picker_checked(client, worl
             "leader": world.leader.pk,
             "lead_department": world.dept_b.pk,
             "deadline": saturday.isoformat(),
+            # the version the confirmation page carried (a batch without versions is refused)
+            f"version-{issue.number}": str(issue.version),
         },
     )
     assert f"{saturday.isoformat()}（周六）不是工作日" in warnings_after(response, client)

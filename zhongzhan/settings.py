@@ -676,7 +676,3 @@ DATABASES["replica"] = {
 if "OPTIONS" in DATABASES["default"]:
     DATABASES["replica"]["OPTIONS"] = DATABASES["default"]["OPTIONS"]
 DATABASE_ROUTERS = ["ledger.replica.ReplicaRouter"]
-
-# The oversight room's day-fact index includes two columns so PostgreSQL answers "overdue now"
-# from the index alone; SQLite keeps the index without them, which is all models.W040 says.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -38,6 +38,16 @@ def raw(sql, params=()) -> None:
         cursor.execute(sql, params)
 
 
+def _pointing_at(model):
+    """Every relation pointing at the model, the hidden ones (related_name="+", such as the
+    summary marks and the day facts) included."""
+    return [
+        rel
+        for rel in model._meta.get_fields(include_hidden=True)
+        if rel.auto_created and not rel.concrete and (rel.one_to_many or rel.one_to_one)
+    ]
+
+
 def issue_delete(issue) -> None:
     """Remove an issue and every row that points at it or at its events, as a DBA would."""
     events = list(IssueEvent.objects.filter(issue=issue).values_list("pk", flat=True))
@@ -45,11 +55,11 @@ def issue_delete(issue) -> None:
         for model, column, ids in [
             *[
                 (rel.related_model, rel.field.column, events)
-                for rel in IssueEvent._meta.related_objects
+                for rel in _pointing_at(IssueEvent)
             ],
             *[
                 (rel.related_model, rel.field.column, [issue.pk])
-                for rel in Issue._meta.related_objects
+                for rel in _pointing_at(Issue)
             ],
             (Issue.co_departments.through, "issue_id", [issue.pk]),
         ]:

@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '日统计',
                 'verbose_name_plural': '日统计',
-                'indexes': [models.Index(fields=['dimension', 'day'], name='oversight_dayfact_dim_day'), models.Index(condition=models.Q(('running__gt', 0)), fields=['dimension', 'day'], include=('unit', 'running'), name='oversight_dayfact_running')],
+                'indexes': [models.Index(fields=['dimension', 'day'], name='oversight_dayfact_dim_day'), models.Index(condition=models.Q(('running__gt', 0)), fields=['dimension', 'day'], name='oversight_dayfact_running')],
                 'constraints': [models.UniqueConstraint(fields=('dimension', 'unit', 'day'), name='oversight_dayfact_key')],
             },
         ),
