@@ -53,14 +53,8 @@ def issue_delete(issue) -> None:
     events = list(IssueEvent.objects.filter(issue=issue).values_list("pk", flat=True))
     with triggers_off() as cursor:
         for model, column, ids in [
-            *[
-                (rel.related_model, rel.field.column, events)
-                for rel in _pointing_at(IssueEvent)
-            ],
-            *[
-                (rel.related_model, rel.field.column, [issue.pk])
-                for rel in _pointing_at(Issue)
-            ],
+            *[(rel.related_model, rel.field.column, events) for rel in _pointing_at(IssueEvent)],
+            *[(rel.related_model, rel.field.column, [issue.pk]) for rel in _pointing_at(Issue)],
             (Issue.co_departments.through, "issue_id", [issue.pk]),
         ]:
             if ids and model is not IssueEvent:
