@@ -169,13 +169,22 @@ def base_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser(base_url):
-    from playwright.sync_api import sync_playwright
+def chromium_browser():
+    """The one Playwright browser of the run: Playwright's sync API runs one event loop per
+    thread, so a module that needs a server of its own shares this browser, not a second one."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright  # import here: only the browser tests
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def browser(base_url, chromium_browser):
+    """The browser, with the shared demo server started."""
+    return chromium_browser
 
 
 BLOCKING = {"serious", "critical"}

@@ -25,8 +25,6 @@ import pytest
 from django_otp.oath import TOTP
 
 from tests.e2e.conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PASSWORD,
     ROOT,
     Session,
@@ -50,15 +48,10 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def chromium(server):
-    """A browser of this module's own (the shared `browser` fixture would start the shared
-    server as well)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def chromium(server, chromium_browser):
+    """The run's browser without the shared demo server (the `browser` fixture starts that):
+    this module signs in to a server of its own, with both policies on."""
+    return chromium_browser
 
 
 @pytest.fixture
