@@ -497,7 +497,11 @@ def generation_bump(**kwargs) -> None:
 
 def cached(name: str, compute, *, timeout: int = 300):
     """compute() under `name` for the current generation (the database is the truth: the
-    cache only saves recounting between two events)."""
+    cache only saves recounting between two events). Only with a cache every process shares
+    (SUMMARIES_CACHE): a process's own memory would keep serving a figure another process's
+    event has changed."""
+    if not settings.SUMMARIES_CACHE:
+        return compute()
     key = f"summaries:{generation()}:{name}"
     value = cache.get(key)
     if value is None:

@@ -550,3 +550,15 @@ def test_counting_pages_cost_the_same_queries_for_5_and_500_issues(client, world
     assert many == few
     assert summaries.verify() == []
     assert_figures_agree(world, days=[0, 2, 6])
+
+
+def test_without_a_shared_cache_figures_are_counted_fresh_each_time(world, settings):
+    """Several gunicorn workers without Redis: nothing is kept in one worker's memory, so a
+    figure another worker's event changed is never served (SUMMARIES_CACHE off)."""
+    settings.SUMMARIES_CACHE = False
+    calls = []
+    assert summaries.cached("probe", lambda: calls.append(1) or len(calls)) == 1
+    assert summaries.cached("probe", lambda: calls.append(1) or len(calls)) == 2
+    settings.SUMMARIES_CACHE = True
+    assert summaries.cached("probe2", lambda: calls.append(1) or len(calls)) == 3
+    assert summaries.cached("probe2", lambda: calls.append(1) or len(calls)) == 3

@@ -191,6 +191,10 @@ if CACHE_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# per-user figures are cached only in a cache every process shares (Redis), or under DEBUG
+# (one runserver process): several gunicorn workers with their own memory would each keep a
+# figure another worker's event has changed
+SUMMARIES_CACHE = bool(CACHE_URL) or DEBUG
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "ledger.User"
