@@ -12,6 +12,7 @@ from tests.e2e.conftest import axe_violations
 # the e2e fixtures (one demo server and one browser per run), shared with tests/e2e/
 base_url = e2e.base_url
 browser = e2e.browser
+chromium_browser = e2e.chromium_browser
 signed_in = e2e.signed_in
 session_factory = e2e.session_factory
 
