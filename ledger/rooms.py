@@ -75,6 +75,18 @@ class Room(AppConfig):
         percent_columns). `context` is what the exporting view names (user, period …)."""
         return []
 
+    def api_routes(self) -> list[Any]:
+        """The URL patterns this room serves under /api/v1/ (Django REST framework views in
+        the room's own module; authentication, throttles and errors come from the
+        REST_FRAMEWORK setting, so a room never imports the API room)."""
+        return []
+
+    def match_name(self, kind: str, text: str) -> int | None:
+        """The id of the directory or list entry that `text` names for this room, or None:
+        `kind` is leader, department, enterprise, project, category or source. The exchange
+        room answers from the aliases people mapped on imports; the API's work orders ask."""
+        return None
+
     def health(self) -> Mapping[str, Any] | None:
         """The room's part of /healthz: {"name": {"status": "ok" | another word, …}} or None.
         A status other than "ok" makes the whole answer "degraded". Cheap and read-only: a
@@ -85,6 +97,20 @@ class Room(AppConfig):
 def rooms() -> list[Room]:
     """The installed rooms, in INSTALLED_APPS order."""
     return [config for config in apps.get_app_configs() if isinstance(config, Room)]
+
+
+def api_routes() -> list[Any]:
+    """Every installed room's API URL patterns, in INSTALLED_APPS order."""
+    return [route for room in rooms() for route in room.api_routes()]
+
+
+def match_name(kind: str, text: str) -> int | None:
+    """The first installed room's answer to `Room.match_name`, or None."""
+    for room in rooms():
+        found = room.match_name(kind, text)
+        if found is not None:
+            return found
+    return None
 
 
 def slot_templates(name: Slot | str) -> list[str]:

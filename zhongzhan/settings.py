@@ -680,3 +680,51 @@ DATABASES["replica"] = {
 if "OPTIONS" in DATABASES["default"]:
     DATABASES["replica"]["OPTIONS"] = DATABASES["default"]["OPTIONS"]
 DATABASE_ROUTERS = ["ledger.replica.ReplicaRouter"]
+
+# --- the JSON API (ledger/api/, docs/api.md)
+# /api/v1/ with Django REST framework: people by personal token (or their session, same origin),
+# systems (the 12345 platform …) as registered API clients. Errors are problem+json (RFC 9457)
+# in the caller's language; the OpenAPI document is at /api/v1/schema/, its reference page at
+# /api/v1/docs/ with assets from drf-spectacular-sidecar (no CDN).
+_audit_at = INSTALLED_APPS.index("ledger.audit")
+INSTALLED_APPS[_audit_at:_audit_at] = [
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "ledger.api",
+]
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "ledger.api.authentication.TokenAuthentication",
+        "ledger.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["ledger.api.permissions.SignedIn"],
+    "DEFAULT_THROTTLE_CLASSES": ["ledger.api.throttles.CallerRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "ledger.api.errors.problem_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "中站问题台账 API",
+    "DESCRIPTION": "The Zhongzhan problem ledger's JSON API (docs/api.md).",
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# requests per minute: one person's token, and a client's default (each client has its own)
+API_TOKEN_RATE_PER_MINUTE = env_int("API_TOKEN_RATE_PER_MINUTE", 120)
+API_CLIENT_RATE_PER_MINUTE = env_int("API_CLIENT_RATE_PER_MINUTE", 600)
+# a personal token's longest life, and how long an API client's old secret keeps working
+# after it was rotated
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
+API_SECRET_OVERLAP_HOURS = env_int("API_SECRET_OVERLAP_HOURS", 72)

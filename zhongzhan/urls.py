@@ -21,6 +21,7 @@ ROOM_URLS = (
     "ledger.service.urls",
     "ledger.service.feedback.urls",
     "ledger.audit.urls",
+    "ledger.api.urls",
 )
 
 urlpatterns = [
