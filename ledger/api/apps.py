@@ -16,3 +16,8 @@ class ApiConfig(Room):
     name = "ledger.api"
     label = "api"
     verbose_name = _("接口")
+
+    def ready(self):
+        from .receivers import receivers_connect  # import here: receivers import models
+
+        receivers_connect()

@@ -1,0 +1,1 @@
+"""The admin of API clients and their secrets."""
