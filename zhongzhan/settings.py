@@ -728,3 +728,11 @@ API_CLIENT_RATE_PER_MINUTE = env_int("API_CLIENT_RATE_PER_MINUTE", 600)
 # after it was rotated
 API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
 API_SECRET_OVERLAP_HOURS = env_int("API_SECRET_OVERLAP_HOURS", 72)
+
+# --- API work orders in and webhooks out (ledger/api/intake*.py, webhooks*.py, docs/api.md)
+# a webhook delivery is tried this many times, waiting RETRY_SECONDS after the first failure
+# and twice as long after each further one, then left dead (admin → 推送记录 re-sends it);
+# each attempt waits at most TIMEOUT_SECONDS for the receiver
+API_WEBHOOK_ATTEMPTS = env_int("API_WEBHOOK_ATTEMPTS", 8)
+API_WEBHOOK_RETRY_SECONDS = env_int("API_WEBHOOK_RETRY_SECONDS", 60)
+API_WEBHOOK_TIMEOUT_SECONDS = env_int("API_WEBHOOK_TIMEOUT_SECONDS", 10)

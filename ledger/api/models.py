@@ -128,3 +128,8 @@ class PersonalToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+
+# the work orders in and the results out (ledger/api/intake*.py, webhooks*.py)
+from .intake_models import IntakeOrder  # noqa: E402, F401
+from .webhooks_models import WebhookAttempt, WebhookDelivery, WebhookSubscription  # noqa: E402, F401

@@ -31,3 +31,28 @@ class ExchangeConfig(Room):
             issue_admin = admin.site.get_model_admin(Issue)
             if issues_export_action not in (issue_admin.actions or ()):
                 issue_admin.actions = [*(issue_admin.actions or ()), issues_export_action]
+
+    def match_name(self, kind: str, text: str) -> int | None:
+        """The entry a person mapped `text` to on an earlier import (NameAlias), if it still
+        exists: the API's work orders use the same aliases as the sheets."""
+        # import here: models load only once the app registry is ready
+        from ledger.exchange.matching import name_key
+        from ledger.exchange.models import NameAlias
+        from ledger.models import Category, Department, Enterprise, KeyProject, Leader, Source
+
+        models = {
+            "leader": Leader,
+            "department": Department,
+            "enterprise": Enterprise,
+            "project": KeyProject,
+            "category": Category,
+            "source": Source,
+        }
+        model = models.get(kind)
+        key = name_key(text or "")
+        if model is None or not key:
+            return None
+        alias = NameAlias.objects.filter(kind=kind, alias=key).first()
+        if alias is None or not model.objects.filter(pk=alias.target_id).exists():
+            return None
+        return alias.target_id
