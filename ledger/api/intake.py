@@ -100,7 +100,8 @@ def description_of(order: IntakeOrder) -> str:
     """The issue's description: the sender's text and a line naming the work order, so the
     issue page shows where it came from."""
     parts = [
-        _("来源工单：%(system)s %(id)s") % {"system": order.external_system, "id": order.external_id}
+        _("来源工单：%(system)s %(id)s")
+        % {"system": order.external_system, "id": order.external_id}
     ]
     if order.reporter_name or order.reporter_phone:
         parts.append(
@@ -188,9 +189,7 @@ def intake_receive(*, client, order: WorkOrder) -> Received:
                 )
                 row.save(update_fields=["issue", "enterprise", "category", "state"])
     except IntegrityError:
-        existing = IntakeOrder.objects.filter(
-            client=client, external_id=order.external_id
-        ).first()
+        existing = IntakeOrder.objects.filter(client=client, external_id=order.external_id).first()
         if existing is None:
             raise
         return Received(existing, created=False)

@@ -15,8 +15,8 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from .webhooks import attempt_send, delay_after
 from .webhooks_models import WebhookAttempt, WebhookDelivery
+from .webhooks_send import attempt_send, delay_after
 
 logger = logging.getLogger(__name__)
 

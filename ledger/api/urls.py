@@ -8,4 +8,5 @@ app_name = "api"
 urlpatterns = [
     path("api/v1/", include("ledger.api.v1_urls")),
     path("", include("ledger.api.page_urls")),
+    path("", include("ledger.api.intake_screens")),
 ]
