@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from ledger.api.models import IntakeOrder
-from ledger.exchange.models import NameAlias
 from ledger.exchange.matching import name_key
+from ledger.exchange.models import NameAlias
 from ledger.models import Issue
 from ledger.rooms import match_name
 from tests import factories as f
@@ -108,9 +108,7 @@ def test_an_alias_to_a_deleted_entry_is_no_match(world):
 
 def test_unknown_names_wait_in_the_queue(client, world, hotline):
     _api, plain = hotline
-    response = send(
-        client, plain, work_order(category="市容环境", enterprise_name="不存在的公司")
-    )
+    response = send(client, plain, work_order(category="市容环境", enterprise_name="不存在的公司"))
     assert response.status_code == 202, response.content
     body = response.json()
     assert body["state"] == "pending" and body["issue"] is None
@@ -142,7 +140,9 @@ def test_a_category_the_client_may_not_set_is_not_used(client, world):
     response = send(client, plain, work_order(category=world.category.name))
     assert response.status_code == 202
     assert response.json()["unknown"] == ["category"]
-    assert send(client, plain, work_order(external_id="B-2", category="环保安全")).status_code == 201
+    assert (
+        send(client, plain, work_order(external_id="B-2", category="环保安全")).status_code == 201
+    )
     assert Issue.objects.get().category == other
 
 
