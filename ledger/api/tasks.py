@@ -16,7 +16,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from .webhooks_models import WebhookAttempt, WebhookDelivery
-from .webhooks_send import attempt_send, delay_after
+from .webhooks_send import attempt_send, delay_after, url_refused
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,10 @@ def webhook_deliver(delivery_id: int) -> str:
             delivery.state = WebhookDelivery.State.DELIVERED
             delivery.delivered_at = timezone.now()
             delivery.next_attempt_at = None
-        elif delivery.attempts >= settings.API_WEBHOOK_ATTEMPTS:
+        elif delivery.attempts >= settings.API_WEBHOOK_ATTEMPTS or url_refused(
+            delivery.subscription.url
+        ):
+            # the last attempt, or an address no retry can fix
             delivery.state = WebhookDelivery.State.DEAD
             delivery.next_attempt_at = None
             logger.warning("webhook delivery %s is dead: %s", delivery.pk, error)
