@@ -446,6 +446,9 @@ ALLOWED_GROUPS = {
     "tests/service/test_authorization.py, whose meta-test covers every service: route",
     "feedback:": "the feedback room (the enterprise's link): its own matrix in "
     "tests/feedback/test_authorization.py, whose meta-test covers every feedback: route",
+    "api:intake": "the API's work orders in and the 待核实 queue: their own matrix in "
+    "tests/api/test_intake_queue.py (every role; its meta-test covers every queue route) and "
+    "who may send in tests/api/test_intake.py",
 }
 
 # routes whose anonymous 302 goes somewhere other than a login page
