@@ -54,10 +54,12 @@ def _named(model, kind: str, text: str):
     text = (text or "").strip()
     if not text:
         return None
-    found = model.objects.filter(name=text).first()
+    # an entry no longer in use (停用, 已注销) is not offered on the screens either
+    entries = model.objects.filter(is_active=True)
+    found = entries.filter(name=text).first()
     if found is None:
         pk = rooms.match_name(kind, text)
-        found = model.objects.filter(pk=pk).first() if pk is not None else None
+        found = entries.filter(pk=pk).first() if pk is not None else None
     return found
 
 
@@ -66,7 +68,7 @@ def names_map(client, order: WorkOrder) -> Mapped:
     mapped = Mapped()
     code = credit_code_normalize(order.credit_code)
     if code:
-        mapped.enterprise = Enterprise.objects.filter(credit_code=code).first()
+        mapped.enterprise = Enterprise.objects.filter(credit_code=code, is_active=True).first()
     if mapped.enterprise is None and order.enterprise_name:
         mapped.enterprise = _named(Enterprise, "enterprise", order.enterprise_name)
     if mapped.enterprise is None and (code or order.enterprise_name.strip()):

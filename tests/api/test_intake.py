@@ -200,3 +200,14 @@ def test_who_may_send_work_orders(client, world, hotline):
     assert send(client, plain, work_order()).status_code == 201
     assert client.get(URL, **bearer(plain)).status_code == 405
     assert Issue.objects.count() == 1
+
+
+def test_an_entry_no_longer_in_use_is_not_matched(client, world, hotline):
+    _api, plain = hotline
+    f.EnterpriseFactory(credit_code=CREDIT_CODE, is_active=False)
+    world.category.is_active = False
+    world.category.save()
+    response = send(client, plain, work_order(credit_code=CREDIT_CODE))
+    assert response.status_code == 202
+    assert response.json()["unknown"] == ["category", "credit_code"]
+    assert not Issue.objects.exists()
