@@ -6,6 +6,7 @@ The authorization rows below are written out by hand (like tests/test_authorizat
 and test_every_queue_route_has_rows fails when a route of the queue has none."""
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ledger.api.models import IntakeOrder, WebhookDelivery
@@ -225,3 +226,11 @@ def test_a_missing_order_is_404(client, world):
     assert (
         client.post(reverse("api:intake_reject", args=[999999]), {"reason": "x"}).status_code == 404
     )
+
+
+def test_the_nav_entry_is_for_the_oversight_office_only(rf, world):
+    for user, shown in ((world.supervisor, True), (world.admin, True), (world.staff_a, False)):
+        request = rf.get("/")
+        request.user = user
+        html = render_to_string("api/intake_nav.html", {"user": user}, request=request)
+        assert (reverse("api:intake_queue") in html) is shown, user
