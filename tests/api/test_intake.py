@@ -211,3 +211,13 @@ def test_an_entry_no_longer_in_use_is_not_matched(client, world, hotline):
     assert response.status_code == 202
     assert response.json()["unknown"] == ["category", "credit_code"]
     assert not Issue.objects.exists()
+
+
+def test_text_that_is_not_unicode_is_refused_not_a_500(client, world, hotline):
+    """A lone surrogate (\\ud800) is valid JSON but no database can store it."""
+    _api, plain = hotline
+    body = json.dumps(work_order(), ensure_ascii=False).replace("厂区门前道路积水", "\\ud800积水")
+    response = client.post(URL, data=body, content_type="application/json", **bearer(plain))
+    assert response.status_code == 400
+    assert "title" in response.json()["errors"]
+    assert not IntakeOrder.objects.exists() and not Issue.objects.exists()
