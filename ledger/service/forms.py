@@ -39,8 +39,13 @@ SYSTEM_USERNAME_PREFIX = "zz_"
 
 def people_choosable():
     """Active accounts a person may be chosen among: never a system account."""
-    return User.objects.filter(is_active=True).exclude(
-        username__startswith=SYSTEM_USERNAME_PREFIX, password__startswith=UNUSABLE_PASSWORD_PREFIX
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(role=User.Role.SYSTEM)
+        .exclude(
+            username__startswith=SYSTEM_USERNAME_PREFIX,
+            password__startswith=UNUSABLE_PASSWORD_PREFIX,
+        )
     )
 
 
