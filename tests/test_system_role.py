@@ -178,3 +178,18 @@ def test_the_migration_converts_the_accounts_as_they_were(db):
 class _SchemaEditor:
     class connection:  # noqa: N801 - stands in for the schema editor's attribute
         alias = "default"
+
+
+def test_a_person_given_the_system_role_is_signed_out_at_the_first_page(client, db):
+    """Should an administrator give someone the role, the password step may pass but no
+    page opens: the session ends at the next request."""
+    person = f.UserFactory(username="moved_to_system", role="system")
+    person.set_password("zz-test-pass")
+    person.save()
+    response = client.post(
+        "/accounts/login/", {"username": person.username, "password": "zz-test-pass"}
+    )
+    assert response.status_code in (200, 302)
+    page = client.get("/issues/")
+    assert page.status_code == 302 and "/login/" in page.url
+    assert SESSION_KEY not in client.session
