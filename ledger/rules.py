@@ -2,7 +2,10 @@
 
 Status is not checked here: states.TRANSITIONS says from which status an action
 may be taken. `ledger.view_issue` must agree with selectors.visible_to(); a test
-proves it for every role and ownership case.
+proves it for every role and ownership case — but one: the 系统账号 role (the accounts the
+system acts under, which never sign in) holds `view_issue` and `oversee_issue` only because
+workflow.transition checks them for the automatic 催办/督办, while visible_to() gives it no
+issue, so a screen shows it nothing should it ever get a request.
 """
 
 import rules
@@ -28,6 +31,13 @@ def is_leader(user):
 @rules.predicate
 def is_staff_member(user):
     return bool(user.is_active and user.role == "staff" and user.department_id)
+
+
+@rules.predicate
+def is_system_account(user):
+    """The role the system's own accounts hold (zz_system, zz_enterprise): what the
+    automatic 催办/督办 need through workflow.transition (view + oversee), nothing else."""
+    return bool(user.is_active and getattr(user, "role", None) == "system")
 
 
 def _leader_id(user):
@@ -100,6 +110,7 @@ owns_as_leader = is_leader & (is_responsible_leader | leads_subject)
 
 can_view_issue = (
     oversees
+    | is_system_account
     | owns_as_leader
     | (is_staff_member & (in_raising_department | in_lead_department | in_co_department))
 )
@@ -109,10 +120,12 @@ can_edit_issue = oversees | (is_staff_member & in_raising_department)
 can_assign_issue = oversees | owns_as_leader
 can_handle_issue = is_admin | (is_staff_member & in_lead_department)
 can_direct_issue = oversees | (is_leader & is_responsible_leader)
-can_oversee_issue = oversees
+can_oversee_issue = oversees | is_system_account
 # 撤销: the oversight office; the raising department its own issue while still 待交办
 can_withdraw_issue = oversees | (is_staff_member & in_raising_department & is_still_raised)
-can_comment_issue = can_view_issue
+# the system accounts comment nothing (the enterprises' ratings are a system row whose caller
+# authorises it: workflow.feedback_record)
+can_comment_issue = can_view_issue & ~is_system_account
 
 rules.add_perm("ledger.view_issue", can_view_issue)
 rules.add_perm("ledger.add_issue", can_raise_issue)
@@ -125,7 +138,9 @@ rules.add_perm("ledger.withdraw_issue", can_withdraw_issue)
 rules.add_perm("ledger.comment_issue", can_comment_issue)
 
 # directories: everyone signed in may read them; oversight sees all of them
-rules.add_perm("ledger.view_directory", rules.is_authenticated & rules.is_active)
+rules.add_perm(
+    "ledger.view_directory", rules.is_authenticated & rules.is_active & ~is_system_account
+)
 
 
 # -- keeping the directories (enterprises, key projects, progress reports) -----------

@@ -34,6 +34,7 @@ import datetime
 import io
 import json
 import re
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -681,6 +682,7 @@ def _enterprise_data(mx, obj):
         "contacts-INITIAL_FORMS": "0",
         "contacts-MIN_NUM_FORMS": "0",
         "contacts-MAX_NUM_FORMS": "50",
+        "creation_token": uuid.uuid4().hex,  # a fresh adding page each time (edits ignore it)
     }
 
 
@@ -696,6 +698,7 @@ def _project_data(mx, obj):
         "completed_this_year": "100",
         "stage": "construction",
         "lead_department": mx.dept_lead.pk,
+        "creation_token": uuid.uuid4().hex,  # a fresh adding page each time (edits ignore it)
     }
 
 

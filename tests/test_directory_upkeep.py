@@ -4,6 +4,7 @@ the monthly investment progress report that moves a project's pace flag."""
 
 import datetime
 import re
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -45,6 +46,7 @@ def login(client, user):
 
 def enterprise_data(**overrides):
     data = {
+        "creation_token": uuid.uuid4().hex,  # each call a fresh page
         "name": "中站区新材料有限公司",
         "credit_code": f.valid_credit_code(7001),
         "industry": "新材料",
@@ -70,6 +72,7 @@ def enterprise_data(**overrides):
 
 def project_data(world, **overrides):
     data = {
+        "creation_token": uuid.uuid4().hex,
         "name": "绿色涂料特色产业园二期",
         "level": "city",
         "nature": "new",

@@ -326,10 +326,10 @@ def test_what_acts_through_the_system_accounts_still_works(world):
 
     event = workflow.transition(issue.pk, actor=system_actor(), action="urge", note="系统催办。")
     assert event.actor.username == "zz_system"
-    # the enterprise account needs no right of its own: none is what it has
+    # the system role: what the automatic actions check (view, oversee), nothing else
     enterprise = enterprise_account()
-    assert enterprise.role == "staff" and enterprise.department_id is None
-    for right in ("view_issue", "comment_issue", "oversee_issue", "handle_issue", "add_issue"):
+    assert event.actor.role == enterprise.role == "system" and enterprise.department_id is None
+    for right in ("comment_issue", "handle_issue", "add_issue", "edit_issue", "assign_issue"):
         assert not enterprise.has_perm(f"ledger.{right}", issue), right
     assert not enterprise.sees_everything
     from ledger import selectors

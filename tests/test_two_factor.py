@@ -391,3 +391,37 @@ def test_an_odd_code_is_refused_with_a_message_and_changes_nothing(settings, pri
     assert redirect_path(client.get(reverse("issue_list"))) == VERIFY
     response = client.post(VERIFY, {"code": [value, value]})
     assert response.status_code == 200
+
+
+# --- the way out while half signed in ---------------------------------------------------------
+
+
+def test_both_code_steps_offer_the_one_shared_sign_out(privileged):
+    """The enrolment and the code pages, shown between the password and the code, each carry
+    one 退出 form from the shared include, and it signs the half-open session out."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    must_enrol = sign_in(f.SupervisorFactory())
+    must_verify = f.StaffFactory()
+    enrolled(must_verify)
+    must_verify = sign_in(must_verify)
+    for client, page in ((must_enrol, ENROL), (must_verify, VERIFY)):
+        html = client.get(page).content.decode()
+        assert html.count('data-testid="two-factor-sign-out"') == 1, page
+        assert html.count('action="/accounts/logout/"') == 1, page
+        assert redirect_path(client.post(reverse("logout"))) == reverse("login")
+        assert SESSION_KEY not in client.session
+    # the two pages include the one copy; neither writes its own
+    templates = Path(settings.BASE_DIR) / "ledger/security/templates/security"
+    for name in ("two_factor_enrol.html", "two_factor_verify.html"):
+        source = (templates / name).read_text()
+        assert '{% include "security/_two_factor_sign_out.html" %}' in source, name
+        assert "{% url 'logout' %}" not in source, name
+
+
+def test_a_signed_in_person_enrolling_by_choice_sees_no_extra_sign_out():
+    client = sign_in(f.StaffFactory())
+    html = client.get(ENROL).content.decode()
+    assert 'data-testid="two-factor-sign-out"' not in html

@@ -3,6 +3,7 @@
 
 import datetime
 import re
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -450,6 +451,7 @@ def _contact_rows(rows, initial=0):
 
 def _new_enterprise(rows, **fields):
     data = {
+        "creation_token": uuid.uuid4().hex,  # each call a fresh page
         "name": "多联系人材料有限公司",
         "credit_code": f.valid_credit_code(7301),
         "industry": "新材料",

@@ -54,6 +54,7 @@ TARGETS = {
 }
 TARGET_WORDS = {
     "user": _("用户"),
+    "address": _("来源地址"),  # the sign-in limit of an address lifted (security admin)
     "group": _("角色组"),
     "permission": _("权限"),
     "groups": _("角色组"),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ledger.models import Contact, Department, Enterprise, KeyProject, Leader, ProjectProgress
 from ledger.services import CONTACT_FIELDS, ENTERPRISE_FIELDS, PROJECT_FIELDS
+from ledger.services.creation import creation_token_field
 from ledger.validators import credit_code_normalize, mobile_normalize
 
 
@@ -29,9 +30,14 @@ class EnterpriseForm(forms.ModelForm):
             },
         }
 
+    # single use (services.creation_once): a second submission of the adding page adds nothing
+    creation_token = creation_token_field()
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        if self.instance.pk:
+            del self.fields["creation_token"]  # an edit is no creation
         self.fields["subdistrict"].queryset = Department.objects.filter(
             kind=Department.Kind.SUBDISTRICT, is_active=True
         )
@@ -54,7 +60,11 @@ class EnterpriseForm(forms.ModelForm):
         return credit_code_normalize(self.cleaned_data.get("credit_code") or "")
 
     def directory_fields(self) -> dict:
-        data = {name: self.cleaned_data[name] for name in self.fields if name in self.cleaned_data}
+        data = {
+            name: self.cleaned_data[name]
+            for name in self.fields
+            if name in self.cleaned_data and name != "creation_token"
+        }
         if "subdistrict" not in self.fields and self.instance.pk is None:
             data["subdistrict"] = self.user.department
         return data
@@ -141,8 +151,13 @@ class KeyProjectForm(forms.ModelForm):
             "annual_plan": {"required": _("请填写年度计划投资（万元）。")},
         }
 
+    # single use (services.creation_once): a second submission of the adding page adds nothing
+    creation_token = creation_token_field()
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["creation_token"]  # an edit is no creation
         self.fields["leader"].queryset = Leader.objects.select_related("user").order_by(
             "order", "pk"
         )
@@ -159,7 +174,9 @@ class KeyProjectForm(forms.ModelForm):
         return data
 
     def directory_fields(self) -> dict:
-        return dict(self.cleaned_data)
+        data = dict(self.cleaned_data)
+        data.pop("creation_token", None)
+        return data
 
 
 class ProgressForm(forms.ModelForm):

@@ -54,6 +54,10 @@ class User(AbstractUser):
         LEADER = "leader", _("区级领导")
         SUPERVISOR = "supervisor", _("督查人员")
         ADMIN = "admin", _("系统管理员")
+        # the accounts the system acts under (automatic 催办/督办, the enterprises' rating
+        # link): no screen, no admin site, no sign-in; rules.py gives the role only what the
+        # automatic actions check
+        SYSTEM = "system", _("系统账号")
 
     name = models.CharField(_("姓名"), max_length=50, blank=True)
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.STAFF)
@@ -74,7 +78,7 @@ class User(AbstractUser):
         verbose_name_plural = _("用户")
         constraints = [
             models.CheckConstraint(
-                condition=Q(role__in=["staff", "leader", "supervisor", "admin"]),
+                condition=Q(role__in=["staff", "leader", "supervisor", "admin", "system"]),
                 name="user_role_valid",
             ),
         ]
@@ -103,6 +107,10 @@ class User(AbstractUser):
     @property
     def is_staff_role(self) -> bool:
         return self.role == self.Role.STAFF
+
+    @property
+    def is_system_role(self) -> bool:
+        return self.role == self.Role.SYSTEM
 
     @property
     def sees_everything(self) -> bool:

@@ -53,13 +53,14 @@ logger = logging.getLogger(__name__)
 
 def system_actor() -> User:
     """The account automatic 催办/督办 are recorded under: passes `ledger.oversee_issue`
-    (supervisor role), cannot sign in (unusable password), is never a recipient."""
+    (the 系统账号 role, rules.py: that and nothing on screens), cannot sign in (unusable
+    password, security/backends.py, security/sessions.py), is never a recipient."""
     user, _created = User.objects.get_or_create(
         username=SYSTEM_USERNAME,
         defaults={
             # stored in Chinese (migration 0002); the timeline shows it in the reader's language
             "name": gettext_noop("系统自动督办"),
-            "role": User.Role.SUPERVISOR,
+            "role": User.Role.SYSTEM,
             "password": make_password(None),
             "is_active": True,
         },

@@ -1,7 +1,9 @@
 """Background work of ledger.notify (Django's tasks framework; django-tasks-db in production).
 
 - notification_email_send: one e-mail for one notification, in the recipient's language,
-  retried with backoff when the mailer fails. Delivery state is kept on the Notification
+  retried with backoff when the mailer fails. It is written when it is sent, not when it
+  was queued: the issue's title and number as they are then, and nothing at all to a
+  recipient who can no longer see the issue (reassigned away meanwhile, account disabled). Delivery state is kept on the Notification
   (admin → 通知) so a failure is visible; it never touches the action it reports.
 - emails_enqueue: what notifications.services calls after a commit to queue those e-mails.
 
@@ -79,6 +81,14 @@ def notification_email_send(notification_id: int) -> str:
             Notification.Email.PENDING,
             Notification.Email.RETRYING,
         ):
+            return "skipped"
+        if not notification.recipient.has_perm("ledger.view_issue", notification.issue):
+            # the bell shows such a notice without the issue's title (views.py); the mail
+            # would name it: not sent
+            notification.email_state = Notification.Email.NONE
+            notification.email_next_attempt_at = None
+            notification.email_error = "not sent: the recipient no longer sees the issue"
+            notification.save(update_fields=["email_state", "email_next_attempt_at", "email_error"])
             return "skipped"
         notification.email_attempts += 1
         try:

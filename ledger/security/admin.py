@@ -3,7 +3,9 @@
 django-axes' own admin is switched off (AXES_ENABLE_ADMIN = False): its labels are
 English msgids our catalog does not hold. These proxies show the same rows, with a
 “锁定中” column and filter and the action that lifts a lockout (deleting the failure
-record, which is what axes' own `axes_reset` does).
+record, which is what axes' own `axes_reset` does), and the action that lifts the
+per-address sign-in limit (password spraying, throttle.py) of the selected records'
+addresses, recorded on the audit trail.
 """
 
 from axes.handlers.database import AxesDatabaseHandler
@@ -18,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ledger import auditing
 
 from .models import AuthenticatorDevice, LoginFailure, LoginRecord
+from .throttle import sign_in_address_clear
 
 
 def _locked_since():
@@ -83,7 +86,7 @@ class LoginFailureAdmin(_AttemptColumns, admin.ModelAdmin):
     list_display = ["user_name", "address", "failures", "last_attempt", "state", "path"]
     list_filter = [LockedFilter, ("attempt_time", AttemptTimeFilter)]
     search_fields = ["username", "ip_address"]
-    actions = ["lockout_reset"]
+    actions = ["lockout_reset", "address_throttle_clear"]
     fields = ["user_name", "address", "failures", "last_attempt", "state", "path", "agent"]
     readonly_fields = fields
 
@@ -116,6 +119,37 @@ class LoginFailureAdmin(_AttemptColumns, admin.ModelAdmin):
             request,
             ngettext("已解除 %(n)d 条记录的锁定。", "已解除 %(n)d 条记录的锁定。", count)
             % {"n": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(
+        description=_("解除所选记录来源地址的登录限流（清除该地址的失败计数）"),
+        permissions=["delete"],
+    )
+    def address_throttle_clear(self, request, queryset):
+        """The per-address limit across user names (LOGIN_ADDRESS_FAILURE_LIMIT): the
+        selected records' addresses may sign in again at once; the records themselves and
+        the per user name locks stay (the other action lifts those)."""
+        addresses = sorted(
+            {address for address in queryset.values_list("ip_address", flat=True) if address}
+        )
+        for address in addresses:
+            failures = sign_in_address_clear(address)
+            auditing.record(
+                auditing.Kind.UNLOCKED,
+                actor=request.user,
+                request=request,
+                target=f"address {address}",
+                detail={"ip_address": address, "scope": "address", "failures": failures},
+            )
+        self.message_user(
+            request,
+            ngettext(
+                "已解除 %(n)d 个来源地址的登录限流。",
+                "已解除 %(n)d 个来源地址的登录限流。",
+                len(addresses),
+            )
+            % {"n": len(addresses)},
             messages.SUCCESS,
         )
 

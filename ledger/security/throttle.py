@@ -8,6 +8,7 @@ from django.conf import settings
 from django.shortcuts import render
 
 from ledger.client_ip import client_ip
+from ledger.models import ThrottleHit
 from ledger.throttle import throttle_hit, throttle_used
 
 
@@ -79,7 +80,11 @@ SIGN_IN_SCOPE = "sign_in_address"
 
 
 def _address_key(request) -> str:
-    return f"ip:{client_ip(request)}"
+    return address_key(client_ip(request))
+
+
+def address_key(address: str) -> str:
+    return f"ip:{address}"
 
 
 def _address_window() -> datetime.timedelta:
@@ -100,3 +105,18 @@ def sign_in_failure_count(sender, credentials=None, request=None, **kwargs):
     throttle_hit(
         SIGN_IN_SCOPE, {key: settings.LOGIN_ADDRESS_FAILURE_LIMIT}, window=_address_window()
     )
+
+
+def sign_in_address_failures(address: str) -> int:
+    """The failures counted against `address` within the window (the admin shows them)."""
+    return throttle_used(SIGN_IN_SCOPE, address_key(address), window=_address_window())
+
+
+def sign_in_address_clear(address: str) -> int:
+    """Lift an address's sign-in limit at once (the security administrator's admin action,
+    e.g. for an office's NAT address after a colleague's script went wrong): its counted
+    failures are deleted; the per user name locks (django-axes) are not touched. Returns
+    how many failures were counted within the window."""
+    counted = sign_in_address_failures(address)
+    ThrottleHit.objects.filter(scope=SIGN_IN_SCOPE, key=address_key(address)).delete()
+    return counted

@@ -45,9 +45,12 @@ def count_rows(filter=None) -> Count:
 
 
 def visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
-    """The issues `user` may see."""
+    """The issues `user` may see. A system account (the 系统账号 role) sees none: its
+    `view_issue` right serves the automatic actions only (rules.py), never a screen."""
     issues = Issue.objects.all() if queryset is None else queryset
     if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return issues.none()
+    if user.role == User.Role.SYSTEM:
         return issues.none()
     if user.is_superuser or user.role in (User.Role.ADMIN, User.Role.SUPERVISOR):
         return issues

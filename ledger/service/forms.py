@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from ledger.forms.fields import PkMultipleChoiceField, SingleLineCharField
 from ledger.forms.widgets import AttachmentsField
 from ledger.models import Category, Contact, Department, Issue, User
+from ledger.services.creation import creation_token_field
 
 from .models import ProjectProcedure
 from .services import PHOTO_EXTENSIONS, contacts_enterprise_id
@@ -38,8 +39,13 @@ SYSTEM_USERNAME_PREFIX = "zz_"
 
 def people_choosable():
     """Active accounts a person may be chosen among: never a system account."""
-    return User.objects.filter(is_active=True).exclude(
-        username__startswith=SYSTEM_USERNAME_PREFIX, password__startswith=UNUSABLE_PASSWORD_PREFIX
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(role=User.Role.SYSTEM)
+        .exclude(
+            username__startswith=SYSTEM_USERNAME_PREFIX,
+            password__startswith=UNUSABLE_PASSWORD_PREFIX,
+        )
     )
 
 
@@ -117,6 +123,8 @@ class VisitForm(forms.Form):
         help_text=_("企业或项目没有反映需要协调的问题时勾选。"),
     )
     photos = AttachmentsField(label=_("现场照片"))
+    # single use (services.creation_once): a second submission of the page records nothing
+    creation_token = creation_token_field()
 
     def __init__(self, *args, user, subject, visit=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,6 +150,7 @@ class VisitForm(forms.Form):
         }
         if visit is not None:
             del self.fields["no_problems"]
+            del self.fields["creation_token"]  # a change is no creation
         elif not self.is_bound:
             self.fields["visited_on"].initial = timezone.localdate()
 

@@ -24,6 +24,7 @@ from ledger.forms.fields import is_pk
 from ledger.middleware import permissions_allow
 from ledger.models import Category, Enterprise, KeyProject, Leader
 from ledger.selectors import visible_to
+from ledger.services.creation import CreationReplayed, creation_once, creation_replay_of
 from ledger.workflow import TransitionRefused
 
 from . import selectors, services
@@ -160,15 +161,30 @@ def visit_create(request):
             )
             % {"name": subject},
         )
+    if request.method == "POST":
+        replay = creation_replay_of(request.POST, user=user, kind="visit")
+        if replay is not None:
+            return _visit_replayed(request, replay.object_pk)
     form = VisitForm(request.POST or None, request.FILES or None, user=user, subject=subject)
     formset = ProblemFormSet(request.POST or None, prefix="problems")
     # both are validated, so every mistake is shown at once
     valid = request.method == "POST" and all([form.is_valid(), formset.is_valid()])
     if valid:
         try:
-            visit = services.visit_record(
-                actor=user, subject=subject, problems=formset.problems(), **form.service_fields()
+            visit = creation_once(
+                token=form.cleaned_data["creation_token"],
+                user=user,
+                kind="visit",
+                create=lambda: services.visit_record(
+                    actor=user,
+                    subject=subject,
+                    problems=formset.problems(),
+                    **form.service_fields(),
+                ),
             )
+        except CreationReplayed:  # the same page, sent at the same moment, came first
+            replay = creation_replay_of(request.POST, user=user, kind="visit")
+            return _visit_replayed(request, replay and replay.object_pk)
         except TransitionRefused as refusal:
             _refusal_to_form(form, refusal)
         else:
@@ -186,6 +202,17 @@ def visit_create(request):
         {"form": form, "formset": formset, "subject": subject, "visit": None},
         status=200,
     )
+
+
+def _visit_replayed(request, pk):
+    """A second submission of the recording page (double click, two tabs, Back and send):
+    to the visit the first one recorded, if this person may see it."""
+    visit = selectors.visits_visible_to(request.user).filter(pk=pk).first() if pk else None
+    if visit is None:
+        messages.warning(request, _("该走访登记页面已经提交过，未重复登记。"))
+        return redirect("service:visit_list")
+    messages.info(request, _("该走访登记页面已经提交过，走访已登记，未重复登记。"))
+    return redirect("service:visit_detail", pk=visit.pk)
 
 
 def _refusal_to_form(form, refusal):

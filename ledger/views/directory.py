@@ -31,6 +31,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ledger import selectors, services
 from ledger.forms.directory import ContactFormSet, EnterpriseForm, KeyProjectForm, ProgressForm
 from ledger.models import Department, Enterprise, KeyProject, Leader
+from ledger.services.creation import CreationReplayed, creation_once, creation_replay_of
 from ledger.validators import credit_code_normalize
 from ledger.views.ledger import LedgerPaginator  # capped count, ids first
 
@@ -328,18 +329,46 @@ def enterprise_edit(request, pk):
     return _enterprise_form(request, enterprise)
 
 
+def _replayed(request, kind: str, pk: int | None):
+    """A second submission of an adding page (double click, two tabs, Back and send): to
+    what the first one added, which the directories show to everyone signed in."""
+    model, name = {
+        "enterprise": (Enterprise, "enterprise_detail"),
+        "project": (KeyProject, "project_detail"),
+    }[kind]
+    added = model.objects.filter(pk=pk).first() if pk else None
+    if added is None:
+        messages.warning(request, gettext("该页面已经提交过，未重复添加。"))
+        return redirect("enterprise_list" if kind == "enterprise" else "project_list")
+    messages.info(
+        request,
+        gettext("该页面已经提交过，“%(name)s”已添加，未重复添加。") % {"name": added.name},
+    )
+    return redirect(name, pk=added.pk)
+
+
 def _enterprise_form(request, enterprise):
     user = request.user
     adding = enterprise.pk is None
     if request.method == "POST":
+        replay = creation_replay_of(request.POST, user=user, kind="enterprise") if adding else None
+        if replay is not None:
+            return _replayed(request, "enterprise", replay.object_pk)
         form = EnterpriseForm(request.POST, instance=enterprise, user=user)
         contacts = ContactFormSet(request.POST, instance=enterprise, prefix="contacts")
         if form.is_valid() and contacts.is_valid():
             try:
                 with transaction.atomic():
                     if adding:
-                        enterprise = services.enterprise_create(
-                            actor=user, data=form.directory_fields(), contacts=contacts.contacts()
+                        enterprise = creation_once(
+                            token=form.cleaned_data["creation_token"],
+                            user=user,
+                            kind="enterprise",
+                            create=lambda: services.enterprise_create(
+                                actor=user,
+                                data=form.directory_fields(),
+                                contacts=contacts.contacts(),
+                            ),
                         )
                     else:
                         enterprise = services.enterprise_update(
@@ -348,6 +377,9 @@ def _enterprise_form(request, enterprise):
                             data=form.directory_fields(),
                             contacts=contacts.contacts(),
                         )
+            except CreationReplayed:  # the same page, sent at the same moment, came first
+                replay = creation_replay_of(request.POST, user=user, kind="enterprise")
+                return _replayed(request, "enterprise", replay and replay.object_pk)
             except ValidationError as error:
                 _to_form(form, error)
             else:
@@ -399,18 +431,30 @@ def project_edit(request, pk):
 
 def _project_form(request, project):
     adding = project.pk is None
+    user = request.user
     if request.method == "POST":
+        replay = creation_replay_of(request.POST, user=user, kind="project") if adding else None
+        if replay is not None:
+            return _replayed(request, "project", replay.object_pk)
         form = KeyProjectForm(request.POST, instance=project)
         if form.is_valid():
             try:
                 if adding:
-                    project = services.project_create(
-                        actor=request.user, data=form.directory_fields()
+                    project = creation_once(
+                        token=form.cleaned_data["creation_token"],
+                        user=user,
+                        kind="project",
+                        create=lambda: services.project_create(
+                            actor=user, data=form.directory_fields()
+                        ),
                     )
                 else:
                     project = services.project_update(
-                        actor=request.user, project=project, data=form.directory_fields()
+                        actor=user, project=project, data=form.directory_fields()
                     )
+            except CreationReplayed:  # the same page, sent at the same moment, came first
+                replay = creation_replay_of(request.POST, user=user, kind="project")
+                return _replayed(request, "project", replay and replay.object_pk)
             except ValidationError as error:
                 _to_form(form, error)
             else:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from ledger import workflow
+from ledger.models import Issue
 from ledger.notify.models import Notification, Preference
 from ledger.notify.tasks import notification_email_send
 from tests import factories as f
@@ -172,3 +173,56 @@ def test_a_broken_notifier_never_turns_the_users_success_into_an_error(
     assert response.status_code == 302
     issue.refresh_from_db()
     assert issue.status == "in_progress"
+
+
+def test_a_mail_queued_before_a_title_change_carries_the_current_title(
+    people, committed, database_tasks
+):
+    """The queue is read at send time: a mail waiting while the raising department
+    corrects the title goes out with the title the issue has then, in subject and body."""
+    issue = committed(people.raise_issue, title="厂区门前道路积水")  # the office is told
+    waiting = list(Notification.objects.filter(issue=issue, email_state=Notification.Email.PENDING))
+    assert waiting  # enqueued after commit, not sent yet
+    committed(
+        workflow.transition,
+        issue.pk,
+        actor=people.supervisor,
+        action="edit",
+        title="厂区门前道路雨后积水严重",
+        expected_version=Issue.objects.get(pk=issue.pk).version,
+    )
+    mail.outbox.clear()
+    for notification in waiting:
+        assert _run(notification.pk, committed) == Notification.Email.SENT
+    assert len(mail.outbox) == len(waiting)
+    for message in mail.outbox:
+        assert "厂区门前道路雨后积水严重" in message.subject
+        assert "厂区门前道路雨后积水严重" in message.body
+        for text in (message.subject, message.body):
+            assert "厂区门前道路积水" not in text.replace("厂区门前道路雨后积水严重", "")
+
+
+def test_no_mail_names_an_issue_its_recipient_can_no_longer_see(people, committed, database_tasks):
+    """Reassigned away while the mail waited: the old lead department is not sent the
+    issue's title (its bell shows the notice without it); the new one is told as usual."""
+    issue = committed(_assign, people)
+    waiting = Notification.objects.get(issue=issue, recipient=people.staff_b)
+    assert waiting.email_state == Notification.Email.PENDING
+    committed(
+        workflow.transition,
+        issue.pk,
+        actor=people.supervisor,
+        action="reassign",
+        lead_department=people.dept_c,
+        note="职责调整。",
+    )
+    assert not people.staff_b.has_perm("ledger.view_issue", Issue.objects.get(pk=issue.pk))
+    mail.outbox.clear()
+    assert _run(waiting.pk, committed) == "skipped"
+    assert not [m for m in mail.outbox if "staff_b@example.invalid" in m.to]
+    waiting.refresh_from_db()
+    assert waiting.email_state == Notification.Email.NONE and waiting.email_attempts == 0
+    assert _run(waiting.pk, committed) == "skipped"  # and never later
+    told = Notification.objects.filter(issue=issue, recipient=people.staff_c).latest("pk")
+    assert _run(told.pk, committed) == "sent"
+    assert [m.to for m in mail.outbox] == [["staff_c@example.invalid"]]

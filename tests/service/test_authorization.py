@@ -15,6 +15,7 @@ answer is searched for the marker of each visit the role may not see.
 """
 
 import datetime
+import uuid
 
 import pytest
 from django.db import transaction
@@ -158,6 +159,7 @@ class Matrix(ServiceWorld):
                 "problems-INITIAL_FORMS": "0",
                 "problems-MIN_NUM_FORMS": "0",
                 "problems-MAX_NUM_FORMS": "10",
+                "creation_token": uuid.uuid4().hex,  # a fresh page each time
             }
         if route == "visit_edit":
             return {"visited_on": day, "summary": "矩阵修改。", "leader_attended": "on"}

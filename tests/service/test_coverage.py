@@ -4,6 +4,7 @@ visit, a leader with no visits, due and overdue subjects, the Excel export, the 
 import datetime
 import io
 import re
+import uuid
 
 import pytest
 from django.db import connection
@@ -289,6 +290,7 @@ def test_a_newly_added_enterprise_shows_as_due_on_the_leaders_page(client, sw):
             "is_active": "on",
             "contacts-TOTAL_FORMS": "0",
             "contacts-INITIAL_FORMS": "0",
+            "creation_token": uuid.uuid4().hex,
         },
     )
     assert response.status_code == 302

@@ -2,6 +2,7 @@
 ways, nothing half-saved); who may record, see and edit a visit."""
 
 import datetime
+import uuid
 
 import pytest
 from django.db import connection
@@ -21,6 +22,7 @@ NEW = reverse("service:visit_create")
 
 def _form(sw, *, problems=(), no_problems=False, **extra):
     data = {
+        "creation_token": uuid.uuid4().hex,  # each call a fresh page
         "visited_on": (sw.today - datetime.timedelta(days=1)).isoformat(),
         "leader_attended": "on",
         "summary": "座谈了解用工情况。",

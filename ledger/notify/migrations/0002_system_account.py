@@ -2,6 +2,8 @@
 
 Supervisor role so that it passes `ledger.oversee_issue`; an unusable password so that
 nobody can sign in with it; never a notification recipient (recipients.SYSTEM_USERNAME).
+Since ledger 0014_system_role it holds the 系统账号 role instead (no screen, no sign-in): on
+a fresh database this migration may run after that one, and then creates it so at once.
 """
 
 from django.contrib.auth.hashers import make_password
@@ -12,11 +14,12 @@ SYSTEM_USERNAME = "zz_system"
 
 def system_account_create(apps, schema_editor):
     User = apps.get_model("ledger", "User")
+    roles = dict(User._meta.get_field("role").choices)
     if not User.objects.filter(username=SYSTEM_USERNAME).exists():
         User.objects.create(
             username=SYSTEM_USERNAME,
             name="系统自动督办",
-            role="supervisor",
+            role="system" if "system" in roles else "supervisor",
             password=make_password(None),
             is_active=True,
             is_staff=False,

@@ -2,6 +2,8 @@
 workflow.feedback_record, a system row its caller authorises, so the account needs no right
 of its own. A staff account of no department holds none (rules.is_staff_member needs one):
 no screen shows it anything and the admin site is closed to it, should a session ever exist.
+Since ledger 0014_system_role it holds the 系统账号 role instead: when this migration runs
+after that one (a fresh database), it gives it that role at once.
 """
 
 from django.db import migrations
@@ -11,8 +13,9 @@ USERNAME = "zz_enterprise"
 
 def enterprise_account_no_role(apps, schema_editor):
     User = apps.get_model("ledger", "User")
+    roles = dict(User._meta.get_field("role").choices)
     User.objects.filter(username=USERNAME).update(
-        role="staff", department=None, is_staff=False, is_superuser=False
+        role="system" if "system" in roles else "staff", department=None, is_staff=False, is_superuser=False
     )
 
 
