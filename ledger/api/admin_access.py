@@ -90,7 +90,12 @@ class ApiClientAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             request._api_new_secrets = [
-                (obj, services_access.client_register(client=obj, actor=request.user, request=request))
+                (
+                    obj,
+                    services_access.client_register(
+                        client=obj, actor=request.user, request=request
+                    ),
+                )
             ]
             return
         obj.save()
@@ -120,7 +125,12 @@ class ApiClientAdmin(admin.ModelAdmin):
     @admin.action(description=_("轮换密钥（新密钥只显示一次）"), permissions=["change"])
     def rotate_secret(self, request, queryset):
         shown = [
-            (client, services_access.client_secret_rotate(client=client, actor=request.user, request=request))
+            (
+                client,
+                services_access.client_secret_rotate(
+                    client=client, actor=request.user, request=request
+                ),
+            )
             for client in queryset.select_related("account")
         ]
         return self._secrets_page(request, shown, title=gettext("已轮换密钥"))
@@ -140,7 +150,15 @@ class ApiClientAdmin(admin.ModelAdmin):
 
 @admin.register(ClientSecret)
 class ClientSecretAdmin(admin.ModelAdmin):
-    list_display = ("shown_prefix", "client", "created_at", "expires_at", "revoked_at", "last_used_at", "state")
+    list_display = (
+        "shown_prefix",
+        "client",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+        "state",
+    )
     list_filter = ("client",)
     list_select_related = ("client",)
     fields = ("client", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at")

@@ -119,7 +119,10 @@ def client_secret_rotate(*, client: ApiClient, actor, request=None) -> str:
         actor=actor,
         request=request,
         target=f"api client {client.name}",
-        detail={"old_expire_at": until.isoformat(), "overlap_hours": settings.API_SECRET_OVERLAP_HOURS},
+        detail={
+            "old_expire_at": until.isoformat(),
+            "overlap_hours": settings.API_SECRET_OVERLAP_HOURS,
+        },
     )
     return plain
 

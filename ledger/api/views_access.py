@@ -71,7 +71,9 @@ def second_factor_missing(request) -> bool:
     """A second factor is asked of this user at sign-in (required, or switched on by them)
     and this session did not give one."""
     user = request.user
-    asked = two_factor_required(user) or TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    asked = (
+        two_factor_required(user) or TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    )
     return asked and not session_verified(request)
 
 

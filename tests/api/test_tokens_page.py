@@ -256,9 +256,10 @@ def test_the_rooms_two_factor_rule_is_the_security_rooms(world, settings, mode):
     people = [world.staff_a, world.supervisor, world.admin, world.leader.user]
     staff_flag = f.StaffFactory(username="staff_in_admin", is_staff=True)
     for user in [*people, staff_flag]:
-        assert views_access.two_factor_required(user) == account_policy.two_factor_required(
-            user
-        ), (mode, user.username)
+        assert views_access.two_factor_required(user) == account_policy.two_factor_required(user), (
+            mode,
+            user.username,
+        )
 
 
 def test_system_accounts_do_not_get_the_page(client, db):
