@@ -305,3 +305,27 @@ def test_the_system_administrator_group_manages_clients_others_do_not(client, wo
     assert client.get(reverse("admin:api_apiclient_changelist")).status_code == 403
     client.force_login(world.staff_a)
     assert client.get(reverse("admin:api_apiclient_add")).status_code == 302  # not is_staff
+
+
+def test_the_demo_client_is_seeded_once_and_its_secret_printed_only_under_debug(
+    client, world, settings
+):
+    import io
+
+    from ledger.api.demo import CLIENT_NAME, DEMO_SECRET, demo_client_seed
+
+    settings.DEBUG = True
+    out = io.StringIO()
+    demo_client_seed(stdout=out)
+    demo_client_seed(stdout=out)
+    demo = ApiClient.objects.get(name=CLIENT_NAME)
+    assert demo.scopes == ["issues:read", "intake"]
+    assert demo.source.name == "12345 热线" and demo.department == world.oversight
+    assert not demo.account.has_usable_password()
+    assert ApiClient.objects.count() == 1 and demo.secrets.count() == 1
+    assert out.getvalue().count(DEMO_SECRET) == 2
+    assert _call(client, DEMO_SECRET).status_code == 200
+    settings.DEBUG = False
+    quiet = io.StringIO()
+    demo_client_seed(stdout=quiet)
+    assert DEMO_SECRET not in quiet.getvalue()
