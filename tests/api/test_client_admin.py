@@ -320,7 +320,7 @@ def test_the_demo_client_is_seeded_once_and_its_secret_printed_only_under_debug(
     demo_client_seed(stdout=out)
     demo = ApiClient.objects.get(name=CLIENT_NAME)
     assert demo.scopes == ["issues:read", "intake"]
-    assert demo.source.name == "12345 热线" and demo.department == world.oversight
+    assert demo.source.name == "12345 热线" and demo.department.name == "区政务服务中心"
     assert not demo.account.has_usable_password()
     assert ApiClient.objects.count() == 1 and demo.secrets.count() == 1
     assert out.getvalue().count(DEMO_SECRET) == 2
