@@ -91,6 +91,7 @@ def test_registering_makes_the_service_account_and_shows_the_secret_once(
         reverse("admin:api_apiclient_change", args=[client_.pk]),
         reverse("admin:api_apiclient_changelist"),
         reverse("admin:api_clientsecret_changelist"),
+        reverse("admin:api_clientsecret_change", args=[stored.pk]),
     ):
         page = admin_client_.get(url)
         assert page.status_code == 200
