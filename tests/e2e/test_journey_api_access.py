@@ -14,6 +14,8 @@ import uuid
 
 import pytest
 
+from tests.e2e.conftest import axe_violations
+
 pytestmark = pytest.mark.e2e
 
 SCHEMA = "/api/v1/schema/"
@@ -87,6 +89,7 @@ def test_a_person_creates_uses_and_revokes_a_token(session_factory, base_url):
     assert re.fullmatch(r"zzp_[0-9a-f]{12}_[A-Za-z0-9_-]+", token), token
     assert page.url.removeprefix(base_url) == "/account/tokens/", "not in the URL"
     assert token not in page.url
+    assert not axe_violations(page, "/account/tokens/ (new token)")
 
     assert api_get(base_url, SCHEMA, token) == 200
 
@@ -99,6 +102,7 @@ def test_a_person_creates_uses_and_revokes_a_token(session_factory, base_url):
 
     with page.expect_navigation():
         row.get_by_role("link", name=re.compile("吊销")).click()
+    assert not axe_violations(page, "revoke confirmation")
     with page.expect_navigation():
         page.get_by_role("button", name="确认吊销").click()
     assert f"令牌“{name}”已吊销" in page.content()
