@@ -46,6 +46,13 @@ class Kind(StrEnum):
     POLICY_CHANGED = "policy_changed"
     AUDIT_EXPORTED = "audit_exported"
     AUDIT_PURGED = "audit_purged"
+    # the API's callers (ledger/api): a person's token, a system's registration and secrets
+    API_TOKEN_CREATED = "api_token_created"
+    API_TOKEN_REVOKED = "api_token_revoked"
+    API_CLIENT_REGISTERED = "api_client_registered"
+    API_CLIENT_CHANGED = "api_client_changed"
+    API_SECRET_ROTATED = "api_secret_rotated"
+    API_SECRET_REVOKED = "api_secret_revoked"
 
 
 class Outcome(StrEnum):

@@ -137,8 +137,9 @@ def test_change_page_of_an_object_of_every_registered_model_opens(full_world, ad
             # only the task queue and the notifications may be empty in this world (its
             # actions' on-commit callbacks never run); tests/notify/test_admin.py opens those;
             # login failures only after wrong passwords: tests/test_security_auth.py;
-            # visits and procedures: tests/service/test_admin.py; the API's clients, work
-            # orders and webhooks: tests/api/ (test_webhooks.py opens the webhook pages)
+            # visits and procedures: tests/service/test_admin.py; the API's clients and
+            # secrets: tests/api/test_client_admin.py; work orders and webhooks: tests/api/
+            # (test_webhooks.py opens the webhook pages)
             assert model._meta.app_label in {
                 "api",
                 "django_tasks_database",

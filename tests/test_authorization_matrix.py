@@ -181,6 +181,14 @@ password_reset                 -                 GET    200  200  200 200   200 
 password_reset                 -                 POST   302  302  302 302   302   302   302   302  302 302
 password_reset_done            -                 GET    200  200  200 200   200   200   200   200  200 200
 password_reset_confirm         bogus             GET    200  200  200 200   200   200   200   200  200 200
+# -- a person's own API tokens (the API room): every signed-in person lists and creates theirs
+#    (the POST answers 200 with the new token shown once); a token is revoked by its owner only
+api:token_list                 -                 GET    302  200  200 200   200   200   200   200  200 200
+api:token_list                 -                 POST   302  200  200 200   200   200   200   200  200 200
+api:token_revoke               of-lead           GET    302  200  404 404   404   404   404   404  404 404
+api:token_revoke               of-lead           POST   302  302  404 404   404   404   404   404  404 404
+api:token_revoke               missing           GET    302  404  404 404   404   404   404   404  404 404
+api:token_revoke               missing           POST   302  404  404 404   404   404   404   404  404 404
 # -- two-factor (LEDGER_REQUIRE_2FA off here, nobody enrolled: tests/test_two_factor.py has the
 #    rest); verify without a pending code goes home, a wrong code re-shows the enrolment form
 security:two_factor            -                 GET    302  200  200 200   200   200   200   200  200 200
@@ -205,6 +213,7 @@ admin:ledger_issue_change      P                 GET    302  302  302 302   302 
 admin:ledger_issueevent_changelist -             GET    302  302  302 302   302   302   302   302  302 200
 admin:ledger_user_changelist   -                 GET    302  302  302 302   302   302   302   302  302 200
 admin:notify_notification_changelist -           GET    302  302  302 302   302   302   302   302  302 200
+admin:api_apiclient_changelist -                 GET    302  302  302 302   302   302   302   302  302 200
 admin:ledger_category_add      -                 POST   302  302  302 302   302   302   302   302  302 302
 # -- every action on every status: GET shows the form (403 with the reason if not allowed) --
 issue_action                   edit@R            GET    302  404  404 302   404   403   403   404  302 302
@@ -527,6 +536,7 @@ def _notification_kwargs(mx, obj):
 
 
 KWARGS = {
+    "api:token_revoke": lambda mx, obj: {"pk": mx.token_lead.pk if obj == "of-lead" else 99999},
     "exchange:export_job": _job_kwargs,
     "exchange:export_job_download": _job_kwargs,
     "exchange:master_export": lambda mx, obj: {"kind": obj},
@@ -742,6 +752,11 @@ POST_DATA = {
         "new_password2": "Matrix-pass-2026-xyz",
     },
     "set_language": lambda mx, obj: {"language": "en", "next": "/"},
+    "api:token_list": lambda mx, obj: {
+        "name": "矩阵客户端",
+        "days": "30",
+        "creation_token": "fedcba9876543210fedcba9876543210",
+    },
     "security:two_factor_enrol": lambda mx, obj: {"code": "000000"},
     "security:two_factor_verify": lambda mx, obj: {"code": "000000"},
     "security:two_factor_remove": lambda mx, obj: {"code": "000000"},
@@ -786,6 +801,7 @@ def fingerprint():
     """Everything a refused request must leave as it was."""
     from django.contrib.auth import get_user_model
 
+    from ledger.api.models import PersonalToken
     from ledger.exchange.models import ExportJob, ImportBatch, NameAlias
     from ledger.models import (
         Attachment,
@@ -818,6 +834,8 @@ def fingerprint():
         list(Contact.objects.order_by("pk").values_list("pk", "name", "mobile")),
         list(KeyProject.objects.order_by("pk").values_list("pk", "name", "completed_this_year")),
         ProjectProgress.objects.count(),
+        # a refused revocation revokes nothing (a created token is a 200 that adds a row)
+        list(PersonalToken.objects.filter(revoked_at__isnull=False).values_list("pk")),
     ]
 
 

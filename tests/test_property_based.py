@@ -228,6 +228,7 @@ SCREENS = [
     Screen("exchange:import_preview", lambda ns: {"pk": ns.batch}, post=True),
     Screen("exchange:import_commit", lambda ns: {"pk": ns.batch}, post=True),
     Screen("exchange:import_problems", lambda ns: {"pk": ns.batch}),
+    Screen("api:token_list", post=True),
     # one screen per action form: on an issue where this user may take it, if any
     *[
         Screen("issue_action", _action_kwargs(action.value), post=True, label=action.value)
@@ -249,6 +250,8 @@ NOT_FUZZED = {
     "audit:export": "the audit administrator's alone (403 to both fuzzed roles): its bad filters "
     "(dates, span, kind) in tests/audit/test_roles.py",
     None: "unnamed redirects (favicon.ico)",
+    "api:token_revoke": "no input but the token's id in the path (POST to revoke): another "
+    "person's and missing ids in tests/api/test_tokens_page.py and the authorization matrix",
     # wrong codes lock the account and sign the session out (a fuzzer would test the lockout):
     # odd codes, NUL, full-width digits, 10,000 characters … in tests/test_two_factor.py
     **dict.fromkeys(

@@ -21,3 +21,9 @@ class ApiConfig(Room):
         from .receivers import receivers_connect  # import here: receivers import models
 
         receivers_connect()
+
+    def seed_demo(self, *, today, stdout):
+        """The 12345 hotline as a registered client, its demo secret printed under DEBUG."""
+        from .demo import demo_client_seed  # import here: imports models
+
+        demo_client_seed(stdout=stdout)

@@ -34,6 +34,12 @@ KIND_LABELS = {
     Kind.POLICY_CHANGED: _("安全策略变更"),
     Kind.AUDIT_EXPORTED: _("导出审计日志"),
     Kind.AUDIT_PURGED: _("清理审计日志"),
+    Kind.API_TOKEN_CREATED: _("创建接口令牌"),
+    Kind.API_TOKEN_REVOKED: _("吊销接口令牌"),
+    Kind.API_CLIENT_REGISTERED: _("登记接口客户端"),
+    Kind.API_CLIENT_CHANGED: _("修改接口客户端"),
+    Kind.API_SECRET_ROTATED: _("轮换客户端密钥"),
+    Kind.API_SECRET_REVOKED: _("吊销客户端密钥"),
 }
 
 
@@ -61,6 +67,7 @@ TARGET_WORDS = {
     "user_permissions": _("直接权限"),
     "import": _("导入"),
     "master data export": _("基础数据导出"),
+    "api client": _("接口客户端"),
 }
 
 

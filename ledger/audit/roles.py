@@ -2,7 +2,9 @@
 roles as Django groups, with the permissions each holds, set idempotently after every migrate.
 
 - 系统管理员 (system administrator): accounts, units, the directory and the ledger's data in
-  the admin; no audit log, no security policy, no groups or permissions.
+  the admin, and the API room's clients, secrets and webhook deliveries (app label "api",
+  not excluded below: registering a system is the administrator's); no audit log, no
+  security policy, no groups or permissions.
 - 安全管理员 (security administrator): sign-in failures and lockouts, second factors, the
   security room's policies; sees accounts but does not change them.
 - 审计管理员 (audit administrator): reads and exports the security audit log; nothing else.

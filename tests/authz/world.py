@@ -270,6 +270,18 @@ class MatrixWorld:
             target_id=self.dept_lead.pk,
             created_by=w["sup"],
         )
+        # a personal API token of the lead department's staff (the API room's token pages)
+        from ledger.api.models import PersonalToken
+        from ledger.api.secrets import PERSONAL, secret_make
+
+        made = secret_make(PERSONAL)
+        self.token_lead = PersonalToken.objects.create(
+            user=w["lead"],
+            name="矩阵令牌",
+            prefix=made.prefix,
+            digest=made.digest,
+            expires_at=now + datetime.timedelta(days=30),
+        )
 
     @staticmethod
     def _client(user):
