@@ -87,6 +87,12 @@ class Room(AppConfig):
         room answers from the aliases people mapped on imports; the API's work orders ask."""
         return None
 
+    def system_accounts(self) -> Any:
+        """A Q over users naming the accounts this room runs for systems, not people (the API
+        room: its clients' service accounts), or None. They are never told anything nor
+        offered as a person (`people_only`)."""
+        return None
+
     def health(self) -> Mapping[str, Any] | None:
         """The room's part of /healthz: {"name": {"status": "ok" | another word, …}} or None.
         A status other than "ok" makes the whole answer "degraded". Cheap and read-only: a
@@ -111,6 +117,15 @@ def match_name(kind: str, text: str) -> int | None:
         if found is not None:
             return found
     return None
+
+
+def people_only(users: Any) -> Any:
+    """`users` (a queryset of users) less every room's system accounts (Room.system_accounts)."""
+    for room in rooms():
+        condition = room.system_accounts()
+        if condition is not None:
+            users = users.exclude(condition)
+    return users
 
 
 def slot_templates(name: Slot | str) -> list[str]:

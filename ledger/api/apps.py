@@ -7,6 +7,7 @@ not reach on a screen. Imports the core; the core never imports it. Other rooms 
 endpoints through `Room.api_routes()`.
 """
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from ledger.rooms import Room
@@ -16,6 +17,9 @@ class ApiConfig(Room):
     name = "ledger.api"
     label = "api"
     verbose_name = _("接口")
+
+    def system_accounts(self):
+        return Q(api_client__isnull=False)
 
     def ready(self):
         from .receivers import receivers_connect  # import here: receivers import models

@@ -14,6 +14,7 @@ from django.utils import translation
 
 from ledger import workflow
 from ledger.models import Issue, User
+from ledger.rooms import people_only
 from ledger.states import Action
 from ledger.states import Party as To
 
@@ -111,7 +112,8 @@ def capacity_of(user: User, kind: str, issue: Issue) -> To | None:
 
 def recipients_for(kind: str, issue: Issue, *, actor=None) -> list[User]:
     """The users told about `kind` on `issue`: the table's groups, less the actor, the
-    inactive, the system account and whoever cannot see the issue."""
+    inactive, the system accounts (and the rooms' ones: API clients' accounts, through
+    `rooms.people_only`) and whoever cannot see the issue."""
     groups = RECIPIENTS.get(kind, frozenset())
     condition = Q()
     for group in sorted(groups):
@@ -121,8 +123,9 @@ def recipients_for(kind: str, issue: Issue, *, actor=None) -> list[User]:
     if not condition:
         return []
     users = (
-        User.objects.filter(condition, is_active=True)
+        people_only(User.objects.filter(condition, is_active=True))
         .exclude(username=SYSTEM_USERNAME)
+        .exclude(role=User.Role.SYSTEM)
         .select_related("leader_profile", "notify_preference")
         .order_by("pk")
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from ledger.forms.fields import PkMultipleChoiceField, SingleLineCharField
 from ledger.forms.widgets import AttachmentsField
 from ledger.models import Category, Contact, Department, Issue, User
+from ledger.rooms import people_only
 from ledger.services.creation import creation_token_field
 
 from .models import ProjectProcedure
@@ -38,9 +39,10 @@ SYSTEM_USERNAME_PREFIX = "zz_"
 
 
 def people_choosable():
-    """Active accounts a person may be chosen among: never a system account."""
+    """Active accounts a person may be chosen among: never a system account (nor a room's,
+    such as an API client's service account)."""
     return (
-        User.objects.filter(is_active=True)
+        people_only(User.objects.filter(is_active=True))
         .exclude(role=User.Role.SYSTEM)
         .exclude(
             username__startswith=SYSTEM_USERNAME_PREFIX,
