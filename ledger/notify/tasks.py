@@ -4,7 +4,8 @@
   retried with backoff when the mailer fails. It is written when it is sent, not when it
   was queued: the issue's title and number as they are then, and nothing at all to a
   recipient who can no longer see the issue (reassigned away meanwhile, account disabled).
-  Delivery state is kept on the Notification (admin → 通知) so a failure is visible; it never touches the action it reports.
+  Delivery state is kept on the Notification (admin → 通知) so a failure is visible; it
+  never touches the action it reports.
 - emails_enqueue: what notifications.services calls after a commit to queue those e-mails.
 
 The daily reminder run's task (reminders_daily) lives with the run in reminders.py: the
