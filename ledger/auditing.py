@@ -46,6 +46,8 @@ class Kind(StrEnum):
     POLICY_CHANGED = "policy_changed"
     AUDIT_EXPORTED = "audit_exported"
     AUDIT_PURGED = "audit_purged"
+    # a call to the JSON API by a registered system (ledger/api/): who, what, how many rows
+    API_CALL = "api_call"
 
 
 class Outcome(StrEnum):

@@ -34,6 +34,7 @@ KIND_LABELS = {
     Kind.POLICY_CHANGED: _("安全策略变更"),
     Kind.AUDIT_EXPORTED: _("导出审计日志"),
     Kind.AUDIT_PURGED: _("清理审计日志"),
+    Kind.API_CALL: _("系统接口调用"),
 }
 
 
