@@ -728,3 +728,5 @@ API_CLIENT_RATE_PER_MINUTE = env_int("API_CLIENT_RATE_PER_MINUTE", 600)
 # after it was rotated
 API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
 API_SECRET_OVERLAP_HOURS = env_int("API_SECRET_OVERLAP_HOURS", 72)
+# every call by a registered system on the security audit trail (who, what, how many rows)
+MIDDLEWARE.append("ledger.api.middleware.ApiAuditMiddleware")

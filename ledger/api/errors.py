@@ -22,6 +22,7 @@ TITLES = {
     412: gettext_noop("版本已变化"),
     413: gettext_noop("请求过大"),
     415: gettext_noop("不支持的内容类型"),
+    422: gettext_noop("无法处理的请求"),
     428: gettext_noop("缺少版本条件"),
     429: gettext_noop("请求过于频繁"),
 }
@@ -49,6 +50,10 @@ def problem_handler(exc, context):
         body["detail"] = str(data["detail"])
     else:
         body["detail"] = str(data)
+    # what a caller needs to act on the refusal (the likely duplicates of an issue being raised)
+    for name in ("duplicates",):
+        if hasattr(exc, name):
+            body[name] = getattr(exc, name)
     if code == status.HTTP_429_TOO_MANY_REQUESTS and getattr(exc, "wait", None):
         body["retry_after"] = int(exc.wait)
     response.data = body
