@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
@@ -59,3 +60,14 @@ def problem_handler(exc, context):
     response.data = body
     response.content_type = PROBLEM
     return response
+
+
+@csrf_exempt  # a bearer call has no CSRF token, and this view changes nothing
+def not_found(request, rest=""):
+    """Any other path under /api/v1/ (a malformed number, a misspelt resource): the API's 404
+    problem, not the screens' HTML page."""
+    body = {"type": "about:blank", "title": _(TITLES[404]), "status": 404}
+    body["detail"] = _("没有这个接口，或路径中的编号格式不对。")
+    return JsonResponse(
+        body, status=404, content_type=PROBLEM, json_dumps_params={"ensure_ascii": False}
+    )

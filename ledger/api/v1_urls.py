@@ -1,12 +1,12 @@
 """/api/v1/: the schema, its reference page, the core's resources and the rooms' own
 (`Room.api_routes()`)."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from ledger.rooms import api_routes
 
-from . import directory, issues, schema  # noqa: F401  (schema: its extensions register)
+from . import directory, errors, issues, schema  # noqa: F401  (schema: its extensions register)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -33,4 +33,6 @@ urlpatterns = [
     path("enterprises/<int:pk>/", directory.EnterpriseDetail.as_view(), name="enterprise"),
     path("projects/", directory.ProjectList.as_view(), name="projects"),
     *api_routes(),
+    # last: anything else under /api/v1/ is the API's own 404 (problem+json)
+    re_path(r"^(?P<rest>.*)$", errors.not_found, name="not_found"),
 ]
