@@ -59,6 +59,17 @@ TARGETS = {
     "directory": ("/enterprises/, admin issue list (no target in the issue; shown)", None),
     "dashboard": ("dashboard", 500),
     "assessment": ("assessment, one year, all departments", 1000),
+    # the JSON API's list (issue 20): the same rows as the ledger's first page, as JSON
+    "api": ("API issue list /api/v1/issues/ (beside the ledger's)", 150),
+}
+# the API list pages and the ledger pages they are compared with (same role, same query)
+API_BESIDE_LEDGER = {
+    "api_list": "ledger",
+    "api_list_staff": "ledger_staff",
+    "api_list_leader": "ledger_leader",
+    "api_status": "ledger_status",
+    "api_deadline": "ledger_deadline",
+    "api_search": "search_yongdi",
 }
 EXPORT_TARGET = (20.0, 300.0)  # seconds, MB
 MIXED_TARGET = (100.0, 250.0)  # requests/s, p95 ms
@@ -412,6 +423,21 @@ def render_markdown(report: dict) -> str:
             f"| {_cell(p['app_p50_ms'])} | {_cell(p['queries'])} | {_cell(p['kb'])} "
             f"| {_cell(status)} |"
         )
+    beside = api_beside_ledger(report["pages"])
+    if beside:
+        lines += [
+            "",
+            "## The API list beside the ledger",
+            "",
+            "| query | role | ledger p95 ms | API p95 ms | ledger queries | API queries |",
+            "|---|---|---|---|---|---|",
+        ]
+        for row in beside:
+            lines.append(
+                f"| {_cell(row['query'])} | {row['role']} | {_cell(row['ledger_p95_ms'])} "
+                f"| {_cell(row['api_p95_ms'])} | {_cell(row['ledger_queries'])} "
+                f"| {_cell(row['api_queries'])} |"
+            )
     export = report.get("export")
     if export:
         lines += [
@@ -581,6 +607,8 @@ def base_env(database_url: str) -> dict:
             "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
             "MEDIA_ROOT": env.get("BENCH_MEDIA_ROOT", "/tmp/zz_bench_media"),
             "LOG_LEVEL": "WARNING",
+            # the API's per-caller limit would answer 429 to a measurement's repeated requests
+            "API_TOKEN_RATE_PER_MINUTE": "1000000",
         }
     )
     return env
@@ -726,8 +754,38 @@ def page_list(ctx: dict) -> list[Page]:
         Page("admin_issues", "admin", "/admin/ledger/issue/", "directory", "admin issues"),
         Page("dashboard", "supervisor", "/dashboard/", "dashboard", "dashboard"),
         Page("assessment", "supervisor", f"/assessment/?year={y - 1}", "assessment", "assessment"),
+        # the JSON API's list, signed in by the same session (same-origin use), 50 rows
+        Page("api_list", "supervisor", "/api/v1/issues/", "api", "API list, default"),
+        Page("api_list_staff", "staff", "/api/v1/issues/", "api", "API list, default"),
+        Page("api_list_leader", "leader", "/api/v1/issues/", "api", "API list, default"),
+        Page("api_status", "supervisor", "/api/v1/issues/?status=in_progress", "api", "API status"),
+        Page(
+            "api_deadline", "supervisor", "/api/v1/issues/?sort=deadline", "api", "API by deadline"
+        ),
+        Page("api_search", "supervisor", f"/api/v1/issues/?q={q('用地')}", "api", "API 用地"),
     ]
     return pages
+
+
+def api_beside_ledger(pages: list[dict]) -> list[dict]:
+    """Each API list page's p95 beside its ledger page's (same role, same query)."""
+    by_key = {p["key"]: p for p in pages}
+    rows = []
+    for api_key, ledger_key in API_BESIDE_LEDGER.items():
+        api, ledger = by_key.get(api_key), by_key.get(ledger_key)
+        if api is None or ledger is None:
+            continue
+        rows.append(
+            {
+                "query": api["label"],
+                "role": api["role"],
+                "ledger_p95_ms": ledger["p95_ms"],
+                "api_p95_ms": api["p95_ms"],
+                "api_queries": api["queries"],
+                "ledger_queries": ledger["queries"],
+            }
+        )
+    return rows
 
 
 def export_run(session: Session, dsn: str, ctx: dict, watch: "MemoryWatch | None", log) -> dict:
