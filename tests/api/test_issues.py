@@ -317,3 +317,32 @@ def test_too_large_body_is_413(world, api_token_for, bearer, settings):
 
 def test_reverse_names():
     assert reverse("api:issues") == LIST
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_list_and_detail_queries_do_not_grow_with_rows(world, api_token_for, bearer):
+    client = bearer(api_token_for(world["supervisor"]))
+    client.get(LIST)  # warm: what the first request of a process loads once
+    few = _queries(client, f"{LIST}?limit=3")
+    detail_few = _queries(client, f"/api/v1/issues/{world['issues'][0].number}/")
+    for i in range(12):
+        issue = workflow.issue_raise(
+            actor=world["staff"],
+            title=f"更多问题{i}",
+            description="描述",
+            category=world["category"],
+            source=world["source"],
+        )
+        workflow.transition(issue, actor=world["staff"], action="comment", note=f"备注{i}")
+    many = _queries(client, f"{LIST}?limit=15")
+    detail_many = _queries(client, f"/api/v1/issues/{issue.number}/")
+    assert many == few
+    assert detail_many == detail_few
