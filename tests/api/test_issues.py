@@ -346,3 +346,22 @@ def test_list_and_detail_queries_do_not_grow_with_rows(world, api_token_for, bea
     detail_many = _queries(client, f"/api/v1/issues/{issue.number}/")
     assert many == few
     assert detail_many == detail_few
+
+
+def test_a_client_raises_only_with_its_source_and_categories(world, api_client_for, bearer):
+    hotline = f.SourceFactory(name="12345 热线")
+    allowed = f.CategoryFactory(name="水电气暖")
+    client, secret = api_client_for(world["dept"], source=hotline)
+    client.categories.set([allowed])
+    api = bearer(secret)
+    payload = {"title": "热线工单", "description": "停水", "category": allowed.pk}
+    other_source = api.post_json(LIST, {**payload, "source": world["source"].pk})
+    assert other_source.status_code == 400
+    assert "source" in other_source.json()["errors"]
+    other_category = api.post_json(LIST, {**payload, "category": world["category"].pk})
+    assert other_category.status_code == 400
+    assert "category" in other_category.json()["errors"]
+    created = api.post_json(LIST, payload)
+    assert created.status_code == 201, created.content
+    assert created.json()["source"]["name"] == "12345 热线"
+    assert Issue.objects.get(number=created.json()["number"]).raised_by == client.account
