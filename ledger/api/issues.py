@@ -356,9 +356,10 @@ def _detail_issue(request, number) -> Issue:
 
 
 def _detail_data(request, issue) -> dict:
+    client = client_of(request)
     actions = workflow.available_actions(request.user, issue)
-    if client_of(request) is not None and "issues:write" not in client_of(request).scopes:
-        actions = []
+    if client is not None and "issues:write" not in client.scopes:
+        actions = []  # the client may not take them, whatever its account's role allows
     return IssueDetailSerializer(issue, context={"actions": actions}).data
 
 
