@@ -59,6 +59,21 @@ def world(db, settings):
     return {"dept": dept, "staff": staff, "supervisor": supervisor}
 
 
+@pytest.fixture
+def connections_kept():
+    """Schemathesis calls the WSGI application itself: like Django's test client, keep the
+    request signals from closing the test's database connection (on PostgreSQL that would
+    end the test's transaction mid-run)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 def _run(schema, secret: str) -> list[str]:
     failures = []
     headers = {"Authorization": f"Bearer {secret}"}
@@ -89,7 +104,7 @@ def _run(schema, secret: str) -> list[str]:
     return failures
 
 
-def test_schemathesis_finds_nothing(world, api_token_for, api_client_for):
+def test_schemathesis_finds_nothing(world, api_token_for, api_client_for, connections_kept):
     started = time.monotonic()
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
     person = api_token_for(world["supervisor"])
