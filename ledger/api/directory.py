@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.forms.models import model_to_dict
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -232,11 +233,7 @@ class EnterpriseList(DirectoryList):
         values.setdefault("scale", Enterprise.Scale.BELOW)
         form = EnterpriseForm(values, user=request.user)
         if not form.is_valid():
-            errors = {
-                ("non_field_errors" if name == "__all__" else name): [str(m) for m in messages]
-                for name, messages in form.errors.items()
-            }
-            raise exceptions.ValidationError(errors)
+            raise _form_errors(form)
         try:
             with transaction.atomic():
                 enterprise = services.enterprise_create(
@@ -250,8 +247,17 @@ class EnterpriseList(DirectoryList):
         return Response(EnterpriseSerializer(enterprise).data, status=status.HTTP_201_CREATED)
 
 
+def _form_errors(form) -> exceptions.ValidationError:
+    return exceptions.ValidationError(
+        {
+            ("non_field_errors" if name == "__all__" else name): [str(m) for m in messages]
+            for name, messages in form.errors.items()
+        }
+    )
+
+
 class EnterpriseDetail(ApiView):
-    scopes = {"GET": "directory:read"}
+    scopes = {"GET": "directory:read", "PATCH": "directory:write"}
 
     @extend_schema(
         operation_id="enterprises_detail", responses={200: EnterpriseSerializer, 404: PROBLEM}
@@ -262,4 +268,38 @@ class EnterpriseDetail(ApiView):
         enterprise = enterprise_directory(request.user).filter(pk=pk).first()
         if enterprise is None:
             raise Http404
+        return Response(EnterpriseSerializer(enterprise).data)
+
+    @extend_schema(
+        operation_id="enterprises_update",
+        request=EnterpriseInput(partial=True),
+        responses={200: EnterpriseSerializer, 400: PROBLEM, 403: PROBLEM, 404: PROBLEM},
+    )
+    def patch(self, request, pk):
+        """Change the fields sent (the others stay); the contacts stay as they are."""
+        enterprise = Enterprise.objects.filter(pk=pk).first()
+        if enterprise is None:
+            raise Http404
+        if not request.user.has_perm("ledger.change_enterprise", enterprise):
+            raise exceptions.PermissionDenied(_("您没有修改该企业的权限。"))
+        check = EnterpriseInput(data=request.data, partial=True)
+        if not check.is_valid():
+            raise exceptions.ValidationError(check.errors)
+        form = EnterpriseForm(instance=enterprise, user=request.user)
+        current = model_to_dict(enterprise, fields=list(form.fields))
+        sent = {k: ("" if v is None else v) for k, v in check.validated_data.items()}
+        merged = {k: ("" if v is None else v) for k, v in {**current, **sent}.items()}
+        form = EnterpriseForm(merged, instance=enterprise, user=request.user)
+        if not form.is_valid():
+            raise _form_errors(form)
+        try:
+            with transaction.atomic():
+                services.enterprise_update(
+                    actor=request.user, enterprise=enterprise, data=form.directory_fields()
+                )
+        except PermissionDenied:
+            raise exceptions.PermissionDenied(_("您没有修改该企业的权限。")) from None
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError(error.message_dict) from None
+        enterprise = enterprise_directory(request.user).get(pk=enterprise.pk)
         return Response(EnterpriseSerializer(enterprise).data)

@@ -95,3 +95,19 @@ def test_a_client_has_its_own_limit(people, api_client_for, bearer):
     api = bearer(secret)
     codes = [api.get("/api/v1/departments/").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
+
+
+def test_enterprise_update_changes_only_what_is_sent(people, api_token_for, bearer):
+    enterprise = f.EnterpriseFactory(name="改名前企业有限公司", industry="制造业")
+    sup = bearer(api_token_for(people["sup"]))
+    url = f"/api/v1/enterprises/{enterprise.pk}/"
+    changed = sup.patch(url, {"address": "中站区新路 8 号"}, content_type="application/json")
+    assert changed.status_code == 200, changed.content
+    enterprise.refresh_from_db()
+    assert (enterprise.address, enterprise.industry) == ("中站区新路 8 号", "制造业")
+    bad = sup.patch(url, {"credit_code": "123"}, content_type="application/json")
+    assert bad.status_code == 400
+    enterprise.refresh_from_db()
+    assert enterprise.credit_code != "123"
+    staff = bearer(api_token_for(people["staff"]))
+    assert staff.patch(url, {"address": "x"}, content_type="application/json").status_code == 403
