@@ -50,9 +50,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
         kind, prefix, secret_part = parsed
         now = timezone.now()
         if kind == PERSONAL:
-            token = (
-                PersonalToken.objects.select_related("user").filter(prefix=prefix).first()
-            )
+            token = PersonalToken.objects.select_related("user").filter(prefix=prefix).first()
             if (
                 token is None
                 or not secret_matches(secret_part, token.digest)
@@ -65,9 +63,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
             return token.user, token
         assert kind == CLIENT
         secret = (
-            ClientSecret.objects.select_related("client__account")
-            .filter(prefix=prefix)
-            .first()
+            ClientSecret.objects.select_related("client__account").filter(prefix=prefix).first()
         )
         if (
             secret is None

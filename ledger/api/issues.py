@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from ledger import selectors, services, workflow
 from ledger.filters import RANGED_FILTERS, IssueFilter, ledger_order, parse_sort
 from ledger.forms.actions import ACTION_FORMS
-from ledger.forms.issue import IssueForm
+from ledger.forms.issue import IssueEditForm, IssueForm
 from ledger.models import Attachment, Enterprise, Issue, IssueEvent, KeyProject
 from ledger.selectors.issues import UNREAD_COLUMNS
 from ledger.states import TRANSITIONS, Action, Status
@@ -378,8 +378,8 @@ class IssueDetailView(ApiView):
 
 # -- actions ---------------------------------------------------------------------------------
 
-# the actions the API offers: every row people are offered but `edit` (its own form)
-API_ACTIONS = [action for action in TRANSITIONS if action in ACTION_FORMS]
+# the actions the API offers: every row people are offered (`edit` with the edit form)
+API_ACTIONS = [action for action in TRANSITIONS if action in ACTION_FORMS or action == Action.EDIT]
 
 
 class IssueActionView(ApiView):
@@ -430,17 +430,22 @@ class IssueActionView(ApiView):
         if action not in workflow.available_actions(request.user, issue):
             raise exceptions.PermissionDenied(_why_not(request.user, issue, action))
         data = _json_object(request)
-        form_data = _form_data(data)
-        form_data["version"] = version
-        form = ACTION_FORMS[action](
-            form_data, request.FILES or None, issue=issue, user=request.user
-        )
-        if not form.is_valid():
-            raise form_errors(form)
-        try:
-            event = workflow.transition(
-                issue, actor=request.user, action=action, **form.transition_kwargs()
+        if action == Action.EDIT:
+            form = IssueEditForm(_edit_data(issue, data, version), user=request.user, issue=issue)
+            if not form.is_valid():
+                raise form_errors(form)
+            given = {"expected_version": version, **form.changed_fields()}
+        else:
+            form_data = _form_data(data)
+            form_data["version"] = version
+            form = ACTION_FORMS[action](
+                form_data, request.FILES or None, issue=issue, user=request.user
             )
+            if not form.is_valid():
+                raise form_errors(form)
+            given = form.transition_kwargs()
+        try:
+            event = workflow.transition(issue, actor=request.user, action=action, **given)
         except workflow.TransitionRefused as refusal:
             current = Issue.objects.filter(pk=issue.pk).values_list("version", flat=True).first()
             if current != version:
@@ -465,6 +470,49 @@ class IssueActionView(ApiView):
         if visible:
             response["ETag"] = etag(issue)
         return response
+
+
+# 修改: the fields a caller may correct before assignment, by id as when raising
+EDIT_FIELDS = ("title", "description", "category", "source", "urgency", "enterprise")
+EDIT_FIELDS += ("project", "leader", "measures")
+
+
+def _edit_data(issue, data, version) -> dict:
+    """The edit form's data: the issue as it is, with the fields the caller sent."""
+    sent = _form_data(data)
+    unknown = sorted(set(sent) - set(EDIT_FIELDS))
+    if unknown:
+        raise exceptions.ValidationError(
+            {name: [_("修改时不能设置此字段。")] for name in unknown[:10]}
+        )
+    values = {
+        "title": issue.title,
+        "description": issue.description,
+        "category": issue.category_id,
+        "source": issue.source_id,
+        "urgency": issue.urgency,
+        "enterprise": issue.enterprise_id,
+        "project": issue.project_id,
+        "leader": issue.leader_id,
+        "measures": issue.measures,
+    }
+    for name in ("category", "source", "enterprise", "project", "leader"):
+        if name in sent:
+            values[name] = _id_or_400(sent[name], name)
+    for name in ("title", "description", "urgency", "measures"):
+        if name in sent:
+            values[name] = sent[name]
+    form_data = {k: ("" if v is None else v) for k, v in values.items()}
+    for name, model in (("enterprise", Enterprise), ("project", KeyProject)):
+        pk = values[name]
+        if pk in (None, ""):
+            continue
+        obj = model.objects.filter(pk=pk).first()
+        if obj is None:
+            raise exceptions.ValidationError({name: [_("找不到该编号的记录。")]})
+        form_data[f"{name}_text"] = obj.name
+    form_data["version"] = version
+    return form_data
 
 
 def _form_data(data) -> dict:

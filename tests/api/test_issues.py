@@ -365,3 +365,16 @@ def test_a_client_raises_only_with_its_source_and_categories(world, api_client_f
     assert created.status_code == 201, created.content
     assert created.json()["source"]["name"] == "12345 热线"
     assert Issue.objects.get(number=created.json()["number"]).raised_by == client.account
+
+
+def test_edit_before_assignment_changes_only_what_is_sent(world, api_token_for, bearer):
+    client = bearer(api_token_for(world["staff"]))
+    issue = world["issues"][1]
+    url = f"/api/v1/issues/{issue.number}/actions/edit/"
+    refused = client.post_json(url, {"number": "ZZ-1"}, HTTP_IF_MATCH=f'"{issue.version}"')
+    assert refused.status_code == 400
+    done = client.post_json(url, {"title": "改过的标题"}, HTTP_IF_MATCH=f'"{issue.version}"')
+    assert done.status_code == 200, done.content
+    issue.refresh_from_db()
+    assert (issue.title, issue.description) == ("改过的标题", "描述")
+    assert done.json()["event"]["changes"]["title"][1] == "改过的标题"
