@@ -59,6 +59,17 @@ TARGETS = {
     "directory": ("/enterprises/, admin issue list (no target in the issue; shown)", None),
     "dashboard": ("dashboard", 500),
     "assessment": ("assessment, one year, all departments", 1000),
+    # the JSON API's list (issue 20): the same rows as the ledger's first page, as JSON
+    "api": ("API issue list /api/v1/issues/ (beside the ledger's)", 150),
+}
+# the API list pages and the ledger pages they are compared with (same role, same query)
+API_BESIDE_LEDGER = {
+    "api_list": "ledger",
+    "api_list_staff": "ledger_staff",
+    "api_list_leader": "ledger_leader",
+    "api_status": "ledger_status",
+    "api_deadline": "ledger_deadline",
+    "api_search": "search_yongdi",
 }
 EXPORT_TARGET = (20.0, 300.0)  # seconds, MB
 MIXED_TARGET = (100.0, 250.0)  # requests/s, p95 ms
@@ -74,6 +85,8 @@ class Session:
         self.host, self.port, self.timeout = host, port, timeout
         self.cookies: dict[str, str] = {}
         self.conn = None
+        # a personal token: the API's pages are measured as a phone or a system calls them
+        self.bearer = ""
 
     def _connection(self):
         if self.conn is None:
@@ -83,6 +96,8 @@ class Session:
     def request(self, method: str, path: str, body: bytes | None = None, headers=None):
         """(status, headers dict, body bytes, seconds)."""
         headers = dict(headers or {})
+        if self.bearer:
+            headers["Authorization"] = f"Bearer {self.bearer}"
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         headers.setdefault("Host", f"{self.host}:{self.port}")
@@ -164,6 +179,8 @@ class Page:
     path: str
     group: str
     label: str = ""
+    # called with the role's personal token (the API) rather than its signed-in session
+    bearer: bool = False
 
 
 @dataclass
@@ -229,7 +246,8 @@ def measure_page(
             if "queries" in timing:
                 result.queries.append(timing["queries"])
             if status != 200:
-                result.error = f"HTTP {status}"
+                where = headers.get("Location")
+                result.error = f"HTTP {status}" + (f" → {where}" if where else "")
                 break
     except Exception as exc:  # a page that fails is reported, the run goes on
         result.error = f"{type(exc).__name__}: {exc}"
@@ -412,6 +430,21 @@ def render_markdown(report: dict) -> str:
             f"| {_cell(p['app_p50_ms'])} | {_cell(p['queries'])} | {_cell(p['kb'])} "
             f"| {_cell(status)} |"
         )
+    beside = api_beside_ledger(report["pages"])
+    if beside:
+        lines += [
+            "",
+            "## The API list beside the ledger",
+            "",
+            "| query | role | ledger p95 ms | API p95 ms | ledger queries | API queries |",
+            "|---|---|---|---|---|---|",
+        ]
+        for row in beside:
+            lines.append(
+                f"| {_cell(row['query'])} | {row['role']} | {_cell(row['ledger_p95_ms'])} "
+                f"| {_cell(row['api_p95_ms'])} | {_cell(row['ledger_queries'])} "
+                f"| {_cell(row['api_queries'])} |"
+            )
     export = report.get("export")
     if export:
         lines += [
@@ -581,6 +614,13 @@ def base_env(database_url: str) -> dict:
             "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
             "MEDIA_ROOT": env.get("BENCH_MEDIA_ROOT", "/tmp/zz_bench_media"),
             "LOG_LEVEL": "WARNING",
+            # the API's per-caller limit would answer 429 to a measurement's repeated requests
+            "API_TOKEN_RATE_PER_MINUTE": "1000000",
+            # the pages, not the sign-in policy (issue 18): with a second factor required of
+            # the supervisor and a new password of everyone seeded, every page measured was
+            # the 302 to the enrolment or password page
+            "LEDGER_REQUIRE_2FA": "off",
+            "PASSWORD_CHANGE_INITIAL": "0",
         }
     )
     return env
@@ -598,6 +638,30 @@ def manage(env, *args, check=True) -> subprocess.CompletedProcess:
         sys.stderr.write(done.stdout[-3000:] + done.stderr[-5000:])
         raise SystemExit(f"manage.py {' '.join(args)} failed (exit {done.returncode})")
     return done
+
+
+def api_tokens(env) -> dict[str, str]:
+    """A personal token (one day) for each bench login, made in the bench database: role →
+    the token, shown once (ledger/api/models.py PersonalToken)."""
+    code = "\n".join(
+        [
+            "import datetime, json",
+            "from django.utils import timezone",
+            "from ledger.api.models import PersonalToken",
+            "from ledger.api.secrets import PERSONAL, secret_make",
+            "from ledger.models import User",
+            "out = {}",
+            f"for role, name in {LOGINS!r}.items():",
+            "    new = secret_make(PERSONAL)",
+            "    PersonalToken.objects.create(user=User.objects.get(username=name), name='bench',"
+            " prefix=new.prefix, digest=new.digest,"
+            " expires_at=timezone.now() + datetime.timedelta(days=1))",
+            "    out[role] = new.plain",
+            "print(json.dumps(out))",
+        ]
+    )
+    done = manage(env, "shell", "-c", code)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def prepare_database(n: int, name: str, reuse: bool, log) -> tuple[str, float | None]:
@@ -726,8 +790,50 @@ def page_list(ctx: dict) -> list[Page]:
         Page("admin_issues", "admin", "/admin/ledger/issue/", "directory", "admin issues"),
         Page("dashboard", "supervisor", "/dashboard/", "dashboard", "dashboard"),
         Page("assessment", "supervisor", f"/assessment/?year={y - 1}", "assessment", "assessment"),
+        # the JSON API's list, called with the role's personal token, 50 rows a page
+        Page("api_list", "supervisor", "/api/v1/issues/", "api", "API list, default", True),
+        Page("api_list_staff", "staff", "/api/v1/issues/", "api", "API list, default", True),
+        Page("api_list_leader", "leader", "/api/v1/issues/", "api", "API list, default", True),
+        Page(
+            "api_status",
+            "supervisor",
+            "/api/v1/issues/?status=in_progress",
+            "api",
+            "API status",
+            True,
+        ),
+        Page(
+            "api_deadline",
+            "supervisor",
+            "/api/v1/issues/?sort=deadline",
+            "api",
+            "API by deadline",
+            True,
+        ),
+        Page("api_search", "supervisor", f"/api/v1/issues/?q={q('用地')}", "api", "API 用地", True),
     ]
     return pages
+
+
+def api_beside_ledger(pages: list[dict]) -> list[dict]:
+    """Each API list page's p95 beside its ledger page's (same role, same query)."""
+    by_key = {p["key"]: p for p in pages}
+    rows = []
+    for api_key, ledger_key in API_BESIDE_LEDGER.items():
+        api, ledger = by_key.get(api_key), by_key.get(ledger_key)
+        if api is None or ledger is None:
+            continue
+        rows.append(
+            {
+                "query": api["label"],
+                "role": api["role"],
+                "ledger_p95_ms": ledger["p95_ms"],
+                "api_p95_ms": api["p95_ms"],
+                "api_queries": api["queries"],
+                "ledger_queries": ledger["queries"],
+            }
+        )
+    return rows
 
 
 def export_run(session: Session, dsn: str, ctx: dict, watch: "MemoryWatch | None", log) -> dict:
@@ -873,16 +979,23 @@ def main(argv=None) -> int:
         for role, username in LOGINS.items():
             sessions[role] = Session("127.0.0.1", port)
             sessions[role].login(username, PASSWORD)
+        for role, token in api_tokens(env).items():
+            sessions[f"api:{role}"] = Session("127.0.0.1", port)
+            sessions[f"api:{role}"].bearer = token
         pages = page_list(ctx)
+
+        def session_of(page):
+            return sessions[f"api:{page.role}" if page.bearer else page.role]
+
         log(f"gunicorn on :{port}; warming up")
         for page in pages:  # warm-up: every page twice, so caches and plans are warm
             for _ in range(2):
                 with contextlib.suppress(Exception):
-                    sessions[page.role].get(page.path)
+                    session_of(page).get(page.path)
         results = []
         for page in pages:
             result = measure_page(
-                sessions[page.role], page, args.requests, warmup=0, budget=args.page_budget
+                session_of(page), page, args.requests, warmup=0, budget=args.page_budget
             )
             summary = result.summary()
             results.append(summary)

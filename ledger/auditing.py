@@ -53,6 +53,8 @@ class Kind(StrEnum):
     API_CLIENT_CHANGED = "api_client_changed"
     API_SECRET_ROTATED = "api_secret_rotated"
     API_SECRET_REVOKED = "api_secret_revoked"
+    # a call to the JSON API by a registered system (ledger/api/): who, what, how many rows
+    API_CALL = "api_call"
 
 
 class Outcome(StrEnum):

@@ -720,6 +720,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ledger.api.schema.problem_responses",
+    ],
 }
 # requests per minute: one person's token, and a client's default (each client has its own)
 API_TOKEN_RATE_PER_MINUTE = env_int("API_TOKEN_RATE_PER_MINUTE", 120)
@@ -728,6 +732,8 @@ API_CLIENT_RATE_PER_MINUTE = env_int("API_CLIENT_RATE_PER_MINUTE", 600)
 # after it was rotated
 API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
 API_SECRET_OVERLAP_HOURS = env_int("API_SECRET_OVERLAP_HOURS", 72)
+# every call by a registered system on the security audit trail (who, what, how many rows)
+MIDDLEWARE.append("ledger.api.middleware.ApiAuditMiddleware")
 
 # --- API work orders in and webhooks out (ledger/api/intake*.py, webhooks*.py, docs/api.md)
 # a webhook delivery is tried this many times, waiting RETRY_SECONDS after the first failure

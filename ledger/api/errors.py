@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
@@ -22,6 +23,7 @@ TITLES = {
     412: gettext_noop("版本已变化"),
     413: gettext_noop("请求过大"),
     415: gettext_noop("不支持的内容类型"),
+    422: gettext_noop("无法处理的请求"),
     428: gettext_noop("缺少版本条件"),
     429: gettext_noop("请求过于频繁"),
 }
@@ -49,8 +51,23 @@ def problem_handler(exc, context):
         body["detail"] = str(data["detail"])
     else:
         body["detail"] = str(data)
+    # what a caller needs to act on the refusal (the likely duplicates of an issue being raised)
+    for name in ("duplicates",):
+        if hasattr(exc, name):
+            body[name] = getattr(exc, name)
     if code == status.HTTP_429_TOO_MANY_REQUESTS and getattr(exc, "wait", None):
         body["retry_after"] = int(exc.wait)
     response.data = body
     response.content_type = PROBLEM
     return response
+
+
+@csrf_exempt  # a bearer call has no CSRF token, and this view changes nothing
+def not_found(request, rest=""):
+    """Any other path under /api/v1/ (a malformed number, a misspelt resource): the API's 404
+    problem, not the screens' HTML page."""
+    body = {"type": "about:blank", "title": _(TITLES[404]), "status": 404}
+    body["detail"] = _("没有这个接口，或路径中的编号格式不对。")
+    return JsonResponse(
+        body, status=404, content_type=PROBLEM, json_dumps_params={"ensure_ascii": False}
+    )

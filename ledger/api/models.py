@@ -130,6 +130,36 @@ class PersonalToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
+class IdempotencyRecord(models.Model):
+    """One POST sent with an `Idempotency-Key` header: who sent it, a digest of what was sent
+    and the response it got, so the same request sent again gets the same answer and changes
+    nothing (ledger/api/idempotency.py)."""
+
+    caller = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("调用者"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    key = models.CharField(_("幂等键"), max_length=255)
+    # SHA-256 of the method, the path and the request's content
+    request_hash = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(_("响应状态"), null=True, blank=True)
+    body = models.JSONField(_("响应内容"), null=True, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("幂等记录")
+        verbose_name_plural = _("幂等记录")
+        constraints = [
+            models.UniqueConstraint(fields=["caller", "key"], name="idempotency_caller_key")
+        ]
+
+    def __str__(self):
+        return f"{self.caller_id} {self.key}"
+
+
 # the work orders in and the results out (ledger/api/intake*.py, webhooks*.py)
 from .intake_models import IntakeOrder  # noqa: E402, F401
 from .webhooks_models import WebhookAttempt, WebhookDelivery, WebhookSubscription  # noqa: E402, F401

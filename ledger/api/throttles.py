@@ -21,6 +21,8 @@ class CallerRateThrottle(SimpleRateThrottle):
             per_minute = client.rate_per_minute or settings.API_CLIENT_RATE_PER_MINUTE
         else:
             per_minute = settings.API_TOKEN_RATE_PER_MINUTE
+        # SimpleRateThrottle lets everything through while `rate` is None
+        self.rate = f"{per_minute}/min"
         self.num_requests, self.duration = per_minute, 60
         return super().allow_request(request, view)
 

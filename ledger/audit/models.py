@@ -40,6 +40,7 @@ KIND_LABELS = {
     Kind.API_CLIENT_CHANGED: _("修改接口客户端"),
     Kind.API_SECRET_ROTATED: _("轮换客户端密钥"),
     Kind.API_SECRET_REVOKED: _("吊销客户端密钥"),
+    Kind.API_CALL: _("系统接口调用"),
 }
 
 

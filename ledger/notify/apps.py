@@ -33,6 +33,12 @@ class NotifyConfig(Room):
         )
         checks.register(site_url_check, checks.Tags.compatibility)
 
+    def api_routes(self):
+        """The caller's notifications under /api/v1/notifications/."""
+        from .api import api_routes  # import here: the views read models and DRF settings
+
+        return api_routes()
+
     def health(self):
         """/healthz's "reminders": the queued daily run (`send_reminders --schedule`): when it
         runs next and how the last run ended; "failed" while a failed run waits for its retry.

@@ -24,3 +24,9 @@ class OversightConfig(Room):
             facts_write, sender=IssueEvent, dispatch_uid="oversight_facts_write"
         )
         issues_bulk_loaded.connect(facts_after_bulk_load, dispatch_uid="oversight_facts_bulk")
+
+    def api_routes(self):
+        """The dashboard's figures and the assessment table under /api/v1/figures/."""
+        from .api import api_routes  # import here: the views read models and DRF settings
+
+        return api_routes()

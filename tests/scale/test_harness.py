@@ -69,6 +69,7 @@ def test_harness_measures_a_live_server_and_writes_the_report(live_server, tmp_p
             ("ledger", "/issues/", "ledger"),
             ("search_yongdi", "/issues/?q=%E7%94%A8%E5%9C%B0", "search"),
             ("home", "/", "home"),
+            ("api_list", "/api/v1/issues/", "api"),
         ]
     ]
     session.close()
@@ -107,6 +108,9 @@ def test_harness_measures_a_live_server_and_writes_the_report(live_server, tmp_p
     assert "| ledger first page, any single filter, any sort, any role | ≤ 150 ms |" in text
     assert "ledger free-text search" in text and "export 300 rows" in text
     assert "`/issues/?q=%E7%94%A8%E5%9C%B0`" in text
+    # the API list's p95 beside the ledger's (bench/pages.py API_BESIDE_LEDGER)
+    assert "## The API list beside the ledger" in text
+    assert "| API issue list /api/v1/issues/ (beside the ledger's) | ≤ 150 ms |" in text
     assert json.loads(js.read_text(encoding="utf-8"))["pages"][0]["key"] == "ledger"
     for row in report["targets"]:
         assert row["ok"] in {"✓", "✗", "–"}

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('api', '0001_initial'),
+        ('api', '0002_api_core'),
         ('ledger', '0013_summary_rows'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
