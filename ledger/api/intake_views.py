@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from ledger import workflow
 from ledger.site_url import absolute_url
 
+from .idempotency import idempotent
 from .intake import NamesUnknown, WorkOrder, intake_receive
 from .intake_models import IntakeOrder
 from .permissions import client_of
@@ -91,6 +92,11 @@ class IntakeView(APIView):
         tags=["intake"],
     )
     def post(self, request):
+        # the external id makes a resent work order safe by itself; an Idempotency-Key header
+        # is honoured too, as on every POST of the API
+        return idempotent(request, lambda: self._receive(request))
+
+    def _receive(self, request):
         client = client_of(request)
         if client is None:
             raise exceptions.PermissionDenied(_("只有接口客户端可以推送工单。"))

@@ -69,6 +69,21 @@ def test_the_same_work_order_again_returns_the_same_issue(client, world, hotline
     assert Issue.objects.get().title == "厂区门前道路积水"
 
 
+def test_an_idempotency_key_replays_the_first_answer_and_refuses_another_order(
+    client, world, hotline
+):
+    _api, plain = hotline
+    first = send(client, plain, work_order(), HTTP_IDEMPOTENCY_KEY="wo-1")
+    again = send(client, plain, work_order(), HTTP_IDEMPOTENCY_KEY="wo-1")
+    other = send(client, plain, work_order(external_id="GD-OTHER"), HTTP_IDEMPOTENCY_KEY="wo-1")
+
+    assert first.status_code == 201, first.content
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert other.status_code == 422 and other["Content-Type"] == "application/problem+json"
+    assert IntakeOrder.objects.count() == 1 and Issue.objects.count() == 1
+
+
 def test_two_clients_may_use_the_same_external_id(client, world, hotline):
     _api, plain = hotline
     _other, other_plain = api_client_make(world, name="企业服务平台", source=False)
