@@ -22,6 +22,7 @@ from ledger import services
 from ledger.forms.directory import EnterpriseForm
 from ledger.models import Category, Department, Enterprise, Leader, Source
 from ledger.selectors import enterprise_directory, project_directory
+from ledger.services.creation import creation_token_new
 
 from .base import ApiView
 from .idempotency import idempotent
@@ -231,6 +232,9 @@ class EnterpriseList(DirectoryList):
             name: ("" if value is None else value) for name, value in check.validated_data.items()
         }
         values.setdefault("scale", Enterprise.Scale.BELOW)
+        # the screen's single-use token guards a page sent twice; here the Idempotency-Key
+        # header does (a fresh token only satisfies the shared form)
+        values["creation_token"] = creation_token_new()
         form = EnterpriseForm(values, user=request.user)
         if not form.is_valid():
             raise _form_errors(form)

@@ -64,6 +64,8 @@ api:issue_attachment          P             GET    401  200  200 200   404   200
 api:issue_attachment          R             GET    401  404  404 200   404   200   200   404  200 200   404  200  403
 api:issue_attachment          P-with-hidden GET    401  404  404 404   404   404   404   404  404 404   404  404  403
 api:issue_attachment          hidden        GET    401  404  404 404   200   404   404   404  200 200   404  404  403
+# -- work orders in: systems only, with the intake scope ------------------------------------
+api:intake                    -             POST   401  403  403 403   403   403   403   403  403 403   201  201  403
 # -- directories ----------------------------------------------------------------------------
 api:departments               -             GET    401  200  200 200   200   200   200   200  200 200   200  200  403
 api:leaders                   -             GET    401  200  200 200   200   200   200   200  200 200   200  200  403
@@ -261,6 +263,16 @@ def _post_data(mx, row) -> dict:
             "enterprise": mx.enterprise.pk,
             "raising_department": mx.dept_raise.pk,
             "confirm_duplicates": True,
+        }
+    if row.route == "api:intake":
+        return {
+            "external_system": mx.source.name,
+            "external_id": "MX-0001",
+            "title": "矩阵工单",
+            "description": "矩阵测试推送的工单。",
+            "enterprise_name": mx.enterprise.name,
+            "category": mx.category.name,
+            "received_at": "2026-12-06T09:00:00+08:00",
         }
     if row.route == "api:enterprises":
         from tests.factories import valid_credit_code

@@ -265,7 +265,9 @@ def test_the_rooms_two_factor_rule_is_the_security_rooms(world, settings, mode):
 def test_system_accounts_do_not_get_the_page(client, db):
     system = get_user_model().objects.get(username="zz_system")
     client.force_login(system)
-    assert client.get(PAGE).status_code == 403
+    # its session is ended before any view (ledger/security/sessions.py): sent to sign in
+    response = client.get(PAGE)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
 def test_an_api_clients_account_does_not_get_the_page(client, world):

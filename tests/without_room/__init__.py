@@ -11,4 +11,5 @@ ROOMS = {
     "feedback": "ledger.service.feedback",
     "scale": "ledger.scale",
     "audit": "ledger.audit",
+    "api": "ledger.api",
 }
