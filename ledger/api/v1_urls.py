@@ -2,7 +2,7 @@
 (`Room.api_routes()`)."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from ledger.rooms import api_routes
 
@@ -10,7 +10,7 @@ from . import directory, errors, issues, schema  # noqa: F401  (schema: its exte
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     # the issues (ledger/api/issues.py)
     path("issues/", issues.IssueListView.as_view(), name="issues"),
     path("issues/<issue_number:number>/", issues.IssueDetailView.as_view(), name="issue"),

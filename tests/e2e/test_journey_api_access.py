@@ -110,3 +110,19 @@ def test_a_person_creates_uses_and_revokes_a_token(session_factory, base_url):
 
     assert api_get(base_url, SCHEMA, token) == 401
     assert not session.errors, session.errors
+
+
+def test_the_api_reference_page_works_offline_under_the_sites_policy(session_factory, base_url):
+    """/api/v1/docs/ draws the operations from the schema with files of our own origin only,
+    and the Content-Security-Policy refuses nothing (no inline script or style)."""
+    session = session_factory("desktop", "admin")
+    page = session.page
+    elsewhere = []
+    page.on("request", lambda r: r.url.startswith(base_url) or elsewhere.append(r.url))
+    session.goto("/api/v1/docs/")
+    page.locator(".swagger-ui .info .title").wait_for()
+    assert "中站问题台账 API" in page.locator(".swagger-ui .info .title").inner_text()
+    page.locator(".opblock-tag", has_text="intake").first.wait_for()
+    assert page.locator(".opblock").count() > 10  # the operations, drawn from the schema
+    assert not elsewhere, f"requests to another origin: {elsewhere}"
+    assert not session.errors, session.errors
