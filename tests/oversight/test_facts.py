@@ -32,6 +32,7 @@ from ledger.oversight.periods import month_period, week_period, year_period
 from ledger.oversight.selectors import metrics, reports
 from ledger.workflow import TransitionRefused
 from tests import factories as f
+from tests.profiles import examples
 
 from .conftest import March
 
@@ -39,7 +40,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
 
 HISTORIES = hsettings(
-    max_examples=15,
+    max_examples=examples(15),  # fewer under CI (tests/profiles.py)
     deadline=None,
     derandomize=True,
     database=None,
