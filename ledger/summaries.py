@@ -19,8 +19,8 @@ from collections import Counter
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Case, DateField, Exists, F, OuterRef, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from ledger.models import (
@@ -254,53 +254,161 @@ def _fresh(rolled_to: datetime.date, batch: int = 5000):
 
 
 def rebuild() -> dict:
-    """Recount every summary row and mark from the issues (after a bulk load, or to repair).
-    Returns how many rows and marks were written."""
+    """Recount every summary row and mark from the issues (after a bulk load, or to repair),
+    set-based in SQL: the keys of every counted issue into a temporary table (what
+    `issue_keys` and `_fold` compute), then the rows grouped from it and the marks
+    aggregated from it. `verify` recomputes them in Python. Returns how many rows and marks
+    were written."""
     with transaction.atomic():
-        # no event may move an issue between the reading and the writing
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                tables = ", ".join(
-                    connection.ops.quote_name(m._meta.db_table) for m in (SummaryCount, SummaryMark)
-                )
-                cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
-        # everything is counted afresh: folded up to today
-        rolled_to = timezone.localdate()
-        SummaryClock.objects.all().delete()
-        SummaryClock.objects.create(rolled_to=rolled_to)
-        counts, marks = _fresh(rolled_to)
-        SummaryCount.objects.all().delete()
-        SummaryMark.objects.all().delete()
-        SummaryCount.objects.bulk_create(
-            (
-                SummaryCount(
-                    kind=kind,
-                    unit=unit,
-                    status=status,
-                    day=datetime.date.fromisoformat(day),
-                    pending_extension=pending,
-                    leader=leader,
-                    enterprise=enterprise,
-                    n=n,
-                )
-                for (kind, unit, status, day, pending, leader, enterprise), n in counts.items()
-            ),
-            batch_size=2000,
+        ops = connection.ops
+        count_table, mark_table = (
+            ops.quote_name(m._meta.db_table) for m in (SummaryCount, SummaryMark)
         )
-        SummaryMark.objects.bulk_create(
-            (
-                SummaryMark(issue_id=issue_id, keys=[list(k) for k in keys])
-                for issue_id, keys in marks.items()
-            ),
-            batch_size=2000,
-        )
+        with connection.cursor() as cursor:
+            # no event may move an issue between the reading and the writing
+            if connection.vendor == "postgresql":
+                cursor.execute(f"LOCK TABLE {count_table}, {mark_table} IN EXCLUSIVE MODE")
+            # everything is counted afresh: folded up to today
+            rolled_to = timezone.localdate()
+            SummaryClock.objects.all().delete()
+            SummaryClock.objects.create(rolled_to=rolled_to)
+            cursor.execute(f"DELETE FROM {count_table}")  # noqa: S608
+            cursor.execute(f"DELETE FROM {mark_table}")  # noqa: S608
+            cursor.execute(f"DROP TABLE IF EXISTS {KEYS_TABLE}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {KEYS_TABLE} (issue_id bigint NOT NULL, "
+                "kind varchar(10) NOT NULL, unit bigint NOT NULL, status varchar(20) NOT NULL, "
+                "day date NOT NULL, pending_extension boolean NOT NULL, leader bigint NOT NULL, "
+                "enterprise bigint NOT NULL)"
+            )
+            try:
+                _keys_insert(cursor, rolled_to)
+                columns = ", ".join(KEY_FIELDS)
+                cursor.execute(
+                    f"INSERT INTO {count_table} ({columns}, n) "  # noqa: S608
+                    f"SELECT {columns}, COUNT(*) FROM {KEYS_TABLE} GROUP BY {columns}"
+                )
+                # each mark's keys in issue_keys' order (sorted; within one issue only kind,
+                # unit, leader and enterprise differ)
+                order = 'kind COLLATE "C", unit, leader, enterprise'
+                if connection.vendor == "postgresql":
+                    key = (
+                        "jsonb_build_array(kind, unit, status, day::text, pending_extension, "
+                        "leader, enterprise)"
+                    )
+                    source = KEYS_TABLE
+                    keys = f"jsonb_agg({key} ORDER BY {order})"
+                else:
+                    # SQLite before 3.44 has no ORDER BY inside an aggregate: it adds up the
+                    # rows in the order of the sorted subquery
+                    flag = "CASE WHEN pending_extension THEN json('true') ELSE json('false') END"
+                    key = f"json_array(kind, unit, status, day, {flag}, leader, enterprise)"
+                    keys = f"json_group_array(json({key}))"
+                    order = order.replace(' COLLATE "C"', "")
+                    source = f"(SELECT * FROM {KEYS_TABLE} ORDER BY issue_id, {order}) k"  # noqa: S608
+                cursor.execute(
+                    f"INSERT INTO {mark_table} (issue_id, keys) "  # noqa: S608
+                    f"SELECT issue_id, {keys} FROM {source} GROUP BY issue_id"
+                )
+            finally:
+                cursor.execute(f"DROP TABLE IF EXISTS {KEYS_TABLE}")
         generation_bump()
         transaction.on_commit(generation_bump)
     if connection.vendor == "postgresql":
         # the planner's estimates of the new rows (a bitmap over thousands, not "1 row")
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(SummaryCount._meta.db_table)}")
-    return {"rows": len(counts), "marks": len(marks)}
+            cursor.execute(f"ANALYZE {count_table}")
+            cursor.execute(f"ANALYZE {mark_table}")
+    return {"rows": SummaryCount.objects.count(), "marks": SummaryMark.objects.count()}
+
+
+# the keys of every counted issue while `rebuild` runs (a temporary table)
+KEYS_TABLE = "summary_rebuild_keys"
+
+
+def _keys_insert(cursor, rolled_to: datetime.date) -> None:
+    """INSERT … SELECT the keys `issue_keys` gives each counted issue, folded at `rolled_to`
+    (`_fold`), into KEYS_TABLE: one SELECT per kind of set over the counted issues."""
+    tz = timezone.get_default_timezone()
+    pending = ExtensionRequest.objects.filter(
+        issue_id=OuterRef("pk"), state=ExtensionRequest.State.PENDING
+    )
+    running = Q(status__in=RUNNING)
+    raised = Q(status=Status.RAISED)
+    day = Case(
+        When(running & Q(deadline__isnull=True), then=Value(NO_DAY)),
+        When(running & Q(deadline__gt=NO_DAY, deadline__lt=rolled_to), then=Value(PAST_DAY)),
+        When(running, then=F("deadline")),
+        When(
+            raised & Q(raised_on__lt=rolled_to - datetime.timedelta(days=SETTLED_AGE)),
+            then=Value(PAST_DAY),
+        ),
+        When(raised, then=F("raised_on")),
+        default=Value(NO_DAY),
+        output_field=DateField(),
+    )
+    counted = (
+        Issue.objects.order_by()
+        .annotate(raised_on=TruncDate("raised_at", tzinfo=tz), pending=Exists(pending))
+        .filter(Q(status__in=NOT_FINAL_VALUES) | Q(pending=True))
+        .values(
+            k_id=F("pk"),
+            k_status=F("status"),
+            k_day=day,
+            k_pending=F("pending"),
+            k_leader=Coalesce("leader_id", 0),
+            k_enterprise=Coalesce("enterprise_id", 0),
+            k_lead=F("lead_department_id"),
+            k_raising=F("raising_department_id"),
+            k_project=F("project_id"),
+        )
+    )
+    base, params = counted.query.sql_with_params()
+    co = ops_name(Issue.co_departments.through._meta.db_table)
+
+    def select(kind, unit, leader="0", enterprise="0", source="b", where="TRUE") -> str:
+        # the kinds are SummaryCount.Kind's values and the rest this function's own SQL
+        columns = f"b.k_id, b.k_status, b.k_day, b.k_pending, '{kind.value}', {unit}, {leader}"
+        return f"SELECT {columns}, {enterprise} FROM {source} WHERE {where}"  # noqa: S608
+
+    co_pairs = f"(SELECT DISTINCT issue_id, department_id FROM {co}) c"  # noqa: S608
+    # {raising, lead, *co} without None, each once (UNION)
+    pairs = f"SELECT issue_id, department_id FROM {co}"  # noqa: S608
+    involved = f"(SELECT k_id AS unit_of, k_raising AS unit FROM b UNION SELECT k_id, k_lead FROM b UNION {pairs}) d"  # noqa: E501, S608
+    branches = {
+        K.ALL: select(K.ALL, "0"),
+        K.LEADER: select(K.LEADER, "b.k_leader", where="b.k_leader <> 0"),
+        K.LEAD: select(K.LEAD, "b.k_lead", where="b.k_lead IS NOT NULL"),
+        K.CO: select(K.CO, "c.department_id", source=f"b JOIN {co_pairs} ON c.issue_id = b.k_id"),
+        K.RAISED: select(K.RAISED, "b.k_raising"),
+        K.INVOLVED: select(
+            K.INVOLVED,
+            "d.unit",
+            source=f"b JOIN {involved} ON d.unit_of = b.k_id",
+            where="d.unit IS NOT NULL",
+        ),
+        K.ENTERPRISE: select(
+            K.ENTERPRISE, "b.k_enterprise", "b.k_leader", where="b.k_enterprise <> 0"
+        ),
+        K.PROJECT: select(
+            K.PROJECT,
+            "b.k_project",
+            "b.k_leader",
+            "b.k_enterprise",
+            where="b.k_project IS NOT NULL",
+        ),
+    }
+    assert set(branches) == set(K), set(K) - set(branches)
+    cursor.execute(
+        f"WITH b AS ({base}) INSERT INTO {KEYS_TABLE} (issue_id, status, day, "  # noqa: S608
+        f"pending_extension, kind, unit, leader, enterprise) "
+        f"{' UNION ALL '.join(branches.values())}",
+        params,
+    )
+
+
+def ops_name(table: str) -> str:
+    return connection.ops.quote_name(table)
 
 
 def verify() -> list[str]:

@@ -4,6 +4,7 @@ import pytest
 
 from ledger import workflow
 from tests import factories as f
+from tests import profiles  # noqa: F401  (loads the CI Hypothesis profile under CI=1)
 
 
 @pytest.fixture(autouse=True)

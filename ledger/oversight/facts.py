@@ -15,18 +15,22 @@ of the holiday table afterwards is picked up by `facts_rebuild` (and shown by
 """
 
 import datetime
+import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Max, Min
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from ledger.models import Issue, IssueEvent
 from ledger.states import RUNNING_STATUSES, Action, Status
-from ledger.workdays import WorkdayCounter
+from ledger.workdays import WorkdayCounter, add_working_days
 
-from .models import COLUMNS, DayFact, Dimension, IssueFact
+from .models import COLUMNS, EVENT_DAY_COLUMNS, DayFact, Dimension, IssueFact
 from .selectors.metrics import COUNTED, DONE, NOT_WITHDRAWN, RATED, SATISFIED, accepted_on_time
 
 T, D, L, C = (d.value for d in Dimension)
@@ -311,34 +315,287 @@ def facts_after_bulk_load(sender, **kwargs) -> str:
     return "day facts: {issues:,} issues, {day_rows:,} day rows".format(**rebuild())
 
 
-def rebuild(*, chunk: int = 5000) -> dict:
-    """Recompute every IssueFact and DayFact from the issues and their events (one
-    transaction; on PostgreSQL the two tables are locked so no event slips in between).
-    seed_bench and any bulk load that bypasses the workflow call this afterwards."""
+def rebuild() -> dict:
+    """Recompute every IssueFact and DayFact from the issues and their events, set-based in
+    SQL (one transaction; on PostgreSQL the two tables are locked so no event slips in
+    between). seed_bench and any bulk load that bypasses the workflow call this afterwards.
+
+    The SQL follows `snapshot` and `parts` line by line; `verify` recomputes both in Python
+    (the definition) and the tests compare the two on random histories."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"LOCK TABLE {IssueFact._meta.db_table}, {DayFact._meta.db_table} "
-                    "IN EXCLUSIVE MODE"
-                )
-        IssueFact.objects.all().delete()
-        DayFact.objects.all().delete()
-        total: Counter = Counter()
-        issues = 0
-        for facts, part in _computed(chunk):
-            IssueFact.objects.bulk_create(facts, batch_size=2000)
-            total.update(part)
-            issues += len(facts)
-        rows = _day_rows(total)
-        DayFact.objects.bulk_create(
-            [
-                DayFact(day=day, dimension=dim, unit=unit, **columns)
-                for (day, dim, unit), columns in sorted(rows.items())
-            ],
-            batch_size=2000,
+        fact_table = connection.ops.quote_name(IssueFact._meta.db_table)
+        day_table = connection.ops.quote_name(DayFact._meta.db_table)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"LOCK TABLE {fact_table}, {day_table} IN EXCLUSIVE MODE")
+                # deferred foreign-key checks of this transaction run now: TRUNCATE refuses a
+                # table with pending ones (an event written earlier in the same transaction)
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(f"TRUNCATE {fact_table}, {day_table}")
+                # back to Django's foreign keys' own mode (DEFERRABLE INITIALLY DEFERRED)
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            else:
+                cursor.execute(f"DELETE FROM {fact_table}")  # noqa: S608
+                cursor.execute(f"DELETE FROM {day_table}")  # noqa: S608
+            _calendar_table(cursor)
+            try:
+                issues = _issue_facts_insert(cursor)
+                if connection.vendor != "postgresql":
+                    _returners_fill(cursor)
+                day_rows = _day_facts_insert(cursor)
+            finally:
+                cursor.execute(f"DROP TABLE IF EXISTS {CALENDAR_TABLE}")
+    if connection.vendor == "postgresql":
+        # the planner's estimates of the fresh rows
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {fact_table}")
+            cursor.execute(f"ANALYZE {day_table}")
+    return {"issues": issues, "day_rows": day_rows}
+
+
+# -- the set-based rebuild's SQL ------------------------------------------------------------
+
+# a temporary table of the working-day numbers: day -> W(day) and the last day a 签收 counts
+# as in time after an assignment on that day (computed in Python from the one calendar)
+CALENDAR_TABLE = "oversight_rebuild_calendar"
+
+
+def _literals(values) -> str:
+    """An SQL list of code constants (statuses, satisfaction values): never user input."""
+    items = sorted(str(v.value if hasattr(v, "value") else v) for v in values)
+    assert all(re.fullmatch(r"[a-z_]+", item) for item in items), items
+    return "(" + ", ".join(f"'{item}'" for item in items) + ")"
+
+
+def _calendar_table(cursor) -> None:
+    """Create CALENDAR_TABLE over the local days the issues' assignments and resolutions span."""
+    cursor.execute(f"DROP TABLE IF EXISTS {CALENDAR_TABLE}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {CALENDAR_TABLE} "
+        "(day date PRIMARY KEY, w integer NOT NULL, accept_by date NOT NULL)"
+    )
+    bounds = Issue.objects.order_by().aggregate(
+        first_assigned=Min("assigned_at"),
+        last_assigned=Max("assigned_at"),
+        last_resolved=Max("resolved_at"),
+        first_resolved=Min("resolved_at"),
+    )
+    moments = [moment for moment in bounds.values() if moment is not None]
+    if not moments:
+        return
+    first = min(map(_day, moments)) - datetime.timedelta(days=1)
+    last = max(map(_day, moments)) + datetime.timedelta(days=1)
+    calendar = Calendar()
+    within = settings.LEDGER["ACCEPT_WITHIN_WORKING_DAYS"]
+    rows = []
+    day = first
+    while day <= last:
+        rows.append(
+            (
+                connection.ops.adapt_datefield_value(day),
+                calendar.counter.upto(day),
+                connection.ops.adapt_datefield_value(add_working_days(day, within)),
+            )
         )
-    return {"issues": issues, "day_rows": len(rows)}
+        day += datetime.timedelta(days=1)
+    insert = f"INSERT INTO {CALENDAR_TABLE} (day, w, accept_by) VALUES (%s, %s, %s)"  # noqa: S608
+    cursor.executemany(insert, rows)
+
+
+def _issue_facts_insert(cursor) -> int:
+    """INSERT … SELECT every issue's IssueFact (what `snapshot` computes); returns the count."""
+    tz = timezone.get_default_timezone()
+    days = {
+        f"f_{name}_on": TruncDate(f"{name}_at", tzinfo=tz)
+        for name in ("raised", "assigned", "accepted", "resolved", "closed")
+    }
+    fields = (
+        "status",
+        "deadline",
+        "category_id",
+        "lead_department_id",
+        "leader_id",
+        "resolved_on_time",
+        "satisfaction",
+        "is_escalated",
+    )
+    # every column under an alias of its own, so the outer SELECT can name it on both databases
+    base = (
+        Issue.objects.order_by()
+        .annotate(**days)
+        .values(
+            f_id=F("pk"), **{f"f_{name}": F(name) for name in fields}, **{d: F(d) for d in days}
+        )
+    )
+    base_sql, params = base.query.sql_with_params()
+    events = connection.ops.quote_name(IssueEvent._meta.db_table)
+    reopen, back = Action.REOPEN.value, Action.RETURN.value
+    if connection.vendor == "postgresql":
+        history = f"""
+            SELECT issue_id,
+                   bool_or(action = '{reopen}') AS reopened,
+                   bool_or(action = '{back}') AS returned,
+                   jsonb_agg(DISTINCT actor_department_id ORDER BY actor_department_id)
+                       FILTER (WHERE action = '{back}' AND actor_department_id IS NOT NULL)
+                       AS returners
+            FROM {events} WHERE action IN ('{reopen}', '{back}') GROUP BY issue_id"""  # noqa: S608
+        no_returners = "'[]'::jsonb"
+    else:  # SQLite: the returners are filled afterwards (_returners_fill)
+        history = f"""
+            SELECT issue_id,
+                   MAX(action = '{reopen}') AS reopened,
+                   MAX(action = '{back}') AS returned,
+                   NULL AS returners
+            FROM {events} WHERE action IN ('{reopen}', '{back}') GROUP BY issue_id"""  # noqa: S608
+        no_returners = "'[]'"
+    table = connection.ops.quote_name(IssueFact._meta.db_table)
+    columns = ", ".join(["issue_id", *SNAPSHOT_FIELDS])
+    select = {
+        "status": "b.f_status",
+        "deadline": "b.f_deadline",
+        "category_id": "b.f_category_id",
+        "department_id": "b.f_lead_department_id",
+        "leader_id": "b.f_leader_id",
+        "raised_on": "b.f_raised_on",
+        "assigned_on": "b.f_assigned_on",
+        "resolved_on": "b.f_resolved_on",
+        "closed_on": "b.f_closed_on",
+        "resolved_on_time": "b.f_resolved_on_time",
+        "satisfaction": "COALESCE(b.f_satisfaction, '')",
+        "is_escalated": "COALESCE(b.f_is_escalated, FALSE)",
+        "reopened": "COALESCE(h.reopened, FALSE)",
+        "returners": f"COALESCE(h.returners, {no_returners})",
+        "returned": "COALESCE(h.returned, FALSE)",
+        # NULL unless both days are known (ca is NULL without an assignment)
+        "accepted_in_time": "CASE WHEN b.f_accepted_on IS NULL THEN NULL "
+        "ELSE b.f_accepted_on <= ca.accept_by END",
+        "working_days": "cr.w - ca.w",
+    }
+    assert set(select) == set(SNAPSHOT_FIELDS), set(select) ^ set(SNAPSHOT_FIELDS)
+    sql = f"""
+        INSERT INTO {table} ({columns})
+        SELECT b.f_id, {", ".join(select[name] for name in SNAPSHOT_FIELDS)}
+        FROM ({base_sql}) b
+        LEFT JOIN ({history}) h ON h.issue_id = b.f_id
+        LEFT JOIN {CALENDAR_TABLE} ca ON ca.day = b.f_assigned_on
+        LEFT JOIN {CALENDAR_TABLE} cr ON cr.day = b.f_resolved_on"""  # noqa: S608
+    cursor.execute(sql, params)
+    return IssueFact.objects.count()
+
+
+def _returners_fill(cursor) -> None:
+    """SQLite (no ordered JSON aggregate before 3.44): each returned issue's sorted returners."""
+    returners: dict = defaultdict(set)
+    found = (
+        IssueEvent.objects.filter(action=Action.RETURN, actor_department__isnull=False)
+        .order_by()
+        .values_list("issue_id", "actor_department_id")
+        .distinct()
+    )
+    for issue_id, department_id in found.iterator(chunk_size=5000):
+        returners[issue_id].add(department_id)
+    table = connection.ops.quote_name(IssueFact._meta.db_table)
+    cursor.executemany(
+        f"UPDATE {table} SET returners = %s WHERE issue_id = %s",  # noqa: S608
+        [(json.dumps(sorted(units)), pk) for pk, units in returners.items()],
+    )
+
+
+def _day_facts_insert(cursor) -> int:
+    """INSERT … SELECT the DayFact rows from the IssueFacts just written: one grouped SELECT
+    per (day it is counted on, dimension), added up by key (what `parts` computes)."""
+    fact = connection.ops.quote_name(IssueFact._meta.db_table)
+    events = connection.ops.quote_name(IssueEvent._meta.db_table)
+    running, done = _literals(RUNNING_STATUSES), _literals(DONE)
+    counted, not_withdrawn = _literals(COUNTED), _literals(NOT_WITHDRAWN)
+    rated, satisfied = _literals(RATED), _literals(SATISFIED)
+    raised = _literals([Status.RAISED])
+    everywhere = {T: "0", C: "f.category_id", D: "f.department_id"}
+
+    def when(condition, value="1"):
+        return f"SUM(CASE WHEN {condition} THEN {value} ELSE 0 END)"
+
+    def branch(day, dim, unit, sums, source=f"{fact} f", where="TRUE"):
+        cells = ", ".join(f"{sums.get(column, '0')} AS {column}" for column in COLUMNS)
+        group = f"{day}" if unit == "0" else f"{day}, {unit}"
+        return (
+            f"SELECT {day} AS day, '{dim}' AS dimension, {unit} AS unit, {cells} "  # noqa: S608
+            f"FROM {source} WHERE {day} IS NOT NULL AND {unit} IS NOT NULL AND {where} "
+            f"GROUP BY {group}"
+        )
+
+    branches = []
+    # the reports: what happened on each day, for the whole ledger, its category, its lead
+    for column in EVENT_DAY_COLUMNS:
+        for dim, unit in everywhere.items():
+            branches.append(branch(f"f.{column}_on", dim, unit, {column: "COUNT(*)"}))
+    # by the deadline's day, as the issue stands now
+    is_counted = f"f.status IN {counted}"
+    is_done = f"f.status IN {done}"
+    units = {
+        "due": when(is_counted),
+        "done": when(f"{is_counted} AND {is_done}"),
+        "on_time": when(f"{is_counted} AND {is_done} AND f.resolved_on_time"),
+        "wd_count": when(f"{is_counted} AND {is_done} AND f.working_days IS NOT NULL"),
+        "wd_total": when(
+            f"{is_counted} AND {is_done} AND f.working_days IS NOT NULL", "f.working_days"
+        ),
+        "reopened": when(f"{is_counted} AND f.reopened"),
+        "resolved_ever": when(f"{is_counted} AND ({is_done} OR f.reopened)"),
+        "rated": when(f"{is_counted} AND f.satisfaction IN {rated}"),
+        "satisfied": when(f"{is_counted} AND f.satisfaction IN {satisfied}"),
+        "escalated": when(f"{is_counted} AND f.is_escalated"),
+        "accepted": when(f"{is_counted} AND f.accepted_in_time"),
+    }
+    general = {
+        "running": when(f"f.status IN {running}"),
+        "late_done": when(f"{is_done} AND f.resolved_on_time = FALSE"),
+    }
+    for dim, unit in everywhere.items():
+        branches.append(branch("f.deadline", dim, unit, general | (units if dim == D else {})))
+    leader_returned = f"f.status IN {not_withdrawn} AND f.returned"
+    branches.append(
+        branch(
+            "f.deadline",
+            L,
+            "f.leader_id",
+            {"running": general["running"]}
+            | units
+            | {
+                "returned": when(leader_returned),
+                "returned_away": when(f"{leader_returned} AND f.status IN {raised}"),
+            },
+        )
+    )
+    # each department that returned the issue (the snapshot's returners, from the events)
+    returns = (
+        f"(SELECT DISTINCT issue_id, actor_department_id AS unit FROM {events} "  # noqa: S608
+        f"WHERE action = '{Action.RETURN.value}' AND actor_department_id IS NOT NULL) r "
+        f"JOIN {fact} f ON f.issue_id = r.issue_id"
+    )
+    branches.append(
+        branch(
+            "f.deadline",
+            D,
+            "r.unit",
+            {
+                "returned": "COUNT(*)",
+                "returned_away": when("f.department_id IS NULL OR f.department_id <> r.unit"),
+            },
+            source=returns,
+            where=f"f.status IN {not_withdrawn}",
+        )
+    )
+    table = connection.ops.quote_name(DayFact._meta.db_table)
+    sums = ", ".join(f"SUM({column})" for column in COLUMNS)
+    nonzero = " OR ".join(f"SUM({column}) <> 0" for column in COLUMNS)
+    union = " UNION ALL ".join(branches)
+    cursor.execute(
+        f"INSERT INTO {table} (day, dimension, unit, {', '.join(COLUMNS)}) "  # noqa: S608
+        f"SELECT day, dimension, unit, {sums} FROM ({union}) u "
+        f"GROUP BY day, dimension, unit HAVING {nonzero}"
+    )
+    return DayFact.objects.count()
 
 
 def verify(*, chunk: int = 5000, limit: int = 20) -> list[str]:

@@ -5,7 +5,7 @@ A fixed number of queries whatever the number of subjects: a leader may 分包 t
 """
 
 from django.db.models import F, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Rank, RowNumber
 from django.utils import timezone
 
 from ledger import summaries
@@ -56,13 +56,15 @@ def leader_subject_cards(
         else:
             # the cards of those with the most overdue and open issues, then the rest by
             # name; the directories list them all (the view links them)
-            # (the counts of all their subjects, unordered, then the first `cards` by
-            # (overdue, open); the names, in the database's own collation, only order the
-            # candidates down to the last place's ties)
-            every = sorted(counts, key=lambda row: (-row["overdue"], -row["open"]))
-            if len(every) > cards:
-                edge = (every[cards - 1]["overdue"], every[cards - 1]["open"])
-                every = [row for row in every if (row["overdue"], row["open"]) >= edge]
+            # (the first `cards` by (overdue, open) with the last place's ties; the names, in
+            # the database's own collation, only order those candidates)
+            # ranked in SQL (RANK keeps the ties at the last place), so only those few rows
+            # come back, however many subjects the leader 分包
+            every = list(
+                counts.annotate(
+                    place=Window(Rank(), order_by=[F("overdue").desc(), F("open").desc()])
+                ).filter(place__lte=cards)
+            )
             by_unit = {row["unit"]: row for row in every}
             in_name_order = subjects_qs.filter(pk__in=list(by_unit)).values_list("pk", flat=True)
             place = {pk: n for n, pk in enumerate(in_name_order)}

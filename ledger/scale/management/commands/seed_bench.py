@@ -8,6 +8,8 @@ attachment rows (no files), co-departments and chain heads with COPY. Never for 
 production database: it refuses a ledger that already holds issues.
 """
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 
 from ledger import summaries
@@ -47,14 +49,20 @@ class Command(BaseCommand):
         except seeding.SeedRefused as exc:
             raise CommandError(str(exc)) from None
         counts, timings = result["counts"], result["timings"]
+        started = time.monotonic()
         self.stdout.write(
             "summary rows: {rows:,} rows, {marks:,} issues".format(**summaries.rebuild())
         )
+        timings["summaries"] = time.monotonic() - started
+        started = time.monotonic()
+        # the rooms' own derived tables (oversight's day facts), set-based in SQL
         for _receiver, answer in issues_bulk_loaded.send(
             sender=Issue, issue_count=counts["issues"]
         ):
             if answer:
                 self.stdout.write(str(answer))
+        timings["rooms"] = time.monotonic() - started
+        timings["total"] += timings["summaries"] + timings["rooms"]
         self.stdout.write(
             self.style.SUCCESS(
                 f"seeded {counts['issues']:,} issues, {counts['events']:,} events in "
