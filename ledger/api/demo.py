@@ -10,6 +10,7 @@ from ledger import demo
 from ledger.models import Department, Source
 
 from . import services_access
+from .intake import WorkOrder, intake_receive
 from .models import ApiClient, ClientSecret
 from .secrets import CLIENT, digest_of
 
@@ -58,5 +59,24 @@ def demo_client_seed(*, stdout) -> None:
         ClientSecret.objects.create(
             client=client, prefix=DEMO_PREFIX, digest=digest_of(DEMO_SECRET_PART)
         )
+    demo_work_order_seed(client)
     if settings.DEBUG:
         stdout.write(f"  API client {CLIENT_NAME} ({client.account.username}): {DEMO_SECRET}\n")
+
+
+def demo_work_order_seed(client: ApiClient) -> None:
+    """One work order the hotline sent about an enterprise the directory does not know: it
+    waits in the oversight office's 待核实 queue (/intake/queue/). Idempotent by its id."""
+    intake_receive(
+        client=client,
+        order=WorkOrder(
+            external_system=SOURCE_NAME,
+            external_id="DEMO-12345-0001",
+            title="商铺门前人行道破损，雨天积水",
+            description="来电人反映商铺门前人行道砖块松动破损，雨天积水，顾客进出不便，"
+            "希望尽快修复。",
+            category="市政设施",  # the hotline's own word: no category of the ledger's
+            reporter_name="王女士",
+            enterprise_name="中站区恒达五金商行",  # not in the directory
+        ),
+    )

@@ -1,6 +1,7 @@
-"""Screenshots of who may call the API (issue 20): a person's token page (the list, and a new
-token shown once) and the administrator's registration of a system in the admin (the add
-form, and the secret shown once)."""
+"""Screenshots of the API (issue 20): a person's token page (the list, and a new token shown
+once), the administrator's registration of a system in the admin (the add form, and the
+secret shown once), the oversight office's 待核实 queue of work orders (the list and one
+order), and the API's reference page."""
 
 import re
 
@@ -42,4 +43,21 @@ def shoot(browser, *, base, out, login, watch):
         page.get_by_role("button", name="保存", exact=True).click()
     page.wait_for_load_state("networkidle")
     page.screenshot(path=out / "api-client-secret-desktop.png", full_page=True)
+    context.close()
+
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 900}, device_scale_factor=1, locale="zh-CN"
+    )
+    page = context.new_page()
+    watch(page)
+    login(page, "supervisor")
+    page.goto(f"{base}/intake/queue/")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=out / "intake-queue-desktop.png", full_page=True)
+    page.get_by_role("link", name=re.compile("商铺门前人行道破损")).first.click()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=out / "intake-order-desktop.png", full_page=True)
+    page.goto(f"{base}/api/v1/docs/")
+    page.locator(".swagger-ui .opblock").first.wait_for()
+    page.screenshot(path=out / "api-docs-desktop.png")
     context.close()

@@ -234,3 +234,12 @@ def test_the_nav_entry_is_for_the_oversight_office_only(rf, world):
         request.user = user
         html = render_to_string("api/intake_nav.html", {"user": user}, request=request)
         assert (reverse("api:intake_queue") in html) is shown, user
+
+
+def test_the_navbar_carries_the_queue_for_the_oversight_office(client, world):
+    """The room fills the core's nav slot: the office finds the queue from any page."""
+    queue_url = reverse("api:intake_queue")
+    for user, shown in ((world.supervisor, True), (world.staff_a, False)):
+        client.force_login(user)
+        html = client.get(reverse("home")).content.decode()
+        assert (f'href="{queue_url}"' in html) is shown, user
