@@ -105,7 +105,12 @@ def idempotent_call(*, caller, key: str, digest: str, run: Callable[[], Outcome]
     """Run `run` once for (caller, key): the first call runs it in a transaction with the
     key's claim and keeps a 2xx outcome; a later call with the same digest gets that outcome
     back (replayed=True) without running anything; a different digest raises KeyReused.
-    Exceptions from `run` propagate and roll the claim back with the work."""
+    Exceptions from `run` propagate and roll the claim back with the work. The caller's keys
+    older than KEEP_FOR are forgotten first, so the table holds at most a day of each
+    caller's keys without a scheduled purge."""
+    IdempotencyRecord.objects.filter(
+        caller=caller, created_at__lt=timezone.now() - KEEP_FOR
+    ).delete()
     with transaction.atomic():
         record = _claim(caller=caller, key=key, digest=digest)
         if not isinstance(record, IdempotencyRecord):

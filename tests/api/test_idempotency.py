@@ -79,6 +79,18 @@ def test_an_expired_key_is_free_again_and_purged():
     assert idempotency.idempotency_purge() == 1
 
 
+def test_a_callers_next_call_forgets_its_expired_keys_only():
+    user, other = f.StaffFactory(username="idem8"), f.StaffFactory(username="idem9")
+    for caller, key in ((user, "old1"), (user, "old2"), (other, "old3")):
+        idempotency.idempotent_call(caller=caller, key=key, digest="d", run=_ok({}))
+    old = timezone.now() - idempotency.KEEP_FOR - datetime.timedelta(minutes=1)
+    IdempotencyRecord.objects.update(created_at=old)
+
+    idempotency.idempotent_call(caller=user, key="new", digest="d", run=_ok({}))
+
+    assert sorted(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new", "old3"]
+
+
 @pytest.mark.parametrize("key", ["", " ", "x" * 256, "ключ", "a\tb"])
 def test_a_malformed_key_is_a_400(key, rf):
     request = rf.post("/", HTTP_IDEMPOTENCY_KEY=key)
