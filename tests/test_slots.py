@@ -67,6 +67,7 @@ def test_every_room_is_a_room_and_every_app_in_ledger_but_the_core_is_one():
         "feedback",
         "scale",
         "audit",
+        "api",
     }
     assert rooms_check() == []
 
