@@ -190,16 +190,7 @@ class IssueListView(ApiView):
         fields = fields_asked(request)
         limit = pagination.limit_read(params.get("limit"))
         sort = parse_sort(params.get("sort"))
-        queryset = issues_for(request).defer(*UNREAD_COLUMNS).with_health()
-        queryset = queryset.select_related(
-            "category",
-            "source",
-            "enterprise",
-            "project",
-            "leader__user",
-            "lead_department",
-            "raising_department",
-        ).prefetch_related("co_departments")
+        queryset = selectors.issue_rows(issues_for(request))
         filterset = IssueFilter(params, queryset=queryset)
         if not filterset.is_valid():
             raise form_errors(filterset.form)
@@ -315,30 +306,13 @@ def _detail_path(issue) -> str:
 def _detail_issue(request, number) -> Issue:
     """One issue the caller reaches, with everything its detail shows (a fixed number of
     queries)."""
-    queryset = (
-        issues_for(request)
-        .defer(*UNREAD_COLUMNS)
-        .with_health()
-        .select_related(
-            "category",
-            "source",
-            "enterprise",
-            "project",
-            "leader__user",
-            "lead_department",
-            "raising_department",
-        )
-        .prefetch_related(
-            "co_departments",
-            Prefetch(
-                "events",
-                queryset=IssueEvent.objects.select_related("actor", "actor_department").order_by(
-                    "seq"
-                ),
-            ),
-            Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "id")),
-            "extensions",
-        )
+    queryset = selectors.issue_rows(issues_for(request)).prefetch_related(
+        Prefetch(
+            "events",
+            queryset=IssueEvent.objects.select_related("actor", "actor_department").order_by("seq"),
+        ),
+        Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "id")),
+        "extensions",
     )
     try:
         issue = queryset.get(number=number)

@@ -95,6 +95,27 @@ def visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
 # the search and visibility columns the database keeps (ledger_index.py): used in WHERE,
 # never shown, and large (every bigram of the description), so never loaded with a row
 UNREAD_COLUMNS = ("involved", "search_grams")
+# what a row of issues names beside its own columns (the ledger's table, the API's issues)
+ROW_RELATIONS = (
+    "category",
+    "source",
+    "enterprise",
+    "project",
+    "leader__user",
+    "lead_department",
+    "raising_department",
+)
+
+
+def issue_rows(issues: QuerySet) -> QuerySet:
+    """`issues` with what a row shows, in a fixed number of queries: the unread columns
+    deferred, the health, the related rows and the co-departments."""
+    return (
+        issues.defer(*UNREAD_COLUMNS)
+        .with_health()
+        .select_related(*ROW_RELATIONS)
+        .prefetch_related("co_departments")
+    )
 
 
 def issue_for_user(user, number: str) -> Issue:
@@ -145,21 +166,8 @@ def pending_extension_fields() -> dict:
 
 def ledger_queryset(user) -> QuerySet:
     """The ledger table's rows with everything a row shows, in a fixed number of queries."""
-    return (
-        visible_to(user)
-        .defer(*UNREAD_COLUMNS)
-        .with_health()
-        .annotate(returned_reason=returned_reason(), **pending_extension_fields())
-        .select_related(
-            "category",
-            "source",
-            "enterprise",
-            "project",
-            "leader__user",
-            "lead_department",
-            "raising_department",
-        )
-        .prefetch_related("co_departments")
+    return issue_rows(visible_to(user)).annotate(
+        returned_reason=returned_reason(), **pending_extension_fields()
     )
 
 
