@@ -10,15 +10,13 @@ endpoints through `Room.api_routes()`.
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ledger.rooms import Room, Slot
+from ledger.rooms import Room
 
 
 class ApiConfig(Room):
     name = "ledger.api"
     label = "api"
     verbose_name = _("接口")
-    # the oversight office's 待核实 queue of work orders in the navbar
-    slots = {Slot.NAV: "api/intake_nav.html"}
 
     def system_accounts(self):
         return Q(api_client__isnull=False)
