@@ -4,7 +4,11 @@ import pytest
 
 from ledger import workflow
 from tests import factories as f
-from tests import profiles  # noqa: F401  (loads the CI Hypothesis profile under CI=1)
+from tests import profiles  # loads the CI Hypothesis profile under CI=1
+
+
+def pytest_collection_modifyitems(config, items):
+    profiles.second_pass_deselect(config, items)
 
 
 @pytest.fixture(autouse=True)
