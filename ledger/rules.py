@@ -9,6 +9,7 @@ issue, so a screen shows it nothing should it ever get a request.
 """
 
 import rules
+from django.conf import settings
 
 # -- who the user is ---------------------------------------------------------
 
@@ -197,3 +198,19 @@ rules.add_perm("ledger.export_master", oversees)
 rules.add_perm("ledger.batch_issues", oversees)
 # the assessment ranks every unit on every issue: compiled by the office, not per person
 rules.add_perm("ledger.view_assessment", oversees)
+
+
+def two_factor_required(user) -> bool:
+    """Whether LEDGER_REQUIRE_2FA asks this user for a second factor at sign-in (no query):
+    the one rule the security room's sign-in and the API room's token page both ask."""
+    mode = settings.LEDGER_REQUIRE_2FA
+    if mode == "everyone":
+        return True
+    if mode == "privileged":
+        return bool(
+            user.is_superuser
+            or user.is_staff
+            or getattr(user, "is_admin_role", False)
+            or getattr(user, "is_supervisor_role", False)
+        )
+    return False

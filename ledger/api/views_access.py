@@ -25,6 +25,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ledger import auditing
+from ledger.rules import two_factor_required  # the core's rule, as the sign-in asks it
 from ledger.services.creation import CreationReplayed, creation_claim, creation_done
 
 from .forms_access import TokenForm
@@ -41,20 +42,6 @@ def is_person(user) -> bool:
         and user.get_username().lower() not in settings.SYSTEM_ACCOUNTS
         and not hasattr(user, "api_client")
     )
-
-
-def two_factor_required(user) -> bool:
-    """Whether LEDGER_REQUIRE_2FA asks this user for a second factor at sign-in. The same rule
-    as the security room's account_policy.two_factor_required, written again because rooms
-    never import each other; tests/api/test_tokens_page.py holds the two to the same answers."""
-    mode = settings.LEDGER_REQUIRE_2FA
-    if mode == "everyone":
-        return True
-    if mode == "privileged":
-        return bool(
-            user.is_superuser or user.is_staff or user.is_admin_role or user.is_supervisor_role
-        )
-    return False
 
 
 def session_verified(request) -> bool:

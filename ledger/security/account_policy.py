@@ -22,6 +22,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django_otp import DEVICE_ID_SESSION_KEY
 
+from ledger.rules import two_factor_required  # the core's rule; also named here for callers
+
 # the request being served (for passwords.PasswordHistoryValidator: who set a password)
 current_request: contextvars.ContextVar = contextvars.ContextVar("zz_request", default=None)
 
@@ -40,21 +42,6 @@ ALWAYS_OPEN = {"logout", "set_language", "security:healthz"}
 
 def must_change_message() -> str:
     return gettext("您的密码由他人设置或已到期，请先修改密码再继续使用系统。")
-
-
-def two_factor_required(user) -> bool:
-    """Whether LEDGER_REQUIRE_2FA asks this user for a second factor (no query)."""
-    mode = settings.LEDGER_REQUIRE_2FA
-    if mode == "everyone":
-        return True
-    if mode == "privileged":
-        return bool(
-            user.is_superuser
-            or user.is_staff
-            or getattr(user, "is_admin_role", False)
-            or getattr(user, "is_supervisor_role", False)
-        )
-    return False
 
 
 def has_two_factor(user) -> bool:

@@ -250,16 +250,29 @@ def test_without_two_factor_asked_a_plain_session_creates(client, world, setting
     assert PersonalToken.objects.count() == 1
 
 
-@pytest.mark.parametrize("mode", ["off", "privileged", "everyone"])
-def test_the_rooms_two_factor_rule_is_the_security_rooms(world, settings, mode):
+@pytest.mark.parametrize(
+    "mode, asked",
+    [
+        ("off", set()),
+        ("privileged", {"supervisor", "admin", "staff_in_admin"}),
+        ("everyone", {"staff_a", "supervisor", "admin", "leader", "staff_in_admin"}),
+    ],
+)
+def test_the_token_page_asks_the_sign_ins_two_factor_rule(world, settings, mode, asked):
+    """One rule (ledger.rules.two_factor_required) for the sign-in and this page."""
     settings.LEDGER_REQUIRE_2FA = mode
-    people = [world.staff_a, world.supervisor, world.admin, world.leader.user]
     staff_flag = f.StaffFactory(username="staff_in_admin", is_staff=True)
-    for user in [*people, staff_flag]:
-        assert views_access.two_factor_required(user) == account_policy.two_factor_required(user), (
-            mode,
-            user.username,
-        )
+    people = {
+        "staff_a": world.staff_a,
+        "supervisor": world.supervisor,
+        "admin": world.admin,
+        "leader": world.leader.user,
+        "staff_in_admin": staff_flag,
+    }
+    assert views_access.two_factor_required is account_policy.two_factor_required
+    assert {name for name, user in people.items() if views_access.two_factor_required(user)} == (
+        asked
+    )
 
 
 def test_system_accounts_do_not_get_the_page(client, db):
