@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from ledger.auditing import Kind, Outcome, record
 from ledger.client_ip import client_ip
 
 from .models import ClientSecret, PersonalToken
@@ -34,6 +35,50 @@ def address_allowed(allowed: str, address: str) -> bool:
     return False
 
 
+def _refused(request, presented: str, reason: str, error: exceptions.APIException):
+    """Put a refused bearer credential on the security audit trail, then refuse it. The
+    trail names the credential by its public prefix (never the secret part)."""
+    record(
+        Kind.API_AUTH_FAILED,
+        username=presented,
+        request=request._request,
+        target=f"api {request._request.path}"[:200],
+        outcome=Outcome.FAILURE,
+        detail={"reason": reason},
+    )
+    return error
+
+
+def _token_refusal(token, secret_part: str, now) -> str | None:
+    """Why a person's token is refused (for the audit trail), or None when it is good."""
+    if token is None:
+        return "unknown"
+    if not secret_matches(secret_part, token.digest):
+        return "wrong_secret"
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at <= now:
+        return "expired"
+    if not token.user.is_active:
+        return "inactive_user"
+    return None
+
+
+def _secret_refusal(secret, secret_part: str, now) -> str | None:
+    """Why a client's secret is refused (for the audit trail), or None when it is good."""
+    if secret is None:
+        return "unknown"
+    if not secret_matches(secret_part, secret.digest):
+        return "wrong_secret"
+    if secret.revoked_at is not None:
+        return "revoked"
+    if secret.expires_at is not None and secret.expires_at <= now:
+        return "expired"
+    if not secret.client.is_active or not secret.client.account.is_active:
+        return "inactive_client"
+    return None
+
+
 class TokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
@@ -46,36 +91,31 @@ class TokenAuthentication(authentication.BaseAuthentication):
             return None
         parsed = secret_parse(presented.strip())
         if parsed is None:
-            raise exceptions.AuthenticationFailed(_("令牌无效。"))
+            raise _refused(
+                request, "", "malformed", exceptions.AuthenticationFailed(_("令牌无效。"))
+            )
         kind, prefix, secret_part = parsed
+        named = f"{kind}_{prefix}"
         now = timezone.now()
         if kind == PERSONAL:
             token = PersonalToken.objects.select_related("user").filter(prefix=prefix).first()
-            if (
-                token is None
-                or not secret_matches(secret_part, token.digest)
-                or token.revoked_at is not None
-                or token.expires_at <= now
-                or not token.user.is_active
-            ):
-                raise exceptions.AuthenticationFailed(_("令牌无效、已过期或已吊销。"))
+            reason = _token_refusal(token, secret_part, now)
+            if reason is not None:
+                refusal = exceptions.AuthenticationFailed(_("令牌无效、已过期或已吊销。"))
+                raise _refused(request, named, reason, refusal)
             PersonalToken.objects.filter(pk=token.pk).update(last_used_at=now)
             return token.user, token
         assert kind == CLIENT
         secret = (
             ClientSecret.objects.select_related("client__account").filter(prefix=prefix).first()
         )
-        if (
-            secret is None
-            or not secret_matches(secret_part, secret.digest)
-            or secret.revoked_at is not None
-            or (secret.expires_at is not None and secret.expires_at <= now)
-            or not secret.client.is_active
-            or not secret.client.account.is_active
-        ):
-            raise exceptions.AuthenticationFailed(_("客户端密钥无效、已过期或已吊销。"))
+        reason = _secret_refusal(secret, secret_part, now)
+        if reason is not None:
+            refusal = exceptions.AuthenticationFailed(_("客户端密钥无效、已过期或已吊销。"))
+            raise _refused(request, named, reason, refusal)
         if not address_allowed(secret.client.allowed_ips, client_ip(request._request)):
-            raise exceptions.PermissionDenied(_("此客户端不允许从该地址调用。"))
+            refusal = exceptions.PermissionDenied(_("此客户端不允许从该地址调用。"))
+            raise _refused(request, named, "address_not_allowed", refusal)
         ClientSecret.objects.filter(pk=secret.pk).update(last_used_at=now)
         return secret.client.account, secret
 

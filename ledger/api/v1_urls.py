@@ -31,10 +31,27 @@ urlpatterns = [
     path("sources/", directory.SourceList.as_view(), name="sources"),
     path("enterprises/", directory.EnterpriseList.as_view(), name="enterprises"),
     path("enterprises/<int:pk>/", directory.EnterpriseDetail.as_view(), name="enterprise"),
+    path(
+        "enterprises/<int:pk>/contacts/",
+        directory.ContactList.as_view(),
+        name="enterprise_contacts",
+    ),
+    path(
+        "enterprises/<int:pk>/contacts/<int:contact_id>/",
+        directory.ContactDetail.as_view(),
+        name="enterprise_contact",
+    ),
     path("projects/", directory.ProjectList.as_view(), name="projects"),
+    path("projects/<int:pk>/", directory.ProjectDetail.as_view(), name="project"),
+    path(
+        "projects/<int:pk>/progress/",
+        directory.ProjectProgressView.as_view(),
+        name="project_progress",
+    ),
     # the work orders in (ledger/api/intake_urls.py)
     path("", include("ledger.api.intake_urls")),
     *api_routes(),
     # last: anything else under /api/v1/ is the API's own 404 (problem+json)
-    re_path(r"^(?P<rest>.*)$", errors.not_found, name="not_found"),
+    # (any character: a path with an encoded line break is no exception)
+    re_path(r"^(?P<rest>[\s\S]*)$", errors.not_found, name="not_found"),
 ]

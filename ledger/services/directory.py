@@ -177,6 +177,20 @@ def contact_update(*, actor, contact, data: dict):
     return contact
 
 
+def contact_delete(*, actor, contact) -> None:
+    """Remove one contact; an enterprise's only remaining contact becomes its primary one, as
+    when the page's list is saved."""
+    enterprise = contact.enterprise
+    if not actor.has_perm("ledger.change_enterprise", enterprise):
+        raise PermissionDenied
+    with transaction.atomic():
+        contact.delete()
+        remaining = list(enterprise.contacts.all()[:2])
+        if len(remaining) == 1 and not remaining[0].is_primary:
+            remaining[0].is_primary = True
+            remaining[0].save(update_fields=["is_primary"])
+
+
 # -- key projects ----------------------------------------------------------------------------
 
 

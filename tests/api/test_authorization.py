@@ -78,6 +78,20 @@ api:enterprise                E             GET    401  200  200 200   200   200
 api:enterprise                missing       GET    401  404  404 404   404   404   404   404  404 404   404  404  403
 api:enterprise                E             PATCH  401  403  200 403   403   403   403   403  200 200   403  403  403
 api:enterprise                other         PATCH  401  403  403 403   403   403   403   403  200 200   403  403  403
+api:enterprise_contacts       E             POST   401  403  201 403   403   403   403   403  201 201   403  403  403
+api:enterprise_contacts       other         POST   401  403  403 403   403   403   403   403  201 201   403  403  403
+api:enterprise_contacts       missing       POST   401  404  404 404   404   404   404   404  404 404   404  404  403
+api:enterprise_contact        E             PATCH  401  403  200 403   403   403   403   403  200 200   403  403  403
+api:enterprise_contact        E             DELETE 401  403  204 403   403   403   403   403  204 204   403  403  403
+api:enterprise_contact        other         PATCH  401  403  403 403   403   403   403   403  200 200   403  403  403
+api:enterprise_contact        E-other       PATCH  401  403  404 403   403   403   403   403  404 404   403  403  403
+api:projects                  -             POST   401  403  403 403   403   403   403   403  201 201   403  403  403
+api:project                   P             GET    401  200  200 200   200   200   200   200  200 200   200  200  403
+api:project                   missing       GET    401  404  404 404   404   404   404   404  404 404   404  404  403
+api:project                   P             PATCH  401  403  403 403   403   403   403   403  200 200   403  403  403
+api:project                   missing       PATCH  401  404  404 404   404   404   404   404  404 404   404  404  403
+api:project_progress          P             POST   401  201  403 403   403   403   403   403  201 201   403  403  403
+api:project_progress          other         POST   401  403  403 403   403   403   403   403  201 201   403  403  403
 # -- the rooms' endpoints -------------------------------------------------------------------
 api:notifications             -             GET    401  200  200 200   200   200   200   200  200 200   200  200  403
 api:notification_read         of-lead       POST   401  200  404 404   404   404   404   404  404 404   404  404  403
@@ -160,6 +174,13 @@ def mx(django_db_setup, django_db_blocker, tmp_path_factory):
                 client.secrets.create(prefix=new.prefix, digest=new.digest)
                 world.users[role] = account
                 world.callers[role] = BearerClient(new.plain, raise_request_exception=False)
+            # contacts to change and remove (the matrix world's enterprises have none)
+            world.contact = f.ContactFactory(
+                enterprise=world.enterprise, name="矩阵联系人", is_primary=True
+            )
+            world.other_contact = f.ContactFactory(
+                enterprise=world.other_enterprise, name="矩阵旁支联系人", is_primary=True
+            )
             world.own_issue = workflow.issue_raise(
                 actor=world.users["cown"],
                 title="矩阵系统登记的问题",
@@ -213,11 +234,16 @@ def _visible_numbers(world, role) -> set[str]:
 
 
 def fingerprint():
-    """The screens' fingerprint, and the enterprise fields the API may change."""
-    from ledger.models import Enterprise
+    """The screens' fingerprint, and the directory rows the API may change."""
+    from ledger.models import Contact, Enterprise, KeyProject, ProjectProgress
 
     fields = Enterprise.objects.order_by("pk").values_list("pk", "industry", "address")
-    return [*screens.fingerprint(), list(fields)]
+    contacts = Contact.objects.order_by("pk").values_list("pk", "name", "position", "is_primary")
+    projects = KeyProject.objects.order_by("pk").values_list(
+        "pk", "name", "stage", "completed_this_year"
+    )
+    reports = ProjectProgress.objects.order_by("pk").values_list("pk", "month", "note")
+    return [*screens.fingerprint(), list(fields), list(contacts), list(projects), list(reports)]
 
 
 # -- one cell --------------------------------------------------------------------------------
@@ -245,6 +271,19 @@ def url_of(mx, row) -> str:
         return reverse(route, kwargs=kwargs)
     if route == "api:enterprise":
         pk = {"E": mx.enterprise.pk, "other": mx.other_enterprise.pk}.get(obj, 99999)
+        return reverse(route, kwargs={"pk": pk})
+    if route == "api:enterprise_contacts":
+        pk = {"E": mx.enterprise.pk, "other": mx.other_enterprise.pk}.get(obj, 99999)
+        return reverse(route, kwargs={"pk": pk})
+    if route == "api:enterprise_contact":
+        enterprise, contact = {
+            "E": (mx.enterprise, mx.contact),
+            "other": (mx.other_enterprise, mx.other_contact),
+            "E-other": (mx.enterprise, mx.other_contact),  # a contact of another enterprise
+        }[obj]
+        return reverse(route, kwargs={"pk": enterprise.pk, "contact_id": contact.pk})
+    if route in ("api:project", "api:project_progress"):
+        pk = {"P": mx.project.pk, "other": mx.other_project.pk}.get(obj, 99999)
         return reverse(route, kwargs={"pk": pk})
     if route == "api:notification_read":
         return reverse(route, kwargs=screens._notification_kwargs(mx, obj))
@@ -284,6 +323,27 @@ def _post_data(mx, row) -> dict:
         }
     if row.route == "api:enterprise":
         return {"industry": "矩阵化工", "address": "中站区矩阵路 2 号"}
+    if row.route in ("api:enterprise_contacts", "api:enterprise_contact"):
+        return {"name": "矩阵接口联系人", "position": "办公室主任", "mobile": "139 0000 7788"}
+    if row.route == "api:projects":
+        return {
+            "name": "矩阵接口新增项目",
+            "level": "district",
+            "sector": "industry",
+            "year": mx.project.year,
+            "total_investment": "12000.00",
+            "annual_plan": "3000.00",
+            "lead_department": mx.dept_lead.pk,
+        }
+    if row.route == "api:project":
+        return {"stage": "construction", "completed_this_year": "800.50"}
+    if row.route == "api:project_progress":
+        return {
+            "month": f"{mx.project.year}-01",
+            "completed_this_year": "120.00",
+            "stage": "construction",
+            "note": "矩阵接口填报。",
+        }
     if row.route == "api:issue_action" and row.obj == "comment@O":
         return {"note": "矩阵接口备注。"}
     return {}
@@ -307,7 +367,7 @@ def call(mx, role, method, url, data=None, extra=None):
         if method == "GET":
             return client.get(url), []
         with transaction.atomic():
-            send = client.patch if method == "PATCH" else client.post
+            send = {"PATCH": client.patch, "DELETE": client.delete}.get(method, client.post)
             response = send(
                 url, json.dumps(data or {}), content_type="application/json", **(extra or {})
             )

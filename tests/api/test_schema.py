@@ -21,3 +21,12 @@ def test_the_openapi_document_validates_without_warnings(tmp_path):
         assert "application/problem+json" in action["responses"][code]["content"], code
     headers = {p["name"] for p in action["parameters"] if p["in"] == "header"}
     assert {"If-Match", "Idempotency-Key"} <= headers
+
+
+def test_a_path_with_a_line_break_is_the_apis_own_404(client, db):
+    # schemathesis sent these; the catch-all's `.` did not match "\n" and Django's HTML page
+    # answered instead of problem+json
+    for path in ("/api/v1/enterprises/0.9/contacts/%0A%10/", "/api/v1/issues/%0A/actions/x/"):
+        response = client.post(path, "{}", content_type="application/json")
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/problem+json"

@@ -8,7 +8,6 @@ longer one: `SCHEMATHESIS_EXAMPLES=200 SCHEMATHESIS_RANDOM=1 pytest tests/api/te
 """
 
 import os
-import time
 
 import hypothesis
 import pytest
@@ -105,10 +104,8 @@ def _run(schema, secret: str) -> list[str]:
 
 
 def test_schemathesis_finds_nothing(world, api_token_for, api_client_for, connections_kept):
-    started = time.monotonic()
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
     person = api_token_for(world["supervisor"])
     _client, system = api_client_for(world["dept"], sees=ApiClient.Sees.OWN)
     failures = _run(schema, person) + _run(schema, system)
     assert not failures, "\n\n".join(failures)
-    assert time.monotonic() - started < 60, "the short profile must stay under a minute"
