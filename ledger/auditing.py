@@ -55,6 +55,8 @@ class Kind(StrEnum):
     API_SECRET_REVOKED = "api_secret_revoked"
     # a call to the JSON API by a registered system (ledger/api/): who, what, how many rows
     API_CALL = "api_call"
+    # a bearer token or client secret refused (unknown, wrong, expired, revoked, wrong address)
+    API_AUTH_FAILED = "api_auth_failed"
 
 
 class Outcome(StrEnum):

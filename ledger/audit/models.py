@@ -41,6 +41,7 @@ KIND_LABELS = {
     Kind.API_SECRET_ROTATED: _("轮换客户端密钥"),
     Kind.API_SECRET_REVOKED: _("吊销客户端密钥"),
     Kind.API_CALL: _("系统接口调用"),
+    Kind.API_AUTH_FAILED: _("接口凭据被拒"),
 }
 
 

@@ -11,6 +11,7 @@ when two-factor is required of its user: without a code given in this session, n
 import contextvars
 import datetime
 import functools
+import json
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django_otp import DEVICE_ID_SESSION_KEY
+from rest_framework.views import APIView
 
 from ledger.rules import two_factor_required  # the core's rule; also named here for callers
 
@@ -104,6 +106,32 @@ def _admin_prefix() -> str:
     return reverse("admin:index")
 
 
+def _machine_door(match) -> bool:
+    """A view that answers programs (Django REST framework's), not a person's browser."""
+    view_class = getattr(match.func, "cls", None)
+    return isinstance(view_class, type) and issubclass(view_class, APIView)
+
+
+def _steps_refused(request, todo: list[str]):
+    """What a program gets instead of a step's page: a bearer credential speaks for itself
+    (the session's steps are not its own; the API reads it before the session), a program
+    riding on the session gets a 403 it can read (RFC 9457) and no redirect to HTML."""
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        return None
+    body = {
+        "type": "about:blank",
+        "title": gettext("无权访问"),
+        "status": 403,
+        "detail": gettext("请先在网页上完成账号安全步骤（修改密码或两步验证），再使用接口。"),
+        "steps": list(todo),
+    }
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False),
+        status=403,
+        content_type="application/problem+json",
+    )
+
+
 class AccountPolicyMiddleware:
     """After the session, the user and the messages: sends a session with steps left to the
     first step's page, whatever it asked for (back to it afterwards, by `next`)."""
@@ -139,12 +167,15 @@ class AccountPolicyMiddleware:
         if not todo:
             return None
         try:
-            view_name = resolve(request.path_info).view_name
+            match = resolve(request.path_info)
         except Resolver404:
             return None
+        view_name = match.view_name
         step = todo[0]
         if view_name in ALWAYS_OPEN or view_name in STEP_PAGES[step]:
             return None
+        if _machine_door(match):
+            return _steps_refused(request, todo)
         if request.headers.get("HX-Request"):
             # a page part (the bell's count): nothing for it until the steps are done
             return HttpResponse(status=204)
