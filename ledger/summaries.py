@@ -34,6 +34,7 @@ from ledger.models import (
 )
 from ledger.models.issues import NOT_FINAL_VALUES, raised_flag_cutoff
 from ledger.models.summaries import NO_DAY, PAST_DAY, SETTLED_AGE
+from ledger.replica import is_reading_replica
 from ledger.states import Status
 
 K = SummaryCount.Kind
@@ -607,8 +608,9 @@ def cached(name: str, compute, *, timeout: int = 300):
     """compute() under `name` for the current generation (the database is the truth: the
     cache only saves recounting between two events). Only with a cache every process shares
     (SUMMARIES_CACHE): a process's own memory would keep serving a figure another process's
-    event has changed."""
-    if not settings.SUMMARIES_CACHE:
+    event has changed. Nor a figure read from the read replica: a replica a moment behind
+    would leave its older count under the newer generation until the next event."""
+    if not settings.SUMMARIES_CACHE or is_reading_replica():
         return compute()
     key = f"summaries:{generation()}:{name}"
     value = cache.get(key)

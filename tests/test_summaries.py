@@ -574,6 +574,22 @@ def test_without_a_shared_cache_figures_are_counted_fresh_each_time(world, setti
     assert summaries.cached("probe2", lambda: calls.append(1) or len(calls)) == 3
 
 
+def test_figures_read_from_the_replica_are_not_cached(world, settings):
+    """A replica a moment behind the primary: its count, cached under the generation the
+    event has just moved on, would be served until the next event."""
+    from ledger.replica import replica_reading
+
+    settings.SUMMARIES_CACHE = True
+    settings.REPLICA_READS = True  # DATABASES has the "replica" alias (a mirror in tests)
+    calls = []
+    with replica_reading():
+        assert summaries.cached("probe", lambda: calls.append(1) or len(calls)) == 1
+        assert summaries.cached("probe", lambda: calls.append(1) or len(calls)) == 2
+    # on the primary the same figure is kept
+    assert summaries.cached("probe", lambda: calls.append(1) or len(calls)) == 3
+    assert summaries.cached("probe", lambda: calls.append(1) or len(calls)) == 3
+
+
 def test_leader_subject_cards_cut_to_the_most_pressing_cost_the_same_for_5_and_500_issues(
     client, world, settings, monkeypatch
 ):

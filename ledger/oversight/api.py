@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from ledger.oversight import periods
 from ledger.oversight.selectors import metrics
 from ledger.oversight.selectors.dashboard import dashboard
+from ledger.replica import replica_reading
 
 PROBLEM = OpenApiResponse(OpenApiTypes.OBJECT, description="application/problem+json")
 
@@ -72,7 +73,10 @@ class FiguresView(APIView):
 
     @extend_schema(operation_id="figures_dashboard", responses={200: FiguresSerializer})
     def get(self, request):
-        figures = dashboard(request.user)
+        # read where the screen's dashboard reads (the replica, when one is set); DRF has
+        # already resolved the caller on the primary
+        with replica_reading():
+            figures = dashboard(request.user)
         return Response(
             {
                 "today": figures["today"].isoformat(),
@@ -112,7 +116,8 @@ class AssessmentView(APIView):
         if error:
             raise exceptions.ValidationError({"period": [error]})
         kind = metrics.LEADER if request.query_params.get("by") == "leader" else metrics.DEPARTMENT
-        table = metrics.assessment(request.user, period, kind=kind, today=today)
+        with replica_reading():  # as the assessment screen (@replica_reads)
+            table = metrics.assessment(request.user, period, kind=kind, today=today)
         rows = [
             {
                 "rank": row.rank,
