@@ -139,6 +139,25 @@ TITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2
 # literal _xHHHH_ (its underscore escaped so it stays literal), the two non-characters
 _NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _PRESERVE = ' xml:space="preserve"'
+# a text this short cannot be over Excel's limit in UTF-16 units either
+_SHORT = MAX_CELL_CHARS // 2
+
+
+def _inline_string(text: str) -> str:
+    """The <t> element of an inline string cell, as xlsxwriter writes it in constant-memory
+    mode: cut to Excel's limit in UTF-16 units, control characters as _xHHHH_ (and a
+    literal _xHHHH_ kept literal), white space at either end preserved, XML's & < >
+    escaped. A text shaped like rich-text runs (<r>…</r>) is escaped too, where xlsxwriter
+    would copy it into the sheet's XML as it stands (text_write)."""
+    if len(text) > _SHORT and _utf16_len(text) > MAX_CELL_CHARS:
+        text = _utf16_truncate(text, MAX_CELL_CHARS)
+    if _NEEDS_ESCAPE.search(text):
+        text = XMLwriter._escape_control_characters(text)
+        preserve = text[:1].isspace() or text[-1:].isspace()
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    else:
+        preserve = text[:1].isspace() or text[-1:].isspace()
+    return f"<t{_PRESERVE}>{text}</t>" if preserve else f"<t>{text}</t>"
 
 
 class Column(Protocol):
@@ -200,7 +219,7 @@ class SheetWriter:
         # has one (given in order of first use, as xlsxwriter gives them), the <row>
         # attributes of each height, the Excel serial number of each date
         self._cells = [f'<c r="{xl_col_to_name(col)}' for col in range(len(columns))]
-        self._styles: dict[int, str] = {}
+        self._styles: dict[Format | None, str] = {}
         self._row_attributes: dict[int, str] = {}
         self._dates: dict[datetime.date, str] = {}
 
@@ -230,7 +249,8 @@ class SheetWriter:
             sheet._write_single_row(row)
         sheet.previous_row = row
         ref = str(row + 1)
-        heads, style = self._cells, self._style
+        heads, caps, full, styles = self._cells, self.caps, self.full, self._styles
+        plain, quoted = formats.text.plain, formats.text.quoted
         cells = []
         lines = 1
         col = -1
@@ -238,23 +258,44 @@ class SheetWriter:
             if value is None or value == "":
                 continue
             if isinstance(value, str):
-                lines = max(lines, self._text(cells, col, ref, value))
-            elif isinstance(value, bool):  # before int: a bool is an int
+                # the common case inline (it is most of the cells): a text no longer than
+                # Excel takes, with nothing to escape; else _inline_string does it all
+                text = value
+                if len(text) > _SHORT or _NEEDS_ESCAPE.search(text):
+                    text = text[:MAX_CELL_CHARS]
+                    xml = _inline_string(text)
+                elif text[0].isspace() or text[-1].isspace():
+                    xml = f"<t{_PRESERVE}>{text}</t>"
+                else:
+                    xml = f"<t>{text}</t>"
+                cell_format = quoted if text.startswith(FORMULA_TRIGGERS) else plain
+                style = styles.get(cell_format) or self._style(cell_format)
+                cells.append(f'{heads[col]}{ref}"{style} t="inlineStr"><is>{xml}</is></c>')
+                cap = caps[col]
+                if not full[col]:
+                    self._widen(col, display_width(text[:cap]))
+                if len(text) * 2 > cap or "\n" in text:
+                    lines = max(lines, self._lines(cap, text))
+                continue
+            if isinstance(value, bool):  # before int: a bool is an int
                 self._text(cells, col, ref, _("是") if value else _("否"))
             elif isinstance(value, int):
-                cells.append(f'{heads[col]}{ref}"{style(formats.integer)}><v>{value:.16G}</v></c>')
+                style = styles.get(formats.integer) or self._style(formats.integer)
+                cells.append(f'{heads[col]}{ref}"{style}><v>{value:.16G}</v></c>')
                 self._widen(col, len(str(value)))
             elif isinstance(value, Decimal | float):
                 number = float(value)
                 if not math.isfinite(number):
                     raise TypeError("NAN/INF not supported in write_number()")
-                cells.append(f'{heads[col]}{ref}"{style(formats.decimal)}><v>{number:.16G}</v></c>')
+                style = self._style(formats.decimal)
+                cells.append(f'{heads[col]}{ref}"{style}><v>{number:.16G}</v></c>')
                 self._widen(col, len(f"{value:,.2f}"))
             elif isinstance(value, datetime.date):
                 if isinstance(value, datetime.datetime):
                     value = timezone.localtime(value).date()
                 serial = self._dates.get(value) or self._date(value)
-                cells.append(f'{heads[col]}{ref}"{style(formats.date)}><v>{serial}</v></c>')
+                style = styles.get(formats.date) or self._style(formats.date)
+                cells.append(f'{heads[col]}{ref}"{style}><v>{serial}</v></c>')
                 self._widen(col, 10)
             else:  # a lazy label or anything else: its text
                 lines = max(lines, self._text(cells, col, ref, str(value)))
@@ -275,22 +316,10 @@ class SheetWriter:
         it takes in its column."""
         text = text[:MAX_CELL_CHARS]
         style = self.formats.text
-        quoted = text.startswith(FORMULA_TRIGGERS)
-        xml = text
-        if len(xml) > MAX_CELL_CHARS // 2 and _utf16_len(xml) > MAX_CELL_CHARS:
-            xml = _utf16_truncate(xml, MAX_CELL_CHARS)
-        if _NEEDS_ESCAPE.search(xml):
-            # control characters as _xHHHH_ (and a literal _xHHHH_ kept literal), then the
-            # XML characters: xlsxwriter's own escapes, in its order. A text shaped like
-            # rich-text runs (<r>…</r>) is escaped too, where xlsxwriter would copy it in
-            xml = XMLwriter._escape_control_characters(xml)
-            preserve = xml[:1].isspace() or xml[-1:].isspace()
-            xml = xml.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        else:
-            preserve = xml[:1].isspace() or xml[-1:].isspace()
+        cell_format = style.quoted if text.startswith(FORMULA_TRIGGERS) else style.plain
         cells.append(
-            f'{self._cells[col]}{ref}"{self._style(style.quoted if quoted else style.plain)}'
-            f' t="inlineStr"><is><t{_PRESERVE if preserve else ""}>{xml}</t></is></c>'
+            f'{self._cells[col]}{ref}"{self._style(cell_format)}'
+            f' t="inlineStr"><is>{_inline_string(text)}</is></c>'
         )
         return self._measure(col, text)
 
@@ -301,19 +330,25 @@ class SheetWriter:
             self._widen(col, display_width(text[:cap]))
         if len(text) * 2 <= cap and "\n" not in text:
             return 1  # fits on one line whatever the characters
-        # the column ends cap + 2 wide; at the 10-point font a CJK character takes a little
-        # less than the two units display_width counts, hence 0.9
+        return self._lines(cap, text)
+
+    @staticmethod
+    def _lines(cap: int, text: str) -> int:
+        """How many lines a text takes in a column of this cap. The column ends cap + 2 wide;
+        at the 10-point font a CJK character takes a little less than the two units
+        display_width counts, hence 0.9."""
         width = cap + 2
         return sum(
             max(1, math.ceil(display_width(line) * 0.9 / width)) for line in text.split("\n")
         )
 
     def _style(self, cell_format: Format | None) -> str:
-        """The s="…" attribute of a cell in this format (none for the default format)."""
-        found = self._styles.get(id(cell_format))
+        """The s="…" attribute of a cell in this format (none for the default format); the
+        format's index is given on its first use, as xlsxwriter gives it."""
+        found = self._styles.get(cell_format)
         if found is None:
             found = f' s="{cell_format._get_xf_index()}"' if cell_format is not None else ""
-            self._styles[id(cell_format)] = found
+            self._styles[cell_format] = found
         return found
 
     def _date(self, day: datetime.date) -> str:
