@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import openpyxl
 import pytest
+from django.utils.translation import gettext_lazy
 
 from ledger import excel
 
@@ -164,8 +165,6 @@ class _ApiWriter(excel.SheetWriter):
 
 
 def _list_rows(n):
-    from django.utils.translation import gettext_lazy
-
     moment = datetime.datetime(2026, 3, 1, 17, 30, tzinfo=datetime.UTC)
     for k in range(n):
         text = LIST_TEXTS[k % len(LIST_TEXTS)]
