@@ -1,14 +1,17 @@
 """The one spreadsheet writer: every export (the ledger, export jobs, master data, the
 oversight tables, coverage, the rooms' sheets) writes its .xlsx through this module.
 
-Formula injection, one policy for every cell: text is written with write_string, which
-stores a string cell (never a formula) whatever it holds, and the workbook never converts
-strings (strings_to_formulas/numbers/urls off). A text that Excel would take for a formula
-if a person edited the cell or re-saved it as CSV (starting with = + - @, tab or carriage
-return) also gets the "quote prefix" style: Excel's own mark for "this is text", the same as
-typing a leading apostrophe, which LibreOffice honours too. The value itself is left
-unchanged (no apostrophe is added to the data), so a re-import reads back what was stored.
-Numbers stay numbers and dates stay dates.
+Formula injection, one policy for every cell: text is written as a string cell (never a
+formula) whatever it holds — with write_string (text_write), or as the same escaped inline
+string by the lists' own row XML (SheetWriter) — and the workbook never converts strings
+(strings_to_formulas/numbers/urls off). A text shaped like xlsxwriter's rich-text runs
+(<r>…</r>), which xlsxwriter would copy into the sheet's XML unescaped, is escaped too.
+A text that Excel would take for a formula if a person edited the cell or re-saved it as
+CSV (starting with = + - @, tab or carriage return) also gets the "quote prefix" style:
+Excel's own mark for "this is text", the same as typing a leading apostrophe, which
+LibreOffice honours too. The value itself is left unchanged (no apostrophe is added to the
+data), so a re-import reads back what was stored. Numbers stay numbers and dates stay
+dates.
 
 Downloads are FileResponse(as_attachment=True, filename=…): Django writes the RFC 6266
 Content-Disposition (filename*=utf-8''… for a Chinese name).

@@ -8,12 +8,13 @@ disagree, but read as plain values (ledger_values): a hundred thousand rows as m
 instances cost more than writing the sheet.
 """
 
+import contextlib
 import datetime
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 
 import xlsxwriter
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import Prefetch, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -257,7 +258,10 @@ def whole_result_plan(alias: str):
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
+        # a failed RESET must not hide the export's own error: it fails only in a transaction
+        # already aborted (whose rollback undoes a SET made in it) or on a lost connection
+        # (the session and its setting are gone with it)
+        with contextlib.suppress(DatabaseError), connection.cursor() as cursor:
             cursor.execute("RESET cursor_tuple_fraction")
 
 

@@ -490,3 +490,23 @@ def test_the_export_plans_its_rows_for_the_whole_result_then_restores_the_settin
         assert not [q for q in queries if "cursor_tuple_fraction" in q["sql"]]
     else:
         assert seen == [None, None, None] and settings_sql == []
+
+
+@pytest.mark.django_db
+def test_an_export_failing_on_a_query_raises_that_error_not_the_settings_reset(world):
+    """Restoring cursor_tuple_fraction after a failed query (in an aborted transaction on
+    PostgreSQL) must not replace the export's own error."""
+    from django.db import DatabaseError
+
+    from ledger.exchange import export as export_module
+    from ledger.selectors import ledger_queryset
+
+    def broken(n):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM zz_no_such_table")
+
+    _bulk_issues(world, 2)
+    rows = ledger_queryset(world.supervisor).order_by("-year", "-seq")
+    with pytest.raises(DatabaseError) as raised:
+        export_module.ledger_write(io.BytesIO(), rows, title="t", progress=broken, progress_every=1)
+    assert "zz_no_such_table" in str(raised.value)
