@@ -3,6 +3,10 @@
     make bench N=1000000                     # or: .venv/bin/python bench/pages.py --issues N
     make bench N=1000000 REUSE=1             # the database is already seeded at that size
     BENCH_DB=zz_mine make bench N=10000      # database name (default zz_bench_<N>)
+    BENCH_SETTINGS=recommended make bench …  # or --settings recommended: docs/scaling.md's
+                                             # per-database PostgreSQL settings (default stock)
+    BENCH_WORKER_CLASS=gthread BENCH_THREADS=4 make bench …   # or --worker-class gthread
+                                             # --threads 4 (--workers, BENCH_WORKERS: 2)
 
 Steps: create the database (dropped first unless REUSE=1 finds it seeded with N issues),
 migrate, `seed_bench --issues N`, collectstatic, start gunicorn (2 workers, DEBUG off,
@@ -61,6 +65,8 @@ TARGETS = {
     "assessment": ("assessment, one year, all departments", 1000),
     # the JSON API's list (issue 20): the same rows as the ledger's first page, as JSON
     "api": ("API issue list /api/v1/issues/ (beside the ledger's)", 150),
+    # issue 19: the oversight room's weekly and monthly reports, as the supervisor opens them
+    "reports": ("weekly and monthly reports (issue 19)", 1000),
 }
 # the API list pages and the ledger pages they are compared with (same role, same query)
 API_BESIDE_LEDGER = {
@@ -73,6 +79,20 @@ API_BESIDE_LEDGER = {
 }
 EXPORT_TARGET = (20.0, 300.0)  # seconds, MB
 MIXED_TARGET = (100.0, 250.0)  # requests/s, p95 ms
+
+# --settings recommended: the PostgreSQL settings docs/scaling.md recommends that can be set
+# per database (ALTER DATABASE … SET: every new connection to it takes them). shared_buffers
+# (recommended: a quarter of RAM) needs a server restart, which a bench must not do on a
+# shared server: the report gives the server's own value.
+RECOMMENDED_SETTINGS = {
+    "effective_cache_size": "16GB",
+    "jit": "off",
+    "random_page_cost": "1.1",
+    "work_mem": "16MB",
+}
+SETTINGS_MODES = ("stock", "recommended")
+# gunicorn: sync workers (one request at a time each) or gthread (--threads per worker)
+WORKER_CLASSES = ("sync", "gthread")
 
 
 # -- HTTP ---------------------------------------------------------------------------------
@@ -394,8 +414,9 @@ def render_markdown(report: dict) -> str:
         "",
         f"Machine: {meta.get('cores')} cores, {meta.get('ram_gb')} GB RAM, "
         f"{meta.get('postgresql', '?')}, Python {meta.get('python')}; "
-        f"gunicorn {meta.get('workers', 2)} workers, DEBUG off. "
+        f"{server_words(meta)}, DEBUG off. "
         f"PostgreSQL settings: {meta.get('pg_settings') or '?'}.",
+        settings_words(report.get("settings")),
         f"Data: {data['issues']:,} issues, {data.get('events', 0):,} events, "
         f"{data.get('enterprises', 0):,} enterprises, {data.get('projects', 0):,} projects, "
         f"database {data.get('db_size', '?')}. "
@@ -408,7 +429,7 @@ def render_markdown(report: dict) -> str:
         "page slower than the per-page budget); times are wall-clock at the "
         "client; SQL time and queries come from the Server-Timing header (median).",
         "",
-        "## Targets (issue 11)",
+        "## Targets (issues 11 and 19)",
         "",
         "| target | limit (p95) | measured | |",
         "|---|---|---|---|",
@@ -500,6 +521,18 @@ def render_markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def variant_suffix(report: dict) -> str:
+    """What tells a run's report from the default run's (stock settings, 2 sync workers):
+    -recommended, -gthread4 (threads per worker), -w4 (workers)."""
+    meta, settings = report.get("machine", {}), report.get("settings") or {}
+    suffix = "-recommended" if settings.get("mode") == "recommended" else ""
+    if meta.get("worker_class", "sync") != "sync":
+        suffix += f"-{meta['worker_class']}{meta.get('threads', 1)}"
+    if meta.get("workers", 2) != 2:
+        suffix += f"-w{meta['workers']}"
+    return suffix
+
+
 def write_report(report: dict, directory: Path = RESULTS) -> tuple[Path, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     size = report["data"]["issues"]
@@ -508,7 +541,7 @@ def write_report(report: dict, directory: Path = RESULTS) -> tuple[Path, Path]:
         if size >= 1_000_000 and size % 1_000_000 == 0
         else (f"{size // 1000}k" if size >= 1000 and size % 1000 == 0 else str(size))
     )
-    stem = f"{report['date']}-{label}"
+    stem = f"{report['date']}-{label}{variant_suffix(report)}"
     md, js = directory / f"{stem}.md", directory / f"{stem}.json"
     md.write_text(render_markdown(report), encoding="utf-8")
     js.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -624,6 +657,75 @@ def base_env(database_url: str) -> dict:
         }
     )
     return env
+
+
+def settings_statements(database: str, mode: str) -> list[str]:
+    """The ALTER DATABASE statements of a settings mode: `recommended` sets each of
+    RECOMMENDED_SETTINGS on the bench database; `stock` resets them, so a database kept
+    (REUSE=1) from a recommended run is measured on the server's own settings again."""
+    if mode not in SETTINGS_MODES:
+        raise ValueError(f"settings: one of {', '.join(SETTINGS_MODES)}")
+    quoted = '"' + database.replace('"', '""') + '"'
+    if mode == "recommended":
+        return [
+            f"ALTER DATABASE {quoted} SET {name} = '{value}'"
+            for name, value in RECOMMENDED_SETTINGS.items()
+        ]
+    return [f"ALTER DATABASE {quoted} RESET {name}" for name in RECOMMENDED_SETTINGS]
+
+
+def apply_settings(name: str, mode: str) -> dict:
+    """Apply a settings mode to the bench database; what the report says of it: the mode,
+    the settings the database now carries (pg_db_role_setting), and shared_buffers, the
+    server's (not changed: it needs a restart)."""
+    admin_dsn = "postgresql://postgres@127.0.0.1:5432/postgres"
+    for statement in settings_statements(name, mode):
+        pg(admin_dsn, statement, autocommit=True)
+    rows = pg(
+        admin_dsn,
+        "SELECT unnest(s.setconfig) FROM pg_db_role_setting s"
+        " JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = %s AND s.setrole = 0",
+        [name],
+    )
+    return {
+        "mode": mode,
+        "database": sorted(row[0] for row in rows or []),
+        "shared_buffers": pg(admin_dsn, "SHOW shared_buffers")[0][0],
+    }
+
+
+def settings_words(settings: dict | None) -> str:
+    """The report's sentence on the settings mode (empty for a report without one)."""
+    if not settings:
+        return ""
+    applied = ", ".join(settings.get("database") or []) or "none"
+    return (
+        f"Settings: **{settings['mode']}** (set on the database: {applied}; shared_buffers "
+        f"{settings.get('shared_buffers', '?')} is the server's own, unchanged: it needs a "
+        "restart)."
+    )
+
+
+def gunicorn_args(port: int, workers: int, worker_class: str, threads: int) -> list[str]:
+    """gunicorn's command-line arguments (after the executable)."""
+    if worker_class not in WORKER_CLASSES:
+        raise ValueError(f"worker class: one of {', '.join(WORKER_CLASSES)}")
+    if worker_class == "sync" and threads != 1:
+        # gunicorn would quietly run gthread workers instead
+        raise ValueError("--threads needs --worker-class gthread")
+    args = ["zhongzhan.wsgi:application", "--workers", str(workers)]
+    args += ["--worker-class", worker_class]
+    if worker_class == "gthread":
+        args += ["--threads", str(threads)]
+    return [*args, "--bind", f"127.0.0.1:{port}", "--timeout", "300", "--log-level", "warning"]
+
+
+def server_words(meta: dict) -> str:
+    """gunicorn 2 sync workers / gunicorn 2 gthread workers × 4 threads."""
+    words = f"gunicorn {meta.get('workers', 2)} {meta.get('worker_class', 'sync')} workers"
+    if meta.get("worker_class") == "gthread":
+        words += f" × {meta.get('threads', 1)} threads"
+    return words
 
 
 def manage(env, *args, check=True) -> subprocess.CompletedProcess:
@@ -790,6 +892,9 @@ def page_list(ctx: dict) -> list[Page]:
         Page("admin_issues", "admin", "/admin/ledger/issue/", "directory", "admin issues"),
         Page("dashboard", "supervisor", "/dashboard/", "dashboard", "dashboard"),
         Page("assessment", "supervisor", f"/assessment/?year={y - 1}", "assessment", "assessment"),
+        # the oversight room's reports (ledger/oversight/urls.py), this week and this month
+        Page("report_weekly", "supervisor", "/reports/weekly/", "reports", "weekly report"),
+        Page("report_monthly", "supervisor", "/reports/monthly/", "reports", "monthly report"),
         # the JSON API's list, called with the role's personal token, 50 rows a page
         Page("api_list", "supervisor", "/api/v1/issues/", "api", "API list, default", True),
         Page("api_list_staff", "staff", "/api/v1/issues/", "api", "API list, default", True),
@@ -907,8 +1012,27 @@ def main(argv=None) -> int:
         help="seconds per page after which measuring stops (at least 5 requests)",
     )
     parser.add_argument("--no-explain", action="store_true")
+    parser.add_argument(
+        "--settings",
+        choices=SETTINGS_MODES,
+        default=os.environ.get("BENCH_SETTINGS", "stock"),
+        help="stock: the server's own PostgreSQL settings (default); recommended: "
+        "docs/scaling.md's per-database ones set on the bench database (ALTER DATABASE)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", 2)), help="gunicorn"
+    )
+    parser.add_argument(
+        "--worker-class",
+        choices=WORKER_CLASSES,
+        default=os.environ.get("BENCH_WORKER_CLASS", "sync"),
+        help="gunicorn's worker class (gthread: --threads per worker)",
+    )
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", 1)))
     parser.add_argument("--note", default=os.environ.get("BENCH_NOTE", ""))
     args = parser.parse_args(argv)
+    if args.worker_class == "sync" and args.threads != 1:
+        parser.error("--threads needs --worker-class gthread")
     n = args.issues
     name = args.db or f"zz_bench_{n}"
     started = time.monotonic()
@@ -917,6 +1041,9 @@ def main(argv=None) -> int:
         print(f"[{time.monotonic() - started:6.1f}s] {text}", flush=True)
 
     dsn, seed_s = prepare_database(n, name, args.reuse, log)
+    # before anything connects for the measurements: new connections take the settings
+    settings_applied = apply_settings(name, args.settings)
+    log(settings_words(settings_applied))
     env = base_env(dsn.replace("postgresql://", "postgres://"))
     static = ROOT / "staticfiles" / "staticfiles.json"
     if not static.exists():
@@ -930,15 +1057,7 @@ def main(argv=None) -> int:
     gunicorn = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
-            "zhongzhan.wsgi:application",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "300",
-            "--log-level",
-            "warning",
+            *gunicorn_args(port, args.workers, args.worker_class, args.threads),
         ],
         cwd=ROOT,
         env=env,
@@ -1064,8 +1183,11 @@ def main(argv=None) -> int:
             **machine(),
             "postgresql": ctx["postgresql"],
             "pg_settings": ctx.get("pg_settings", ""),
-            "workers": 2,
+            "workers": args.workers,
+            "worker_class": args.worker_class,
+            "threads": args.threads,
         },
+        "settings": settings_applied,
         "data": {
             "issues": ctx["issues"],
             "events": ctx["events"],

@@ -1,14 +1,17 @@
 """The one spreadsheet writer: every export (the ledger, export jobs, master data, the
 oversight tables, coverage, the rooms' sheets) writes its .xlsx through this module.
 
-Formula injection, one policy for every cell: text is written with write_string, which
-stores a string cell (never a formula) whatever it holds, and the workbook never converts
-strings (strings_to_formulas/numbers/urls off). A text that Excel would take for a formula
-if a person edited the cell or re-saved it as CSV (starting with = + - @, tab or carriage
-return) also gets the "quote prefix" style: Excel's own mark for "this is text", the same as
-typing a leading apostrophe, which LibreOffice honours too. The value itself is left
-unchanged (no apostrophe is added to the data), so a re-import reads back what was stored.
-Numbers stay numbers and dates stay dates.
+Formula injection, one policy for every cell: text is written as a string cell (never a
+formula) whatever it holds — with write_string (text_write), or as the same escaped inline
+string by the lists' own row XML (SheetWriter) — and the workbook never converts strings
+(strings_to_formulas/numbers/urls off). A text shaped like xlsxwriter's rich-text runs
+(<r>…</r>), which xlsxwriter would copy into the sheet's XML unescaped, is escaped too.
+A text that Excel would take for a formula if a person edited the cell or re-saved it as
+CSV (starting with = + - @, tab or carriage return) also gets the "quote prefix" style:
+Excel's own mark for "this is text", the same as typing a leading apostrophe, which
+LibreOffice honours too. The value itself is left unchanged (no apostrophe is added to the
+data), so a re-import reads back what was stored. Numbers stay numbers and dates stay
+dates.
 
 Downloads are FileResponse(as_attachment=True, filename=…): Django writes the RFC 6266
 Content-Disposition (filename*=utf-8''… for a Chinese name).
@@ -28,7 +31,14 @@ from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from xlsxwriter.format import Format
+from xlsxwriter.utility import (
+    _datetime_to_excel_datetime,
+    _utf16_len,
+    _utf16_truncate,
+    xl_col_to_name,
+)
 from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.xmlwriter import XMLwriter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # the first characters that make Excel, LibreOffice or a CSV reader take text for a formula
@@ -79,9 +89,18 @@ def text_write(sheet: Worksheet, row: int, col: int, text: str, style: TextStyle
     """Write a text cell under the formula policy; returns the text written (cut to what
     Excel accepts in one cell)."""
     text = text[:MAX_CELL_CHARS]
-    sheet.write_string(
-        row, col, text, style.quoted if text.startswith(FORMULA_TRIGGERS) else style.plain
-    )
+    cell_format = style.quoted if text.startswith(FORMULA_TRIGGERS) else style.plain
+    if text.startswith("<r>") and text.endswith("</r>"):
+        if _utf16_len(text) > MAX_CELL_CHARS:  # write_rich_string would drop it, not cut it
+            text = _utf16_truncate(text, MAX_CELL_CHARS)
+        # xlsxwriter writes a string shaped like its own rich-text runs into the sheet's XML
+        # as it stands, unescaped (a formula cell could be smuggled in, or the file broken):
+        # written as plain runs, its characters are escaped and it reads back the same
+        # (write_rich_string takes three pieces at least)
+        runs = ("<", "r>", text[3:]) + ((cell_format,) if cell_format is not None else ())
+        sheet.write_rich_string(row, col, *runs)
+    else:
+        sheet.write_string(row, col, text, cell_format)
     return text
 
 
@@ -119,6 +138,29 @@ MIN_WIDTH = 4
 LINE_HEIGHT = 13
 MAX_ROW_LINES = 12
 TITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2
+# what xlsxwriter escapes in a text: XML's & < >, control characters (written _xHHHH_), a
+# literal _xHHHH_ (its underscore escaped so it stays literal), the two non-characters
+_NEEDS_ESCAPE = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+_PRESERVE = ' xml:space="preserve"'
+# a text this short cannot be over Excel's limit in UTF-16 units either
+_SHORT = MAX_CELL_CHARS // 2
+
+
+def _inline_string(text: str) -> str:
+    """The <t> element of an inline string cell, as xlsxwriter writes it in constant-memory
+    mode: cut to Excel's limit in UTF-16 units, control characters as _xHHHH_ (and a
+    literal _xHHHH_ kept literal), white space at either end preserved, XML's & < >
+    escaped. A text shaped like rich-text runs (<r>…</r>) is escaped too, where xlsxwriter
+    would copy it into the sheet's XML as it stands (text_write)."""
+    if len(text) > _SHORT and _utf16_len(text) > MAX_CELL_CHARS:
+        text = _utf16_truncate(text, MAX_CELL_CHARS)
+    if _NEEDS_ESCAPE.search(text):
+        text = XMLwriter._escape_control_characters(text)
+        preserve = text[:1].isspace() or text[-1:].isspace()
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    else:
+        preserve = text[:1].isspace() or text[-1:].isspace()
+    return f"<t{_PRESERVE}>{text}</t>" if preserve else f"<t>{text}</t>"
 
 
 class Column(Protocol):
@@ -153,9 +195,18 @@ class Formats:
 
 class SheetWriter:
     """One sheet: a title row, a frozen header row, then typed rows appended one by one
-    (a workbook in constant memory: each row is flushed when the next starts)."""
+    (a workbook in constant memory: each row is flushed when the next starts).
+
+    The rows are written as the sheet's XML directly, one string per row, exactly as
+    xlsxwriter's write_string/write_number/write_datetime and set_row would write them
+    (tests/test_excel.py compares the two byte for byte): at a hundred thousand rows of 24
+    cells, xlsxwriter's per-cell path (argument checks, a tuple per cell, attribute lists,
+    three regular expressions per text) was most of an export's time. The title and header
+    rows, the column widths and everything else still go through xlsxwriter."""
 
     def __init__(self, book, formats: Formats, *, name: str, columns: list[Column], title: str):
+        if not book.constant_memory:
+            raise ValueError("SheetWriter streams rows: open the workbook in constant memory")
         self.sheet = book.add_worksheet(sheet_name(name))
         self.formats = formats
         self.columns = columns
@@ -167,6 +218,13 @@ class SheetWriter:
         ]
         self.full = [w >= cap for w, cap in zip(self.widths, self.caps, strict=True)]
         self.row = FIRST_DATA_ROW
+        # the start of each column's <c> element, the xf attribute of each format once it
+        # has one (given in order of first use, as xlsxwriter gives them), the <row>
+        # attributes of each height, the Excel serial number of each date
+        self._cells = [f'<c r="{xl_col_to_name(col)}' for col in range(len(columns))]
+        self._styles: dict[Format | None, str] = {}
+        self._row_attributes: dict[int, str] = {}
+        self._dates: dict[datetime.date, str] = {}
 
         sheet, last = self.sheet, len(columns) - 1
         sheet.set_row(TITLE_ROW, 22)
@@ -189,55 +247,134 @@ class SheetWriter:
 
     def append(self, values: Iterable) -> None:
         sheet, formats, row = self.sheet, self.formats, self.row
+        if sheet.table:
+            # the header row, written through xlsxwriter, is still waiting to be flushed
+            sheet._write_single_row(row)
+        sheet.previous_row = row
+        ref = str(row + 1)
+        heads, caps, full, styles = self._cells, self.caps, self.full, self._styles
+        plain, quoted = formats.text.plain, formats.text.quoted
+        cells = []
         lines = 1
+        col = -1
         for col, value in enumerate(values):
             if value is None or value == "":
                 continue
             if isinstance(value, str):
-                lines = max(lines, self._text(col, value))
-            elif isinstance(value, bool):  # before int: a bool is an int
-                self._text(col, _("是") if value else _("否"))
+                # the common case inline (it is most of the cells): a text no longer than
+                # Excel takes, with nothing to escape; else _inline_string does it all
+                text = value
+                if len(text) > _SHORT or _NEEDS_ESCAPE.search(text):
+                    text = text[:MAX_CELL_CHARS]
+                    xml = _inline_string(text)
+                elif text[0].isspace() or text[-1].isspace():
+                    xml = f"<t{_PRESERVE}>{text}</t>"
+                else:
+                    xml = f"<t>{text}</t>"
+                cell_format = quoted if text.startswith(FORMULA_TRIGGERS) else plain
+                style = styles.get(cell_format) or self._style(cell_format)
+                cells.append(f'{heads[col]}{ref}"{style} t="inlineStr"><is>{xml}</is></c>')
+                cap = caps[col]
+                if not full[col]:
+                    self._widen(col, display_width(text[:cap]))
+                if len(text) * 2 > cap or "\n" in text:
+                    lines = max(lines, self._lines(cap, text))
+                continue
+            if isinstance(value, bool):  # before int: a bool is an int
+                self._text(cells, col, ref, _("是") if value else _("否"))
             elif isinstance(value, int):
-                sheet.write_number(row, col, value, formats.integer)
+                style = styles.get(formats.integer) or self._style(formats.integer)
+                cells.append(f'{heads[col]}{ref}"{style}><v>{value:.16G}</v></c>')
                 self._widen(col, len(str(value)))
             elif isinstance(value, Decimal | float):
-                sheet.write_number(row, col, float(value), formats.decimal)
+                number = float(value)
+                if not math.isfinite(number):
+                    raise TypeError("NAN/INF not supported in write_number()")
+                style = self._style(formats.decimal)
+                cells.append(f'{heads[col]}{ref}"{style}><v>{number:.16G}</v></c>')
                 self._widen(col, len(f"{value:,.2f}"))
-            elif isinstance(value, datetime.datetime):
-                sheet.write_datetime(row, col, timezone.localtime(value).date(), formats.date)
-                self._widen(col, 10)
             elif isinstance(value, datetime.date):
-                sheet.write_datetime(row, col, value, formats.date)
+                if isinstance(value, datetime.datetime):
+                    value = timezone.localtime(value).date()
+                serial = self._dates.get(value) or self._date(value)
+                style = styles.get(formats.date) or self._style(formats.date)
+                cells.append(f'{heads[col]}{ref}"{style}><v>{serial}</v></c>')
                 self._widen(col, 10)
             else:  # a lazy label or anything else: its text
-                lines = max(lines, self._text(col, str(value)))
-        if lines > 1:
+                lines = max(lines, self._text(cells, col, ref, str(value)))
+        if col >= len(heads):
+            raise ValueError(f"{col + 1} values for {len(heads)} columns")
+        if cells:
             # Neither Excel nor LibreOffice grows a row for wrapped text when opening a file,
-            # so the row is given the height of its longest text (set before the row is
-            # flushed). A text longer than its column's cap makes the column exactly that
-            # wide, so the number of lines is known now.
-            sheet.set_row(row, min(lines, MAX_ROW_LINES) * LINE_HEIGHT + 2)
-        # xlsxwriter keeps every set_row() height even in constant-memory mode, though it
-        # only needs it until the row is flushed (done when this row was started) or to
-        # place images, which these sheets have none of
-        sheet.row_info.pop(row - 1, None)
-        sheet.row_sizes.pop(row - 1, None)
+            # so the row is given the height of its longest text. A text longer than its
+            # column's cap makes the column exactly that wide, so the number of lines is
+            # known now.
+            attributes = self._row_attributes.get(lines) or self._row_height(lines)
+            sheet.fh.write(f'<row r="{ref}"{attributes}>{"".join(cells)}</row>')
+            sheet.dim_rowmax = row
         self.row += 1
 
-    def _text(self, col: int, text: str) -> int:
-        """Write a text cell; returns how many lines it takes in its column."""
-        text = text_write(self.sheet, self.row, col, text, self.formats.text)
+    def _text(self, cells: list, col: int, ref: str, text: str) -> int:
+        """Add a text cell under the formula policy (text_write's); returns how many lines
+        it takes in its column."""
+        text = text[:MAX_CELL_CHARS]
+        style = self.formats.text
+        cell_format = style.quoted if text.startswith(FORMULA_TRIGGERS) else style.plain
+        cells.append(
+            f'{self._cells[col]}{ref}"{self._style(cell_format)}'
+            f' t="inlineStr"><is>{_inline_string(text)}</is></c>'
+        )
+        return self._measure(col, text)
+
+    def _measure(self, col: int, text: str) -> int:
+        """Widen the column for a text; returns how many lines the text takes in it."""
         cap = self.caps[col]
         if not self.full[col]:
             self._widen(col, display_width(text[:cap]))
         if len(text) * 2 <= cap and "\n" not in text:
             return 1  # fits on one line whatever the characters
-        # the column ends cap + 2 wide; at the 10-point font a CJK character takes a little
-        # less than the two units display_width counts, hence 0.9
+        return self._lines(cap, text)
+
+    @staticmethod
+    def _lines(cap: int, text: str) -> int:
+        """How many lines a text takes in a column of this cap. The column ends cap + 2 wide;
+        at the 10-point font a CJK character takes a little less than the two units
+        display_width counts, hence 0.9."""
         width = cap + 2
         return sum(
             max(1, math.ceil(display_width(line) * 0.9 / width)) for line in text.split("\n")
         )
+
+    def _style(self, cell_format: Format | None) -> str:
+        """The s="…" attribute of a cell in this format (none for the default format); the
+        format's index is given on its first use, as xlsxwriter gives it."""
+        found = self._styles.get(cell_format)
+        if found is None:
+            found = f' s="{cell_format._get_xf_index()}"' if cell_format is not None else ""
+            self._styles[cell_format] = found
+        return found
+
+    def _date(self, day: datetime.date) -> str:
+        sheet = self.sheet
+        serial = _datetime_to_excel_datetime(day, sheet.date_1904, sheet.remove_timezone)
+        self._dates[day] = text = f"{serial:.16G}"
+        return text
+
+    def _row_height(self, lines: int) -> str:
+        """The <row> attributes of a row of `lines` lines, as set_row() makes them."""
+        sheet = self.sheet
+        if lines == 1:
+            height = sheet.default_row_height
+        else:
+            points = min(lines, MAX_ROW_LINES) * LINE_HEIGHT + 2
+            height = int(points * 4.0 / 3.0 + 0.5)  # in pixels, as set_row() keeps it
+        attributes = ""
+        if height != sheet.original_row_height or height != sheet.default_row_height:
+            attributes = f' ht="{height * 0.75:.16g}" customHeight="1"'
+        if sheet.excel_version == 2010:
+            attributes += ' x14ac:dyDescent="0.25"'
+        self._row_attributes[lines] = attributes
+        return attributes
 
     def _widen(self, col: int, width: int) -> None:
         if width > self.widths[col]:

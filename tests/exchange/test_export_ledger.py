@@ -447,3 +447,66 @@ def test_export_reads_plain_values_and_co_departments_per_chunk(world, monkeypat
     assert made == []
     co_queries = [q for q in queries if "ledger_issue_co_departments" in q["sql"]]
     assert len(co_queries) == 30 // 5
+
+
+@pytest.mark.django_db
+def test_the_export_plans_its_rows_for_the_whole_result_then_restores_the_setting(
+    world, monkeypatch
+):
+    """On PostgreSQL the rows' cursor is planned for all its rows (cursor_tuple_fraction 1)
+    while the export reads them, and the session's setting is back to its default after;
+    elsewhere (SQLite, or without server-side cursors) the export sets nothing."""
+    from ledger.exchange import export as export_module
+    from ledger.selectors import ledger_queryset
+
+    def fraction():
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW cursor_tuple_fraction")
+            return cursor.fetchone()[0]
+
+    _bulk_issues(world, 3)
+    seen = []
+    rows = ledger_queryset(world.supervisor).order_by("-year", "-seq")
+    before = fraction()
+    with CaptureQueriesContext(connection) as queries:
+        export_module.ledger_write(
+            io.BytesIO(),
+            rows,
+            title="t",
+            progress=lambda n: seen.append(fraction()),
+            progress_every=1,
+        )
+    settings_sql = [q["sql"] for q in queries if "cursor_tuple_fraction" in q["sql"]]
+    if connection.vendor == "postgresql":
+        assert seen == ["1", "1", "1"] and fraction() == before == "0.1"
+        assert settings_sql[:1] == ["SET cursor_tuple_fraction = 1"]
+        assert settings_sql[-1] == "RESET cursor_tuple_fraction"
+        # and not where iterator() has no server-side cursor (transaction pooling)
+        monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+        with CaptureQueriesContext(connection) as queries:
+            export_module.ledger_write(io.BytesIO(), rows, title="t")
+        assert not [q for q in queries if "cursor_tuple_fraction" in q["sql"]]
+    else:
+        assert seen == [None, None, None] and settings_sql == []
+
+
+@pytest.mark.django_db
+def test_an_export_failing_on_a_query_raises_that_error_not_the_settings_reset(world):
+    """Restoring cursor_tuple_fraction after a failed query (in an aborted transaction on
+    PostgreSQL) must not replace the export's own error."""
+    from django.db import DatabaseError
+
+    from ledger.exchange import export as export_module
+    from ledger.selectors import ledger_queryset
+
+    def broken(n):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM zz_no_such_table")
+
+    _bulk_issues(world, 2)
+    rows = ledger_queryset(world.supervisor).order_by("-year", "-seq")
+    with pytest.raises(DatabaseError) as raised:
+        export_module.ledger_write(io.BytesIO(), rows, title="t", progress=broken, progress_every=1)
+    assert "zz_no_such_table" in str(raised.value)

@@ -114,3 +114,118 @@ def test_harness_measures_a_live_server_and_writes_the_report(live_server, tmp_p
     assert json.loads(js.read_text(encoding="utf-8"))["pages"][0]["key"] == "ledger"
     for row in report["targets"]:
         assert row["ok"] in {"✓", "✗", "–"}
+
+
+# -- issue 19: the reports' pages, the recommended settings, sync or threaded workers -------
+
+
+def test_the_page_list_has_the_weekly_and_monthly_reports_with_their_target():
+    from django.urls import resolve
+
+    ctx = {"year": 2026, "busiest": 1, "long_issue": "ZZ-2026-000001"}
+    reports = [p for p in harness.page_list(ctx) if p.group == "reports"]
+    assert [(p.key, p.role) for p in reports] == [
+        ("report_weekly", "supervisor"),
+        ("report_monthly", "supervisor"),
+    ]
+    assert [resolve(p.path).view_name for p in reports] == [
+        "oversight:report_weekly",
+        "oversight:report_monthly",
+    ]
+    pages = [
+        {"key": key, "group": "reports", "p95_ms": p95, "error": "", "status": 200}
+        for key, p95 in (("report_weekly", 640.0), ("report_monthly", 1210.0))
+    ]
+    (row,) = harness.targets_table(pages, None, None)
+    assert row == {
+        "target": "weekly and monthly reports (issue 19)",
+        "limit": "≤ 1000 ms",
+        "measured": "1210 ms (report_monthly)",
+        "ok": "✗",
+    }
+
+
+def test_recommended_settings_are_set_on_the_bench_database_and_stock_resets_them():
+    assert harness.settings_statements("zz_bench_1m", "recommended") == [
+        "ALTER DATABASE \"zz_bench_1m\" SET effective_cache_size = '16GB'",
+        "ALTER DATABASE \"zz_bench_1m\" SET jit = 'off'",
+        "ALTER DATABASE \"zz_bench_1m\" SET random_page_cost = '1.1'",
+        "ALTER DATABASE \"zz_bench_1m\" SET work_mem = '16MB'",
+    ]
+    assert harness.settings_statements('zz"x', "stock") == [
+        f'ALTER DATABASE "zz""x" RESET {name}'
+        for name in ("effective_cache_size", "jit", "random_page_cost", "work_mem")
+    ]
+    # shared_buffers needs a server restart: never among them
+    assert "shared_buffers" not in harness.RECOMMENDED_SETTINGS
+    with pytest.raises(ValueError):
+        harness.settings_statements("zz_bench_1m", "tuned")
+
+
+def test_gunicorn_runs_sync_or_threaded_workers():
+    assert harness.gunicorn_args(8000, 2, "sync", 1) == [
+        "zhongzhan.wsgi:application",
+        "--workers",
+        "2",
+        "--worker-class",
+        "sync",
+        "--bind",
+        "127.0.0.1:8000",
+        "--timeout",
+        "300",
+        "--log-level",
+        "warning",
+    ]
+    threaded = harness.gunicorn_args(8000, 3, "gthread", 4)
+    assert threaded[:7] == [
+        "zhongzhan.wsgi:application",
+        "--workers",
+        "3",
+        "--worker-class",
+        "gthread",
+        "--threads",
+        "4",
+    ]
+    # gunicorn would quietly turn sync workers with threads into gthread ones
+    with pytest.raises(ValueError):
+        harness.gunicorn_args(8000, 2, "sync", 4)
+    with pytest.raises(SystemExit):
+        harness.main(["--threads", "4"])
+
+
+def test_the_report_names_its_settings_and_workers(tmp_path):
+    report = {
+        "date": "2026-12-06",
+        "note": "",
+        "machine": {
+            "cores": 2,
+            "workers": 2,
+            "worker_class": "gthread",
+            "threads": 4,
+            "pg_settings": "jit=off, shared_buffers=128MB, work_mem=16MB",
+        },
+        "settings": {
+            "mode": "recommended",
+            "database": ["jit=off", "work_mem=16MB"],
+            "shared_buffers": "128MB",
+        },
+        "data": {"issues": 10_000},
+        "requests": 2,
+        "pages": [],
+        "targets": [],
+    }
+    md, _js = harness.write_report(report, tmp_path)
+    assert md.name == "2026-12-06-10k-recommended-gthread4.md"
+    text = md.read_text(encoding="utf-8")
+    assert "gunicorn 2 gthread workers × 4 threads, DEBUG off" in text
+    assert (
+        "Settings: **recommended** (set on the database: jit=off, work_mem=16MB; "
+        "shared_buffers 128MB is the server's own, unchanged: it needs a restart)."
+    ) in text
+    # the default run keeps its plain name and says so
+    report["machine"].update(worker_class="sync", threads=1)
+    report["settings"] = {"mode": "stock", "database": [], "shared_buffers": "128MB"}
+    md, _js = harness.write_report(report, tmp_path)
+    assert md.name == "2026-12-06-10k.md"
+    assert "gunicorn 2 sync workers, DEBUG off" in md.read_text(encoding="utf-8")
+    assert "Settings: **stock** (set on the database: none;" in md.read_text(encoding="utf-8")
