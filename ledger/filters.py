@@ -52,10 +52,12 @@ from ledger.selectors.ordering import (  # noqa: F401 -- the sorts, re-exported 
     parse_sort,
 )
 from ledger.states import RUNNING_STATUSES, Action, Status
-from ledger.widgets import quicken
+from ledger.widgets import SharedChoices, quicken
 from ledger.workdays import add_working_days
 
 YES_NO = [("1", _("是")), ("0", _("否"))]
+# the filter form's selects of every department (IssueFilter): the same rows, one query
+DEPARTMENT_SELECTS = ("lead_department", "co_department", "raising_department")
 
 
 def accepted_in_time(assigned_at, accepted_at) -> bool:
@@ -282,15 +284,22 @@ class IssueFilter(FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
+        fields = self.form.fields
+        for field in fields.values():
             widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple | forms.HiddenInput):
+            if isinstance(widget, forms.HiddenInput):
                 continue
-            if isinstance(widget, forms.Select):
+            if isinstance(widget, forms.CheckboxSelectMultiple):
+                quicken(field)
+            elif isinstance(widget, forms.Select):
                 widget.attrs["class"] = "form-select form-select-sm"
                 quicken(field)
             else:
                 widget.attrs["class"] = "form-control form-control-sm"
+        # the three department selects list the same rows: one query for the three
+        departments = SharedChoices(fields[DEPARTMENT_SELECTS[0]])
+        for name in DEPARTMENT_SELECTS:
+            fields[name].widget.choices = departments
 
     # -- methods -----------------------------------------------------------
 
