@@ -4,12 +4,14 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ledger import workflow
 from ledger.models import Issue
+from ledger.models.issues import Health
 from ledger.selectors import visible_to
 from tests import factories as f
 
@@ -614,3 +616,22 @@ def test_health_is_shown_in_words_not_only_colour(client, ledger):
     html = client.get(URL + "?health=red").content.decode()
     assert "health-red" in html
     assert "逾期" in html.split("health-red", 1)[1][:80]
+
+
+@pytest.mark.parametrize("beside_status", [False, True])
+@pytest.mark.parametrize("dash", [False, True])
+@pytest.mark.parametrize("health", list(Health))
+def test_the_rows_health_badge_tag_writes_what_the_include_writes(health, beside_status, dash):
+    """The ledger's rows use {% health_badge %} (ledger/templatetags/health.py); the other
+    pages include ledger/_health_badge.html: the same HTML, in both languages."""
+    include = Template(
+        '{% include "ledger/_health_badge.html" with health=health beside_status=beside_status'
+        " dash=dash %}"
+    )
+    tag = Template(
+        "{% load health %}{% health_badge health beside_status=beside_status dash=dash %}"
+    )
+    context = {"health": health, "beside_status": beside_status, "dash": dash}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            assert tag.render(Context(context)) == include.render(Context(context))
