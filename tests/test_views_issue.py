@@ -8,13 +8,16 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
 
 from ledger import selectors, workdays, workflow
-from ledger.models import Attachment, ExtensionRequest, Issue
+from ledger.models import Attachment, ExtensionRequest, Issue, IssueEvent
 from ledger.states import TRANSITIONS, Action
+from ledger.templatetags.choices import display
 from ledger.views.issue import change_rows
 from tests import factories as f
 
@@ -995,3 +998,30 @@ def test_extension_approve_page_shows_the_pending_request(client, world):
     pending = section(response.content.decode(), "issue-summary")
     assert f.days_from_today(30).isoformat() in pending and "需协调供电公司" in pending
     assert ExtensionRequest.objects.get().state == "pending"
+
+
+FIELDS_SHOWN = [
+    (IssueEvent, "action"),
+    (IssueEvent, "from_status"),
+    (IssueEvent, "to_status"),
+    (Issue, "status"),
+    (Issue, "urgency"),
+    (Issue, "satisfaction"),
+]
+
+
+@pytest.mark.parametrize("model, name", FIELDS_SHOWN)
+def test_the_display_filter_shows_what_get_display_shows(model, name):
+    """{{ event|display:"action" }} (ledger/templatetags/choices.py) in the timeline and the
+    ledger's rows: the same words as get_action_display(), in both languages, for every
+    choice, a blank and a value that is not a choice."""
+    field = model._meta.get_field(name)
+    values = [value for value, _label in field.flatchoices] + ["", None, "not-a-choice"]
+    template = Template(f'{{% load choices %}}{{{{ row|display:"{name}" }}}}')
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            for value in values:
+                row = model(**{name: value})
+                expected = str(getattr(row, f"get_{name}_display")())
+                assert display(row, name) == getattr(row, f"get_{name}_display")()
+                assert template.render(Context({"row": row})) == escape(expected)

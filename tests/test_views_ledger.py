@@ -4,12 +4,15 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ledger import workflow
+from ledger.filters import IssueFilter
 from ledger.models import Issue
+from ledger.models.issues import Health
 from ledger.selectors import visible_to
 from tests import factories as f
 
@@ -614,3 +617,41 @@ def test_health_is_shown_in_words_not_only_colour(client, ledger):
     html = client.get(URL + "?health=red").content.decode()
     assert "health-red" in html
     assert "逾期" in html.split("health-red", 1)[1][:80]
+
+
+@pytest.mark.parametrize("beside_status", [False, True])
+@pytest.mark.parametrize("dash", [False, True])
+@pytest.mark.parametrize("health", list(Health))
+def test_the_rows_health_badge_tag_writes_what_the_include_writes(health, beside_status, dash):
+    """The ledger's rows use {% health_badge %} (ledger/templatetags/health.py); the other
+    pages include ledger/_health_badge.html: the same HTML, in both languages."""
+    include = Template(
+        '{% include "ledger/_health_badge.html" with health=health beside_status=beside_status'
+        " dash=dash %}"
+    )
+    tag = Template(
+        "{% load health %}{% health_badge health beside_status=beside_status dash=dash %}"
+    )
+    context = {"health": health, "beside_status": beside_status, "dash": dash}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            assert tag.render(Context(context)) == include.render(Context(context))
+
+
+def test_the_filter_form_class_is_built_once_and_each_form_has_its_own_fields(ledger):
+    """IssueFilter.get_form_class() keeps the class; a form's fields, widgets and querysets
+    are its own copies, so one request's choice never shows in the next one's form."""
+    dept = ledger.w.dept_b
+    first = IssueFilter({"lead_department": str(dept.pk), "status": ["assigned"]})
+    second = IssueFilter(None)
+    assert type(first.form) is type(second.form)
+    for name in ("lead_department", "status", "q"):
+        assert first.form.fields[name] is not second.form.fields[name]
+        assert first.form.fields[name].widget is not second.form.fields[name].widget
+    assert first.form.fields["leader"].queryset is not second.form.fields["leader"].queryset
+    assert first.form.is_valid()
+    assert f'<option value="{dept.pk}" selected>' in str(first.form["lead_department"])
+    assert " selected>" not in str(second.form["lead_department"]).replace(
+        '<option value="" selected>', ""
+    )
+    assert "checked" in str(first.form["status"]) and "checked" not in str(second.form["status"])
