@@ -17,7 +17,13 @@ from ledger import summaries
 from ledger.models import Category, Department, Health, Issue, Source, SummaryCount, User
 from ledger.models.issues import HEALTH_ORDER
 from ledger.oversight.charts import Bar, hbars, week_columns
-from ledger.selectors import OPEN_STATUS_VALUES, count_rows, ledger_queryset, visible_to
+from ledger.selectors import (
+    OPEN_STATUS_VALUES,
+    count_rows,
+    first_rows,
+    ledger_queryset,
+    visible_to,
+)
 from ledger.selectors.issues import leader_id_of
 from ledger.states import Status
 
@@ -270,17 +276,19 @@ def dashboard(user, today: datetime.date | None = None) -> dict:
     satisfied = rated.get("satisfied", 0) + rated.get("basically", 0)
     total_rated = sum(rated.get(c.value, 0) for c in Issue.Satisfaction)
 
-    # 6. the overdue list and what awaits 销号 (two queries)
+    # 6. the overdue list and what awaits 销号 (each its ids, then its rows: first_rows)
     rows = ledger_queryset(user)
-    overdue = list(
+    overdue = first_rows(
         rows.filter(status__in=RUNNING, deadline__lt=today).order_by(
             F("deadline").asc(), "-year", "-seq"
-        )[:OVERDUE_LIST]
+        ),
+        OVERDUE_LIST,
     )
-    awaiting = list(
+    awaiting = first_rows(
         rows.filter(status=Status.RESOLVED).order_by(
             F("resolved_at").asc(nulls_last=True), "-year", "-seq"
-        )[:OVERDUE_LIST]
+        ),
+        OVERDUE_LIST,
     )
     return {
         "today": today,
