@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from ledger import summaries
 from ledger.models import Enterprise, Issue, KeyProject
-from ledger.models.issues import HEALTH_ORDER, health_rank
+from ledger.models.issues import HEALTH_ORDER, NOT_FINAL_VALUES, health_rank
 from ledger.selectors.issues import leader_id_of, ledger_queryset, visible_to
+from ledger.states import Status
 
 SUBJECT_PREVIEW = 5
 
@@ -38,7 +39,14 @@ def leader_subject_cards(
     if leader_id is None:
         return [], []
     today = timezone.localdate()
-    open_issues = visible_to(user, Issue.objects.open()).order_by()
+    # the open issues as the subjects' partial indexes (issue_open_enterprise/_project:
+    # subject, status, deadline WHERE not final) state them, less 已办结: PostgreSQL reads the
+    # shown subjects' rows from that index alone. Written `status IN open`, it was ANDed with
+    # a bitmap of every open issue from the status index (113,000 at a million: 20–50 ms)
+    open_issues = visible_to(
+        user,
+        Issue.objects.filter(status__in=NOT_FINAL_VALUES).exclude(status=Status.RESOLVED),
+    ).order_by()
     result = []
     for field, subjects_qs, name_order in (
         ("enterprise", Enterprise.objects.filter(leader_id=leader_id), ["name"]),
