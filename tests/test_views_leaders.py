@@ -160,3 +160,35 @@ def test_leader_page_renders_in_both_languages(client, ledger, language):
     assert response.status_code == 200
     lang = "zh-CN" if language == "zh-hans" else "en"
     assert f'<html lang="{lang}">' in response.content.decode()
+
+
+@pytest.mark.parametrize("health", ["red", "yellow", "green", "unassigned_late", "pending", "none"])
+def test_the_cards_health_badge_is_the_shared_one(health):
+    """The subject card writes the health badge out (it is rendered up to 120 times a page)
+    instead of including ledger/_health_badge.html: the same markup for every light."""
+    import re  # import here: only this test compares markup
+
+    from django.template.loader import render_to_string
+
+    from ledger.models import Health
+
+    class Row:  # a preview row as the card reads it
+        number, title, deadline, is_long_term = "ZZ-2026-0001", "标题", None, False
+
+        def get_absolute_url(self):
+            return "/issues/ZZ-2026-0001/"
+
+    row = Row()
+    row.health = Health(health)
+    subject = type("Subject", (), {})()
+    subject.pk, subject.name, subject.open_count, subject.overdue_count = 1, "企业", 9, 0
+    subject.open_url = subject.overdue_url = "/issues/"
+    subject.preview = [row]
+    card = render_to_string(
+        "ledger/_ledger_subject_card.html",
+        {"subject": subject, "kind": "企业", "url_name": "enterprise_detail"},
+    )
+    badge = render_to_string("ledger/_health_badge.html", {"health": row.health}).strip()
+    cell = re.search(r'<span class="text-nowrap small">.*?</span>(.*?)</li>', card, re.S)
+    assert cell.group(1).strip() == badge
+    assert (badge == "") == (health == "none")
