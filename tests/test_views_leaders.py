@@ -192,3 +192,19 @@ def test_the_cards_health_badge_is_the_shared_one(health):
     cell = re.search(r'<span class="text-nowrap small">.*?</span>(.*?)</li>', card, re.S)
     assert cell.group(1).strip() == badge
     assert (badge == "") == (health == "none")
+
+
+def test_my_items_are_read_without_the_visibility_or(ledger):
+    """A leader's own items are all theirs to see: the same rows as the ledger's visible set
+    filtered by leader, read without visible_to's OR over their 分包 subjects (at a million
+    issues that OR made the page's capped count read 550 pages instead of 7)."""
+    from ledger.selectors import leader_items_ordered, ledger_queryset  # import here: one test
+
+    for leader in (ledger.w.leader, ledger.w.other_leader):
+        items = leader_items_ordered(leader.user)
+        visible = ledger_queryset(leader.user).filter(leader_id=leader.pk)
+        assert list(items.values_list("pk", flat=True)) == list(
+            visible.order_by(*items.query.order_by).values_list("pk", flat=True)
+        )
+        assert items.exists()
+        assert "ledger_enterprise" not in str(items.order_by().values("pk").query)

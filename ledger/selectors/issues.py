@@ -178,7 +178,13 @@ def first_rows(rows: QuerySet, limit: int) -> list[Issue]:
 
 def ledger_queryset(user) -> QuerySet:
     """The ledger table's rows with everything a row shows, in a fixed number of queries."""
-    return issue_rows(visible_to(user)).annotate(
+    return ledger_rows(visible_to(user))
+
+
+def ledger_rows(issues: QuerySet) -> QuerySet:
+    """`issues` as the ledger table's rows (ledger_queryset without the visibility: for a
+    set the caller knows `user` sees)."""
+    return issue_rows(issues).annotate(
         returned_reason=returned_reason(), **pending_extension_fields()
     )
 
