@@ -3,11 +3,13 @@
 from urllib.parse import urlencode
 
 import pytest
+from django.db.models import F
 from django.http import QueryDict
 from django.urls import reverse
 
 from ledger.filters import IssueFilter
-from ledger.selectors import home_cards, home_scopes, ledger_queryset
+from ledger.models import Issue
+from ledger.selectors import first_rows, home_cards, home_scopes, ledger_queryset
 from tests import factories as f
 from tests.test_views_ledger import Ledger, user_of
 
@@ -234,12 +236,6 @@ def test_first_rows_are_the_head_of_the_ordered_rows(world, django_assert_num_qu
     """first_rows (the home's urgent list, the dashboard's lists): the ids in order, then the
     rows — the same rows, in the same order, as the one LIMITed query, with what a row shows.
     The issues are made so that the order asked for is the reverse of their ids."""
-    from django.db.models import F  # import here: only this test orders by hand
-
-    from ledger.selectors import first_rows
-
-    from ledger.models import Issue  # import here: only this test moves a deadline back
-
     made = [world.assigned_issue(deadline_days=days) for days in (10, 9, 5, 1)]
     Issue.objects.filter(pk=made[2].pk).update(deadline=f.days_from_today(-2))
     rows = (

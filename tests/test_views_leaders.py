@@ -1,10 +1,15 @@
 """/leaders/me/: a leader's own items and the enterprises and projects they 分包."""
 
+import re
+
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from ledger.models import Health
+from ledger.selectors import leader_items_ordered, ledger_queryset
 from tests import factories as f
 from tests.test_views_ledger import Ledger, user_of
 
@@ -166,11 +171,6 @@ def test_leader_page_renders_in_both_languages(client, ledger, language):
 def test_the_cards_health_badge_is_the_shared_one(health):
     """The subject card writes the health badge out (it is rendered up to 120 times a page)
     instead of including ledger/_health_badge.html: the same markup for every light."""
-    import re  # import here: only this test compares markup
-
-    from django.template.loader import render_to_string
-
-    from ledger.models import Health
 
     class Row:  # a preview row as the card reads it
         number, title, deadline, is_long_term = "ZZ-2026-0001", "标题", None, False
@@ -198,8 +198,6 @@ def test_my_items_are_read_without_the_visibility_or(ledger):
     """A leader's own items are all theirs to see: the same rows as the ledger's visible set
     filtered by leader, read without visible_to's OR over their 分包 subjects (at a million
     issues that OR made the page's capped count read 550 pages instead of 7)."""
-    from ledger.selectors import leader_items_ordered, ledger_queryset  # import here: one test
-
     for leader in (ledger.w.leader, ledger.w.other_leader):
         items = leader_items_ordered(leader.user)
         visible = ledger_queryset(leader.user).filter(leader_id=leader.pk)

@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from ledger.filters import IssueFilter, ledger_params
-from ledger.models import Issue, User
+from ledger.models import Category, Issue, User
+from ledger.oversight.selectors.dashboard import dashboard
 from ledger.selectors import ledger_queryset, visible_to
 
 ROLES = ["supervisor", "admin", "leader", "staff"]
@@ -230,8 +231,6 @@ def test_dashboard_bars_count_open_issues_and_running_ones_by_department(world):
     open issues by category and by source, running ones only by lead department — a
     待交办 issue that still names a lead department (as after a 退回) is not counted there,
     nor is a 已办结 one anywhere."""
-    from ledger.models import Category, Issue  # import here: this test alone builds them
-    from ledger.oversight.selectors.dashboard import dashboard
 
     def values(chart):
         return {bar.label: bar.value for bar in chart["bars"]}
