@@ -3,11 +3,13 @@
 from urllib.parse import urlencode
 
 import pytest
+from django.db.models import F
 from django.http import QueryDict
 from django.urls import reverse
 
 from ledger.filters import IssueFilter
-from ledger.selectors import home_cards, home_scopes, ledger_queryset
+from ledger.models import Issue
+from ledger.selectors import first_rows, home_cards, home_scopes, ledger_queryset
 from tests import factories as f
 from tests.test_views_ledger import Ledger, user_of
 
@@ -228,3 +230,25 @@ def test_home_renders_in_both_languages(client, ledger, who, language):
     assert response.status_code == 200
     lang = "zh-CN" if language == "zh-hans" else "en"
     assert f'<html lang="{lang}">' in response.content.decode()
+
+
+def test_first_rows_are_the_head_of_the_ordered_rows(world, django_assert_num_queries):
+    """first_rows (the home's urgent list, the dashboard's lists): the ids in order, then the
+    rows — the same rows, in the same order, as the one LIMITed query, with what a row shows.
+    The issues are made so that the order asked for is the reverse of their ids."""
+    made = [world.assigned_issue(deadline_days=days) for days in (10, 9, 5, 1)]
+    Issue.objects.filter(pk=made[2].pk).update(deadline=f.days_from_today(-2))
+    rows = (
+        ledger_queryset(world.supervisor)
+        .filter(pk__in=[issue.pk for issue in made])
+        .order_by(F("deadline").asc(), "-year", "-seq")
+    )
+    expected = [made[2].pk, made[3].pk, made[1].pk]
+    assert [issue.pk for issue in rows[:3]] == expected
+    # ids, rows, co-departments
+    with django_assert_num_queries(3):
+        head = first_rows(rows, 3)
+        assert [issue.pk for issue in head] == expected
+        assert [issue.health.value for issue in head] == ["red", "yellow", "green"]
+        assert all(issue.category.name for issue in head)  # loaded with the row
+    assert first_rows(rows.filter(pk=0), 3) == []

@@ -1,10 +1,15 @@
 """/leaders/me/: a leader's own items and the enterprises and projects they 分包."""
 
+import re
+
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from ledger.models import Health
+from ledger.selectors import leader_items_ordered, ledger_queryset
 from tests import factories as f
 from tests.test_views_ledger import Ledger, user_of
 
@@ -160,3 +165,44 @@ def test_leader_page_renders_in_both_languages(client, ledger, language):
     assert response.status_code == 200
     lang = "zh-CN" if language == "zh-hans" else "en"
     assert f'<html lang="{lang}">' in response.content.decode()
+
+
+@pytest.mark.parametrize("health", ["red", "yellow", "green", "unassigned_late", "pending", "none"])
+def test_the_cards_health_badge_is_the_shared_one(health):
+    """The subject card writes the health badge out (it is rendered up to 120 times a page)
+    instead of including ledger/_health_badge.html: the same markup for every light."""
+
+    class Row:  # a preview row as the card reads it
+        number, title, deadline, is_long_term = "ZZ-2026-0001", "标题", None, False
+
+        def get_absolute_url(self):
+            return "/issues/ZZ-2026-0001/"
+
+    row = Row()
+    row.health = Health(health)
+    subject = type("Subject", (), {})()
+    subject.pk, subject.name, subject.open_count, subject.overdue_count = 1, "企业", 9, 0
+    subject.open_url = subject.overdue_url = "/issues/"
+    subject.preview = [row]
+    card = render_to_string(
+        "ledger/_ledger_subject_card.html",
+        {"subject": subject, "kind": "企业", "url_name": "enterprise_detail"},
+    )
+    badge = render_to_string("ledger/_health_badge.html", {"health": row.health}).strip()
+    cell = re.search(r'<span class="text-nowrap small">.*?</span>(.*?)</li>', card, re.S)
+    assert cell.group(1).strip() == badge
+    assert (badge == "") == (health == "none")
+
+
+def test_my_items_are_read_without_the_visibility_or(ledger):
+    """A leader's own items are all theirs to see: the same rows as the ledger's visible set
+    filtered by leader, read without visible_to's OR over their 分包 subjects (at a million
+    issues that OR made the page's capped count read 550 pages instead of 7)."""
+    for leader in (ledger.w.leader, ledger.w.other_leader):
+        items = leader_items_ordered(leader.user)
+        visible = ledger_queryset(leader.user).filter(leader_id=leader.pk)
+        assert list(items.values_list("pk", flat=True)) == list(
+            visible.order_by(*items.query.order_by).values_list("pk", flat=True)
+        )
+        assert items.exists()
+        assert "ledger_enterprise" not in str(items.order_by().values("pk").query)

@@ -14,7 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from ledger import summaries
 from ledger.models import ExtensionRequest, Issue, SummaryCount, User
 from ledger.models.issues import health_q
-from ledger.selectors.issues import count_rows, leader_id_of, ledger_queryset, visible_to
+from ledger.selectors.issues import (
+    count_rows,
+    first_rows,
+    leader_id_of,
+    ledger_queryset,
+    visible_to,
+)
 from ledger.selectors.ordering import OPEN_STATUS_VALUES, ledger_order
 from ledger.states import Status
 
@@ -388,4 +394,4 @@ def urgent_issues(user, limit: int = 10) -> list[Issue]:
     rows = ledger_queryset(user).open()
     if getattr(user, "is_authenticated", False) and user.role == User.Role.STAFF:
         rows = rows.filter(_staff_sets(user))
-    return list(ledger_order(rows, "health")[:limit])
+    return first_rows(ledger_order(rows, "health"), limit)

@@ -164,9 +164,27 @@ def pending_extension_fields() -> dict:
     }
 
 
+def first_rows(rows: QuerySet, limit: int) -> list[Issue]:
+    """The first `limit` of `rows` (an ordered ledger_queryset()), in two simple queries: the
+    ordered ids (one table), then those rows with everything a row shows, put back in order.
+    As one query (eight joins, three subqueries, an ORDER BY that several indexes serve and a
+    LIMIT) PostgreSQL spent 20–50 ms planning it at a million issues, for 1 ms of running."""
+    ids = list(rows.values_list("pk", flat=True)[:limit])
+    if not ids:
+        return []
+    found = {issue.pk: issue for issue in rows.order_by().filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
+
+
 def ledger_queryset(user) -> QuerySet:
     """The ledger table's rows with everything a row shows, in a fixed number of queries."""
-    return issue_rows(visible_to(user)).annotate(
+    return ledger_rows(visible_to(user))
+
+
+def ledger_rows(issues: QuerySet) -> QuerySet:
+    """`issues` as the ledger table's rows (ledger_queryset without the visibility: for a
+    set the caller knows `user` sees)."""
+    return issue_rows(issues).annotate(
         returned_reason=returned_reason(), **pending_extension_fields()
     )
 

@@ -9,9 +9,10 @@ from django.db.models.functions import Rank, RowNumber
 from django.utils import timezone
 
 from ledger import summaries
-from ledger.models import Enterprise, Issue, KeyProject
-from ledger.models.issues import HEALTH_ORDER, health_rank
-from ledger.selectors.issues import leader_id_of, ledger_queryset, visible_to
+from ledger.models import Enterprise, Issue, KeyProject, User
+from ledger.models.issues import HEALTH_ORDER, NOT_FINAL_VALUES, health_rank
+from ledger.selectors.issues import leader_id_of, ledger_queryset, ledger_rows, visible_to
+from ledger.states import Status
 
 SUBJECT_PREVIEW = 5
 
@@ -38,7 +39,14 @@ def leader_subject_cards(
     if leader_id is None:
         return [], []
     today = timezone.localdate()
-    open_issues = visible_to(user, Issue.objects.open()).order_by()
+    # the open issues as the subjects' partial indexes (issue_open_enterprise/_project:
+    # subject, status, deadline WHERE not final) state them, less 已办结: PostgreSQL reads the
+    # shown subjects' rows from that index alone. Written `status IN open`, it was ANDed with
+    # a bitmap of every open issue from the status index (113,000 at a million: 20–50 ms)
+    open_issues = visible_to(
+        user,
+        Issue.objects.filter(status__in=NOT_FINAL_VALUES).exclude(status=Status.RESOLVED),
+    ).order_by()
     result = []
     for field, subjects_qs, name_order in (
         ("enterprise", Enterprise.objects.filter(leader_id=leader_id), ["name"]),
@@ -131,8 +139,10 @@ def leader_items_ordered(user) -> QuerySet:
     leader_id = leader_id_of(user)
     if leader_id is None:
         return Issue.objects.none()
-    return (
-        ledger_queryset(user)
-        .filter(leader_id=leader_id)
-        .order_by("health_tier", F("deadline").asc(nulls_last=True), "-year", "-seq")
-    )
+    order = ("health_tier", F("deadline").asc(nulls_last=True), "-year", "-seq")
+    if user.is_active and user.role == User.Role.LEADER:
+        # a leader sees every issue they are responsible for (visible_to's first branch):
+        # without its OR over their 分包 subjects, the page's capped count reads the
+        # (leader, …) index alone (0.2 ms instead of 4–11 ms at a million issues)
+        return ledger_rows(Issue.objects.filter(leader_id=leader_id)).order_by(*order)
+    return ledger_queryset(user).filter(leader_id=leader_id).order_by(*order)

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.urls import path
+from django.urls import path, reverse
 
 from ledger import rules
 from ledger.filters import OPEN_STATUS_VALUES
@@ -22,9 +22,12 @@ def _with_counts(subjects, param: str):
     """Attach the ledger links each enterprise/project card shows (its counts and preview
     come counted in SQL from selectors.leader_subject_cards)."""
     open_query = "&".join(f"status={s}" for s in OPEN_STATUS_VALUES)
+    ledger = reverse("issue_list")  # once, not three times a card
     for subject in subjects:
         subject.open_query = f"{param}={subject.pk}&{open_query}"
         subject.overdue_query = f"{param}={subject.pk}&health={Health.RED.value}"
+        subject.open_url = f"{ledger}?{subject.open_query}"
+        subject.overdue_url = f"{ledger}?{subject.overdue_query}"
     return subjects
 
 

@@ -6,6 +6,7 @@ number on the dashboard is the number of rows its link opens (tests prove it).
 """
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -17,7 +18,13 @@ from ledger import summaries
 from ledger.models import Category, Department, Health, Issue, Source, SummaryCount, User
 from ledger.models.issues import HEALTH_ORDER
 from ledger.oversight.charts import Bar, hbars, week_columns
-from ledger.selectors import OPEN_STATUS_VALUES, count_rows, ledger_queryset, visible_to
+from ledger.selectors import (
+    OPEN_STATUS_VALUES,
+    count_rows,
+    first_rows,
+    ledger_queryset,
+    visible_to,
+)
 from ledger.selectors.issues import leader_id_of
 from ledger.states import Status
 
@@ -228,29 +235,35 @@ def dashboard(user, today: datetime.date | None = None) -> dict:
             tone="resolved",
         )
 
-    # 4. open issues by category and by source, running ones by lead department
-    def grouped(field, model, queryset, extra):
-        counts = dict(queryset.values_list(field).annotate(n=count_rows()))
-        names = model.objects.filter(pk__in=counts).order_by("order", "name")
+    # 4. open issues by category and by source, running ones by lead department: one
+    # grouped query over the open issues (one index holds the four columns), added up here
+    # — three scans of that index cost about twice as much at a million issues
+    counts = {"category": Counter(), "source": Counter(), "lead_department": Counter()}
+    for status, category, source, department, n in (
+        issues.filter(status__in=OPEN_STATUS_VALUES)
+        .values_list("status", "category", "source", "lead_department")
+        .annotate(n=count_rows())
+        .order_by()
+    ):
+        counts["category"][category] += n
+        counts["source"][source] += n
+        if status in RUNNING:
+            counts["lead_department"][department] += n
+
+    def grouped(field, model, extra):
+        names = model.objects.filter(pk__in=list(counts[field])).order_by("order", "name")
         bars = []
         for obj in names:
             label = obj.label if isinstance(obj, Department) else obj.name
             params = [(field, str(obj.pk)), *extra]
-            bars.append(Bar(label, counts[obj.pk], urlencode(params)))
+            bars.append(Bar(label, counts[field][obj.pk], urlencode(params)))
         bars.sort(key=lambda bar: -bar.value)
         return hbars(bars)
 
     open_params = [("status", s) for s in OPEN_STATUS_VALUES]
-    by_category = grouped(
-        "category", Category, issues.filter(status__in=OPEN_STATUS_VALUES), open_params
-    )
-    by_source = grouped("source", Source, issues.filter(status__in=OPEN_STATUS_VALUES), open_params)
-    by_department = grouped(
-        "lead_department",
-        Department,
-        issues.filter(status__in=RUNNING),
-        [("status", s) for s in RUNNING],
-    )
+    by_category = grouped("category", Category, open_params)
+    by_source = grouped("source", Source, open_params)
+    by_department = grouped("lead_department", Department, [("status", s) for s in RUNNING])
 
     # 5. satisfaction of closed issues (one query)
     rated = dict(
@@ -270,17 +283,19 @@ def dashboard(user, today: datetime.date | None = None) -> dict:
     satisfied = rated.get("satisfied", 0) + rated.get("basically", 0)
     total_rated = sum(rated.get(c.value, 0) for c in Issue.Satisfaction)
 
-    # 6. the overdue list and what awaits 销号 (two queries)
+    # 6. the overdue list and what awaits 销号 (each its ids, then its rows: first_rows)
     rows = ledger_queryset(user)
-    overdue = list(
+    overdue = first_rows(
         rows.filter(status__in=RUNNING, deadline__lt=today).order_by(
             F("deadline").asc(), "-year", "-seq"
-        )[:OVERDUE_LIST]
+        ),
+        OVERDUE_LIST,
     )
-    awaiting = list(
+    awaiting = first_rows(
         rows.filter(status=Status.RESOLVED).order_by(
             F("resolved_at").asc(nulls_last=True), "-year", "-seq"
-        )[:OVERDUE_LIST]
+        ),
+        OVERDUE_LIST,
     )
     return {
         "today": today,
