@@ -169,8 +169,9 @@ def test_leader_page_renders_in_both_languages(client, ledger, language):
 
 @pytest.mark.parametrize("health", ["red", "yellow", "green", "unassigned_late", "pending", "none"])
 def test_the_cards_health_badge_is_the_shared_one(health):
-    """The subject card writes the health badge out (it is rendered up to 120 times a page)
-    instead of including ledger/_health_badge.html: the same markup for every light."""
+    """The subject card shows the health badge through the health_badge tag (it is rendered
+    up to 120 times a page) instead of including ledger/_health_badge.html: the same markup
+    for every light."""
 
     class Row:  # a preview row as the card reads it
         number, title, deadline, is_long_term = "ZZ-2026-0001", "标题", None, False
