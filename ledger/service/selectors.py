@@ -9,17 +9,16 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import (
-    Case,
     Count,
     DateTimeField,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -255,34 +254,76 @@ def subjects_due_summary(leader: Leader, today: datetime.date | None = None, sho
     分包 thousands): the `shown` most pressing subjects due or overdue for a visit (overdue
     first, then the longest unvisited; enterprises before projects, then by name, as
     subjects_due orders them), how many more are pending, and how many were visited this
-    period. Four queries."""
+    period.
+
+    Built from the small sets, not from a last-visit subquery per subject (at a million
+    issues a leader with 9,000 enterprises cost 70 ms that way): the leader's own visits
+    give each visited subject's last visit; the directory's history rows naming the leader
+    this cycle give the few subjects that may be new to them; every other subject is
+    overdue and never visited, read by name from the leader's index only as far as the page
+    needs. Four to six queries per kind of subject."""
     today = today or timezone.localdate()
     start, previous_start = _due_periods(today)
     cycle_start = _cycle_start(start)
     pending, pending_count, visited_count = [], 0, 0
-    for kind, queryset in _subjects_with_last_visit(leader, today):
-        not_yet = Q(last_visit__isnull=True) | Q(last_visit__lt=start)
-        counts = queryset.aggregate(
-            pending=Count("pk", filter=not_yet), visited=Count("pk", filter=~not_yet)
+    for kind, model in (("enterprise", Enterprise), ("project", KeyProject)):
+        subjects = model.objects.filter(leader_id=leader.pk)
+        if model is Enterprise:
+            subjects = subjects.filter(is_active=True)
+        last = dict(
+            _counted_visits()
+            .filter(leader_id=leader.pk, visited_on__lte=today, **{f"{kind}__isnull": False})
+            .values_list(kind)
+            .annotate(last=Max("visited_on"))
+            .order_by()
         )
-        pending_count += counts["pending"]
-        visited_count += counts["visited"]
-        # never visited and not new this cycle, or last visited before the previous period
-        # (spelt out: a NULL assigned_since must read as "long assigned", not as unknown)
-        overdue = Q(last_visit__lt=previous_start) | (
-            Q(last_visit__isnull=True)
-            & (Q(assigned_since__isnull=True) | Q(assigned_since__lt=cycle_start))
+        recent = [pk for pk, day in last.items() if day >= start]
+        visited = subjects.filter(pk__in=recent).count() if recent else 0
+        visited_count += visited
+        pending_count += subjects.count() - visited
+        head = _pending_head(
+            model, subjects, last, leader.pk, (start, previous_start, cycle_start), shown
         )
-        first = queryset.filter(not_yet).annotate(
-            late=Case(When(overdue, then=Value(0)), default=Value(1))
-        )
-        for subject in first.order_by("late", F("last_visit").asc(nulls_first=True), "name")[
-            :shown
-        ]:
-            state = OVERDUE if subject.late == 0 else DUE
-            pending.append(SubjectDue(subject, kind, subject.last_visit, state))
+        pending += [
+            SubjectDue(subject, kind, last.get(subject.pk), state) for subject, state in head
+        ]
     pending.sort(key=lambda row: (row.state != OVERDUE, row.last_visit or datetime.date.min))
     return pending[:shown], pending_count - min(pending_count, shown), visited_count
+
+
+def _pending_head(model, subjects, last, leader_id, periods, shown) -> list:
+    """The first `shown` of one kind's pending subjects, in subjects_due's order: overdue
+    and never visited (by name), overdue by last visit, due and never visited (new to the
+    leader this cycle, by name), due by last visit."""
+    start, previous_start, cycle_start = periods
+    # new to the leader this cycle: a history row names them since it began, and the
+    # assignment it records (as _assigned_since reads it) is that recent
+    named = model.history.model.objects.filter(
+        leader_id=leader_id, history_date__gte=cycle_start
+    ).values("id")
+    new = set(
+        subjects.filter(pk__in=named)
+        .exclude(pk__in=list(last))
+        .annotate(assigned_since=_assigned_since(model, leader_id))
+        .filter(assigned_since__gte=cycle_start)
+        .values_list("pk", flat=True)
+    )
+    head = [
+        (subject, OVERDUE)
+        for subject in subjects.exclude(pk__in=[*last, *new]).order_by("name")[:shown]
+    ]
+    if len(head) >= shown:
+        return head
+    wanted = [pk for pk, day in last.items() if day < start]
+    # in the database's order of names (its collation, as subjects_due sorts them)
+    rest = list(subjects.filter(pk__in=[*wanted, *new]).order_by("name"))
+    by_visit = sorted(
+        (subject for subject in rest if subject.pk in last), key=lambda s: last[s.pk]
+    )  # a stable sort: by name within a day
+    head += [(s, OVERDUE) for s in by_visit if last[s.pk] < previous_start]
+    head += [(s, DUE) for s in rest if s.pk in new]
+    head += [(s, DUE) for s in by_visit if last[s.pk] >= previous_start]
+    return head[:shown]
 
 
 @dataclass

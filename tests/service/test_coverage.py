@@ -158,6 +158,60 @@ def test_the_summary_shows_the_first_of_subjects_due_in_its_order_and_counts_the
     assert visited == sum(row.state == selectors.VISITED for row in rows) > 0
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_the_summary_equals_subjects_due_on_random_directories(sw, seed):
+    """The summary reads only the leader's visits, this cycle's history and the first
+    names; subjects_due reads every subject. On random mixes of visits (some by another
+    leader, some not in person, some after the day), subjects handed over, added this cycle
+    or long ago, and inactive enterprises, both must give the same rows, states, order and
+    counts."""
+    import random
+
+    rng = random.Random(seed)
+    today = datetime.date(2026, 11, 30)  # this period began 2026-10-01, the last 2026-07-01
+    days = [
+        None, None, datetime.date(2026, 11, 3), datetime.date(2026, 10, 1),
+        datetime.date(2026, 9, 30), datetime.date(2026, 8, 3), datetime.date(2026, 7, 1),
+        datetime.date(2026, 6, 30), datetime.date(2025, 12, 1), datetime.date(2026, 12, 5),
+    ]  # fmt: skip
+    assigned = [datetime.date(2026, 11, 20), datetime.date(2026, 1, 5), datetime.date(2024, 3, 1)]
+    names = "甲乙丙丁戊己庚辛壬癸"
+    for i in range(rng.randint(8, 24)):
+        make = f.EnterpriseFactory if rng.random() < 0.7 else f.KeyProjectFactory
+        fields = {"name": f"{rng.choice(names)}{rng.choice(names)}主体{i}", "leader": sw.leader}
+        if make is f.EnterpriseFactory:
+            fields["is_active"] = rng.random() > 0.1
+        subject = make(**fields)
+        _assigned_on(subject, rng.choice(assigned))
+        if rng.random() < 0.15:  # handed to the leader this cycle from another
+            subject.leader = sw.other_leader
+            subject.save()
+            _assigned_on(subject, datetime.date(2026, 2, 1))
+            subject.leader = sw.leader
+            subject.save()
+            subject.history.filter(leader_id=sw.leader.pk).update(
+                history_date=timezone.make_aware(datetime.datetime(2026, 10, 9, 9))
+            )
+        for _ in range(rng.choice([0, 0, 1, 2])):
+            day = rng.choice(days)
+            if day is not None:
+                visit = _visit(sw, subject, day, leader_attended=rng.random() > 0.15)
+                if rng.random() < 0.1:  # a visit another leader made
+                    Visit.objects.filter(pk=visit.pk).update(leader=sw.other_leader)
+    rows = selectors.subjects_due(sw.leader, today)
+    expected = sorted(
+        (row for row in rows if row.state != selectors.VISITED),
+        key=lambda row: (row.state != selectors.OVERDUE, row.last_visit or datetime.date.min),
+    )
+    for shown in (1, 4, 20):
+        first, more, visited = selectors.subjects_due_summary(sw.leader, today, shown)
+        assert [(r.subject.pk, r.kind, r.state, r.last_visit) for r in first] == [
+            (r.subject.pk, r.kind, r.state, r.last_visit) for r in expected[:shown]
+        ], shown
+        assert more == max(len(expected) - shown, 0)
+        assert visited == sum(row.state == selectors.VISITED for row in rows)
+
+
 def test_leader_screen_lists_mine_due_or_overdue_with_a_button(client, sw):
     sw.visit(subject=sw.project, days_ago=0)
     client.force_login(sw.leader.user)
