@@ -50,6 +50,7 @@ from bench.pages import (  # noqa: E402 - after the path above
     api_tokens,
     base_env,
     free_port,
+    load_average,
     machine,
     manage,
     percentile,
@@ -320,11 +321,6 @@ def mixed(hosts: Hosts, paths: dict, seconds: float, concurrency: int = 16) -> d
         "errors": len(errors),
         "error_samples": sorted(set(errors))[:5],
     }
-
-
-def load_average() -> str:
-    with open("/proc/loadavg") as handle:
-        return " ".join(handle.read().split()[:3])
 
 
 # -- the run ------------------------------------------------------------------------------------

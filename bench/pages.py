@@ -415,7 +415,13 @@ def render_markdown(report: dict) -> str:
         f"Machine: {meta.get('cores')} cores, {meta.get('ram_gb')} GB RAM, "
         f"{meta.get('postgresql', '?')}, Python {meta.get('python')}; "
         f"{server_words(meta)}, DEBUG off. "
-        f"PostgreSQL settings: {meta.get('pg_settings') or '?'}.",
+        f"PostgreSQL settings: {meta.get('pg_settings') or '?'}."
+        + (
+            f" Load average (1, 5, 15 min) at the start {meta['load_start']}, at the end "
+            f"{meta['load_end']}."
+            if meta.get("load_start")
+            else ""
+        ),
         settings_words(report.get("settings")),
         f"Data: {data['issues']:,} issues, {data.get('events', 0):,} events, "
         f"{data.get('enterprises', 0):,} enterprises, {data.get('projects', 0):,} projects, "
@@ -549,6 +555,12 @@ def write_report(report: dict, directory: Path = RESULTS) -> tuple[Path, Path]:
 
 
 # -- the run --------------------------------------------------------------------------------
+
+
+def load_average() -> str:
+    """The machine's load average (1, 5 and 15 minutes), for the report: the bench runs on
+    the machine it measures."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def machine() -> dict:
@@ -1036,6 +1048,7 @@ def main(argv=None) -> int:
     n = args.issues
     name = args.db or f"zz_bench_{n}"
     started = time.monotonic()
+    load_start = load_average()
 
     def log(text):
         print(f"[{time.monotonic() - started:6.1f}s] {text}", flush=True)
@@ -1186,6 +1199,8 @@ def main(argv=None) -> int:
             "workers": args.workers,
             "worker_class": args.worker_class,
             "threads": args.threads,
+            "load_start": load_start,
+            "load_end": load_average(),
         },
         "settings": settings_applied,
         "data": {
