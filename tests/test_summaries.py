@@ -400,6 +400,38 @@ def test_a_cached_count_is_never_stale_after_an_event(world, django_capture_on_c
     assert (counts["to_accept"], counts["to_progress"]) == (0, 1)
 
 
+def test_the_leaders_cards_are_cached_and_never_stale(world):
+    """Which subjects get a card and their counts are kept in the shared cache: a second
+    read does not count again, and an event or a subject changing hands is seen at once."""
+    from django.test.utils import CaptureQueriesContext
+
+    user = world.leader.user
+
+    def enterprise_card():
+        enterprises, _projects = leader_subject_cards(user)
+        return {card.pk: card for card in enterprises}.get(world.enterprise.pk)
+
+    with CaptureQueriesContext(connection) as cold:
+        before = enterprise_card().open_count
+    with CaptureQueriesContext(connection) as warm:
+        assert enterprise_card().open_count == before
+    # the summary rows are not read again, nor the subjects counted
+    def counting(context):
+        return [
+            q["sql"]
+            for q in context.captured_queries
+            if "ledger_summarycount" in q["sql"] or "COUNT(*)" in q["sql"]
+        ]
+
+    assert counting(cold) and not counting(warm)
+    assert len(warm.captured_queries) < len(cold.captured_queries)
+    world.raise_issue(enterprise=world.enterprise)
+    assert enterprise_card().open_count == before + 1
+    world.enterprise.leader = world.other_leader
+    world.enterprise.save()
+    assert enterprise_card() is None
+
+
 def test_the_cache_serves_a_second_read_without_a_query(world, django_assert_num_queries):
     world.assigned_issue()
     user = world.supervisor

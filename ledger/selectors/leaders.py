@@ -53,45 +53,22 @@ def leader_subject_cards(
         ("project", KeyProject.objects.filter(leader_id=leader_id), ["level", "name"]),
     ):
         subjects_qs = subjects_qs.order_by(*name_order, "pk")
-        total = subjects_qs.count()
-        # the issues of the subjects a leader 分包 are all theirs to see (visible_to), so
-        # the counts need not repeat its conditions: the summary rows of those subjects
-        # (ledger.summaries), a few per subject, not their issues
-        counts = summaries.subject_counts(field, subjects_qs.values("pk"), today)
-        if total <= cards:
-            subjects = SubjectCards(subjects_qs)  # all of them, in name order
-            counted = {row["unit"]: row for row in counts.order_by()}
-        else:
-            # the cards of those with the most overdue and open issues, then the rest by
-            # name; the directories list them all (the view links them)
-            # (the first `cards` by (overdue, open) with the last place's ties; the names, in
-            # the database's own collation, only order those candidates)
-            # ranked in SQL (RANK keeps the ties at the last place), so only those few rows
-            # come back, however many subjects the leader 分包
-            every = list(
-                counts.annotate(
-                    place=Window(Rank(), order_by=[F("overdue").desc(), F("open").desc()])
-                ).filter(place__lte=cards)
-            )
-            by_unit = {row["unit"]: row for row in every}
-            in_name_order = subjects_qs.filter(pk__in=list(by_unit)).values_list("pk", flat=True)
-            place = {pk: n for n, pk in enumerate(in_name_order)}
-            every.sort(key=lambda row: (-row["overdue"], -row["open"], place[row["unit"]]))
-            counted = {row["unit"]: row for row in every[:cards]}
-            pks = list(counted)
-            if len(pks) < cards:
-                pks += list(
-                    subjects_qs.exclude(pk__in=pks).values_list("pk", flat=True)[: cards - len(pks)]
-                )
-            loaded = subjects_qs.in_bulk(pks)
-            subjects = SubjectCards(loaded[pk] for pk in pks)
+        # which subjects get a card, with their counts: kept in the shared cache under the
+        # summaries' generation (every event and every directory change moves it on)
+        total, ranked = summaries.cached(
+            f"cards:{leader_id}:{field}:{cards}:{today}",
+            lambda field=field, subjects_qs=subjects_qs: _cards_ranked(
+                field, subjects_qs, today, cards
+            ),
+        )
+        loaded = subjects_qs.in_bulk([pk for pk, _open, _overdue in ranked])
+        subjects = SubjectCards(loaded[pk] for pk, _o, _d in ranked if pk in loaded)
+        counted = {pk: (n_open, n_overdue) for pk, n_open, n_overdue in ranked}
         subjects.total = total
         result.append(subjects)
         by_pk = {subject.pk: subject for subject in subjects}
         for subject in subjects:
-            row = counted.get(subject.pk)
-            subject.open_count = row["open"] if row else 0
-            subject.overdue_count = row["overdue"] if row else 0
+            subject.open_count, subject.overdue_count = counted[subject.pk]
             subject.preview = []
         if not subjects:
             continue
@@ -130,6 +107,46 @@ def leader_subject_cards(
             by_pk[getattr(issue, f"{field}_id")].preview.append(issue)
     enterprises, projects = result
     return enterprises, projects
+
+
+def _cards_ranked(field, subjects_qs, today, cards) -> tuple[int, list]:
+    """(how many subjects the leader 分包, [(pk, open, overdue)] of those that get a card,
+    in the cards' order). Every subject when there are no more than `cards`, in name order;
+    else the first `cards` by (overdue, open), ties by name."""
+    total = subjects_qs.count()
+    # the issues of the subjects a leader 分包 are all theirs to see (visible_to), so the
+    # counts need not repeat its conditions: the summary rows of those subjects
+    # (ledger.summaries), a few per subject, not their issues
+    counts = summaries.subject_counts(field, subjects_qs.values("pk"), today)
+    if total <= cards:
+        counted = {row["unit"]: row for row in counts.order_by()}
+        pks = list(subjects_qs.values_list("pk", flat=True))
+    else:
+        # the cards of those with the most overdue and open issues, then the rest by name;
+        # the directories list them all (the view links them). Ranked in SQL (RANK keeps
+        # the ties at the last place), so only those few rows come back, however many
+        # subjects the leader 分包; the names, in the database's own collation, only order
+        # those candidates
+        every = list(
+            counts.annotate(
+                place=Window(Rank(), order_by=[F("overdue").desc(), F("open").desc()])
+            ).filter(place__lte=cards)
+        )
+        by_unit = {row["unit"]: row for row in every}
+        in_name_order = subjects_qs.filter(pk__in=list(by_unit)).values_list("pk", flat=True)
+        place = {pk: n for n, pk in enumerate(in_name_order)}
+        every.sort(key=lambda row: (-row["overdue"], -row["open"], place[row["unit"]]))
+        counted = {row["unit"]: row for row in every[:cards]}
+        pks = list(counted)
+        if len(pks) < cards:
+            pks += list(
+                subjects_qs.exclude(pk__in=pks).values_list("pk", flat=True)[: cards - len(pks)]
+            )
+    rows = []
+    for pk in pks:
+        row = counted.get(pk)
+        rows.append((pk, row["open"] if row else 0, row["overdue"] if row else 0))
+    return total, rows
 
 
 def leader_items_ordered(user) -> QuerySet:
