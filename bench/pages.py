@@ -77,6 +77,8 @@ API_BESIDE_LEDGER = {
     "api_deadline": "ledger_deadline",
     "api_search": "search_yongdi",
 }
+# the bench's own Redis database for --cache redis (bench/hosts.py uses another)
+BENCH_REDIS = "redis://127.0.0.1:6379/12"
 EXPORT_TARGET = (20.0, 300.0)  # seconds, MB
 MIXED_TARGET = (100.0, 250.0)  # requests/s, p95 ms
 
@@ -536,6 +538,8 @@ def variant_suffix(report: dict) -> str:
         suffix += f"-{meta['worker_class']}{meta.get('threads', 1)}"
     if meta.get("workers", 2) != 2:
         suffix += f"-w{meta['workers']}"
+    if meta.get("cache", "none") != "none":
+        suffix += f"-{meta['cache']}"
     return suffix
 
 
@@ -733,11 +737,22 @@ def gunicorn_args(port: int, workers: int, worker_class: str, threads: int) -> l
 
 
 def server_words(meta: dict) -> str:
-    """gunicorn 2 sync workers / gunicorn 2 gthread workers × 4 threads."""
+    """gunicorn 2 sync workers / gunicorn 2 gthread workers × 4 threads, and the cache."""
     words = f"gunicorn {meta.get('workers', 2)} {meta.get('worker_class', 'sync')} workers"
     if meta.get("worker_class") == "gthread":
         words += f" × {meta.get('threads', 1)} threads"
+    if meta.get("cache") == "redis":
+        words += ", figures cached in Redis (CACHE_URL)"
+    elif "cache" in meta:
+        words += ", no shared cache (figures counted on every request)"
     return words
+
+
+def redis_empty(url: str) -> None:
+    """Empty the bench's own Redis database: a run starts with a cold cache."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
 
 
 def manage(env, *args, check=True) -> subprocess.CompletedProcess:
@@ -1041,6 +1056,13 @@ def main(argv=None) -> int:
         help="gunicorn's worker class (gthread: --threads per worker)",
     )
     parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", 1)))
+    parser.add_argument(
+        "--cache",
+        choices=("none", "redis"),
+        default=os.environ.get("BENCH_CACHE", "none"),
+        help="redis: CACHE_URL=" + BENCH_REDIS + " (emptied first), as docs/scaling.md "
+        "recommends for production; none: no shared cache, so no figure is cached",
+    )
     parser.add_argument("--note", default=os.environ.get("BENCH_NOTE", ""))
     args = parser.parse_args(argv)
     if args.worker_class == "sync" and args.threads != 1:
@@ -1058,6 +1080,9 @@ def main(argv=None) -> int:
     settings_applied = apply_settings(name, args.settings)
     log(settings_words(settings_applied))
     env = base_env(dsn.replace("postgresql://", "postgres://"))
+    if args.cache == "redis":
+        env["CACHE_URL"] = BENCH_REDIS
+        redis_empty(BENCH_REDIS)
     static = ROOT / "staticfiles" / "staticfiles.json"
     if not static.exists():
         log("collectstatic")
@@ -1199,6 +1224,7 @@ def main(argv=None) -> int:
             "workers": args.workers,
             "worker_class": args.worker_class,
             "threads": args.threads,
+            "cache": args.cache,
             "load_start": load_start,
             "load_end": load_average(),
         },

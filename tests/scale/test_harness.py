@@ -229,3 +229,32 @@ def test_the_report_names_its_settings_and_workers(tmp_path):
     assert md.name == "2026-12-06-10k.md"
     assert "gunicorn 2 sync workers, DEBUG off" in md.read_text(encoding="utf-8")
     assert "Settings: **stock** (set on the database: none;" in md.read_text(encoding="utf-8")
+
+
+def test_the_report_names_its_cache_and_load(tmp_path):
+    report = {
+        "date": "2026-12-06",
+        "note": "",
+        "machine": {
+            "cores": 2,
+            "workers": 2,
+            "worker_class": "sync",
+            "threads": 1,
+            "cache": "redis",
+            "load_start": "0.50 0.40 0.30",
+            "load_end": "2.10 1.00 0.60",
+        },
+        "data": {"issues": 1_000_000},
+        "requests": 2,
+        "pages": [],
+        "targets": [],
+    }
+    md, _js = harness.write_report(report, tmp_path)
+    assert md.name == "2026-12-06-1m-redis.md"
+    text = md.read_text(encoding="utf-8")
+    assert "gunicorn 2 sync workers, figures cached in Redis (CACHE_URL), DEBUG off" in text
+    assert "Load average (1, 5, 15 min) at the start 0.50 0.40 0.30, at the end 2.10" in text
+    report["machine"]["cache"] = "none"
+    md, _js = harness.write_report(report, tmp_path)
+    assert md.name == "2026-12-06-1m.md"
+    assert "no shared cache (figures counted on every request)" in md.read_text(encoding="utf-8")
