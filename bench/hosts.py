@@ -333,11 +333,16 @@ def replica_snapshot(name: str) -> str:
     return f"postgres://postgres@127.0.0.1:5432/{replica}"
 
 
+def _machine_words(meta: dict) -> str:
+    return f"{meta.get('cores')} cores, {meta.get('ram_gb')} GB RAM, Python {meta.get('python')}"
+
+
 def render(report: dict) -> str:
     lines = [
         f"# Several hosts, one PostgreSQL — {report['date']}",
         "",
-        f"Machine: {report['machine']}; load average at the start {report['load_start']}, "
+        f"Machine: {_machine_words(report['machine'])}; load average at the start "
+        f"{report['load_start']}, "
         f"at the end {report['load_end']}. PostgreSQL settings: {report['pg_settings']}.",
         f"Data: {report['issues']:,} issues (`{report['database']}`). Hosts are gunicorn "
         f"processes on this machine ({report['workers']} sync workers each); the client "

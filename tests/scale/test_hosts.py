@@ -32,7 +32,7 @@ def test_the_balancer_sends_each_request_to_the_next_host_with_one_cookie_jar(
 def test_the_report_says_which_checks_failed_and_which_are_only_shown():
     report = {
         "date": "2026-12-06",
-        "machine": {"cores": 2},
+        "machine": {"cores": 2, "ram_gb": 23.5, "python": "3.13.0"},
         "load_start": "1.0",
         "load_end": "2.0",
         "pg_settings": "jit=on",
@@ -52,6 +52,7 @@ def test_the_report_says_which_checks_failed_and_which_are_only_shown():
         ],
     }  # fmt: skip
     text = hosts.render(report)
+    assert "Machine: 2 cores, 23.5 GB RAM, Python 3.13.0; load average at the start 1.0" in text
     assert "| sessions | PASS | 200 |" in text
     assert "| limit shared | FAIL | 40 served |" in text
     assert "| limit per host | shown | x |" in text
