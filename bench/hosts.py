@@ -31,11 +31,8 @@ import argparse
 import contextlib
 import datetime
 import json
-import random
-import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -53,7 +50,7 @@ from bench.pages import (  # noqa: E402 - after the path above
     load_average,
     machine,
     manage,
-    percentile,
+    mixed_run,
     pg,
     prepare_database,
 )
@@ -281,46 +278,10 @@ def page_mix(dsn: str) -> dict[str, list[str]]:
 
 
 def mixed(hosts: Hosts, paths: dict, seconds: float, concurrency: int = 16) -> dict:
+    """bench/pages.py's mixed load, each user behind the round-robin balancer."""
     roles = ["supervisor", "leader", "staff"]
     users = [(roles[i % 3], hosts.user(roles[i % 3])) for i in range(concurrency)]
-    latencies, errors = [], []
-    lock = threading.Lock()
-    start = time.perf_counter()
-    stop_at = start + seconds
-
-    def run(role, user, seed):
-        rng = random.Random(seed)
-        own, bad = [], []
-        while time.perf_counter() < stop_at:
-            path = rng.choice(paths[role])
-            try:
-                status, _h, _b, elapsed = user.get(path)
-                own.append(elapsed * 1000)
-                if status != 200:
-                    bad.append(f"{status} {path}")
-            except Exception as exc:  # noqa: BLE001 - counted, the run goes on
-                bad.append(f"{type(exc).__name__} {path}")
-        with lock:
-            latencies.extend(own)
-            errors.extend(bad)
-
-    threads = [threading.Thread(target=run, args=(r, u, i)) for i, (r, u) in enumerate(users)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    duration = time.perf_counter() - start
-    for _role, user in users:
-        user.close()
-    return {
-        "requests": len(latencies),
-        "seconds": round(duration, 1),
-        "throughput_rps": round(len(latencies) / duration, 1),
-        "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
-        "p95_ms": round(percentile(latencies, 0.95), 1) if latencies else None,
-        "errors": len(errors),
-        "error_samples": sorted(set(errors))[:5],
-    }
+    return mixed_run(users, paths, seconds)
 
 
 # -- the run ------------------------------------------------------------------------------------

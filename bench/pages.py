@@ -287,6 +287,14 @@ def mixed_load(
         session = Session(host, port)
         session.login(username, PASSWORD)
         sessions.append((role, session))
+    return mixed_run(sessions, paths, seconds)
+
+
+def mixed_run(sessions: list, paths: dict, seconds: float) -> dict:
+    """Each of `sessions` ((role, a signed-in Session or anything with get() and close()))
+    requests random pages of its role's list in `paths` for `seconds`, in its own thread;
+    throughput and latencies. Closes the sessions."""
+    concurrency = len(sessions)
     latencies, errors = [], []
     lock = threading.Lock()
     stop_at = time.perf_counter() + seconds

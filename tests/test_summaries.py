@@ -415,6 +415,7 @@ def test_the_leaders_cards_are_cached_and_never_stale(world):
         before = enterprise_card().open_count
     with CaptureQueriesContext(connection) as warm:
         assert enterprise_card().open_count == before
+
     # the summary rows are not read again, nor the subjects counted
     def counting(context):
         return [
