@@ -22,7 +22,6 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django_otp import DEVICE_ID_SESSION_KEY
-from rest_framework.views import APIView
 
 from ledger.rules import two_factor_required  # the core's rule; also named here for callers
 
@@ -107,9 +106,15 @@ def _admin_prefix() -> str:
 
 
 def _machine_door(match) -> bool:
-    """A view that answers programs (Django REST framework's), not a person's browser."""
+    """A view that answers programs (Django REST framework's), not a person's browser.
+    Told by its class's ancestry, without importing rest_framework.views: that import reads
+    the REST_FRAMEWORK setting, which names the API room's classes, and would load the API
+    room's models on a site without that room."""
     view_class = getattr(match.func, "cls", None)
-    return isinstance(view_class, type) and issubclass(view_class, APIView)
+    return isinstance(view_class, type) and any(
+        (klass.__module__, klass.__qualname__) == ("rest_framework.views", "APIView")
+        for klass in view_class.__mro__
+    )
 
 
 def _steps_refused(request, todo: list[str]):
