@@ -92,6 +92,24 @@ def visible_to(user, queryset: QuerySet | None = None) -> QuerySet:
     return issues.none()
 
 
+def visible_led_by(user) -> QuerySet:
+    """The issues `user` is the responsible leader of, as far as `user` may see them. For an
+    active leader that is every one of them (visible_to's first branch), read without
+    visible_to's OR over their 分包 subjects: at a million issues that OR made a capped
+    count read 550 pages instead of 7. For anyone else, visible_to's answer narrowed."""
+    leader_id = leader_id_of(user)
+    if leader_id is None:
+        return Issue.objects.none()
+    issues = Issue.objects.filter(leader_id=leader_id)
+    if (
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.role == User.Role.LEADER
+    ):
+        return issues
+    return visible_to(user, issues)
+
+
 # the search and visibility columns the database keeps (ledger_index.py): used in WHERE,
 # never shown, and large (every bigram of the description), so never loaded with a row
 UNREAD_COLUMNS = ("involved", "search_grams")

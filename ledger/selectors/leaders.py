@@ -9,9 +9,9 @@ from django.db.models.functions import Rank, RowNumber
 from django.utils import timezone
 
 from ledger import summaries
-from ledger.models import Enterprise, Issue, KeyProject, User
+from ledger.models import Enterprise, Issue, KeyProject
 from ledger.models.issues import HEALTH_ORDER, NOT_FINAL_VALUES, health_rank
-from ledger.selectors.issues import leader_id_of, ledger_queryset, ledger_rows, visible_to
+from ledger.selectors.issues import leader_id_of, ledger_rows, visible_led_by, visible_to
 from ledger.states import Status
 
 SUBJECT_PREVIEW = 5
@@ -153,13 +153,5 @@ def leader_items_ordered(user) -> QuerySet:
     """The issues `user` is the responsible leader of, in an order an index serves: running
     issues by deadline, then those waiting to be assigned, then the rest (health_tier, then
     deadline)."""
-    leader_id = leader_id_of(user)
-    if leader_id is None:
-        return Issue.objects.none()
     order = ("health_tier", F("deadline").asc(nulls_last=True), "-year", "-seq")
-    if user.is_active and user.role == User.Role.LEADER:
-        # a leader sees every issue they are responsible for (visible_to's first branch):
-        # without its OR over their 分包 subjects, the page's capped count reads the
-        # (leader, …) index alone (0.2 ms instead of 4–11 ms at a million issues)
-        return ledger_rows(Issue.objects.filter(leader_id=leader_id)).order_by(*order)
-    return ledger_queryset(user).filter(leader_id=leader_id).order_by(*order)
+    return ledger_rows(visible_led_by(user)).order_by(*order)
