@@ -7,6 +7,7 @@ Invalid values are reported by the form and left out of the query.
 """
 
 import datetime
+import time
 
 from django import forms
 from django.conf import settings
@@ -82,6 +83,47 @@ def text_bigrams(text: str) -> list[str]:
     return sorted(p for p in pieces if not any(ch.isspace() for ch in p))
 
 
+# PostgreSQL's statistics of the issues' bigrams (pg_stats.most_common_elems), per database
+# alias: (read at, {bigram: share of the issues holding it}); read again after a while
+_GRAM_STATS: dict[str, tuple[float, dict[str, float]]] = {}
+GRAM_STATS_SECONDS = 600
+
+
+def common_bigrams(using: str = "default") -> dict[str, float]:
+    """The bigrams ANALYZE found most common in the issues' texts, with the share of the
+    issues holding each (PostgreSQL's own statistics of search_grams; empty before the first
+    ANALYZE). Read once per process every GRAM_STATS_SECONDS."""
+    now = time.monotonic()
+    known = _GRAM_STATS.get(using)
+    if known is not None and now - known[0] < GRAM_STATS_SECONDS:
+        return known[1]
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
+            " WHERE schemaname = current_schema() AND tablename = %s AND attname = %s",
+            [Issue._meta.db_table, "search_grams"],
+        )
+        row = cursor.fetchone()
+    shares = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
+    _GRAM_STATS[using] = (now, shares)
+    return shares
+
+
+def index_grams(grams: list[str], using: str = "default") -> list[str]:
+    """The bigrams of a search the GIN index is asked for. PostgreSQL estimates the rows
+    holding several bigrams as if they were independent: 消防验收's three, each in a fifth of
+    the issues, were estimated at 1 % where 21 % hold all three. On that estimate it counted
+    a leader's matches through the index, 214,000 rows in 200 ms, where reading the newest
+    issues in order finds the first thousand in a few. So when every bigram is a common one,
+    only the rarest is asked for: its share is the estimate, close to the truth, and ILIKE
+    checks the whole text as before. A search with a rare bigram asks for all of them: the
+    index then narrows to a few rows, as it should."""
+    shares = common_bigrams(using)
+    if len(grams) < 2 or any(gram not in shares for gram in grams):
+        return grams
+    return [min(grams, key=lambda gram: (shares[gram], gram))]
+
+
 def text_search_q(value: str, using: str = "default") -> Q:
     """Free text on PostgreSQL, through indexes.
 
@@ -94,7 +136,7 @@ def text_search_q(value: str, using: str = "default") -> Q:
     own = Q(number__ilike=value) | Q(title__ilike=value) | Q(description__ilike=value)
     grams = text_bigrams(value)
     if grams:
-        own = Q(search_grams__contains_all=grams) & own
+        own = Q(search_grams__contains_all=index_grams(grams, using)) & own
     found = {"e": [], "p": [], "l": [], "c": [], "d": []}
     named = (
         Enterprise.objects.using(using)

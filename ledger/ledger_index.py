@@ -188,6 +188,34 @@ DROP INDEX IF EXISTS issue_open_groups;
 """
 
 
+# The ledger's default order (newest first) with what a department's visibility reads
+# (migration 0015): a deep page of a staff member's ledger walks this index alone,
+# filtering on `involved` and `raised_by_id`, instead of reading every row it passes from the
+# table — page 2000 of the busiest department passed 160,000 rows (40,000 pages read, 160–250
+# ms at a million issues; 38 ms from the index). An index-only scan needs the visibility map
+# (VACUUM, which autovacuum does).
+LEDGER_ORDER_SQL = """
+CREATE INDEX IF NOT EXISTS issue_newest_visible ON ledger_issue (year DESC, seq DESC)
+  INCLUDE (id, involved, raised_by_id);
+"""
+LEDGER_ORDER_DROP_SQL = "DROP INDEX IF EXISTS issue_newest_visible;"
+
+
+def install_ledger_order(connection) -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cursor.execute(LEDGER_ORDER_SQL)
+
+
+def uninstall_ledger_order(connection) -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(LEDGER_ORDER_DROP_SQL)
+
+
 def install_covering(connection) -> None:
     if connection.vendor != "postgresql":
         return

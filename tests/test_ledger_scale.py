@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ledger.filters import text_bigrams
@@ -109,6 +110,25 @@ def test_health_conditions_give_exactly_the_case_sets(world, shift):
     both = set(Issue.objects.health_in(["red", "pending"], today).values_list("pk", flat=True))
     assert both == by_case["red"] | by_case["pending"]
     assert not Issue.objects.filter(health_q([], today)).exists()
+
+
+@pytest.mark.parametrize("shift", [0, 1, 6])
+def test_health_rank_on_is_the_rank_of_the_annotated_health(world, shift):
+    # the leader's cards order their previews by health_rank_on (one CASE): the same rank
+    # health_rank() gives over with_health's code, and what Issue.health_on says in Python
+    from ledger.models.issues import HEALTH_ORDER, health_rank, health_rank_on
+
+    today = timezone.localdate() + datetime.timedelta(days=shift)
+    _boundary_rows(world, today)
+    rows = Issue.objects.with_health(today).annotate(
+        rank_case=health_rank(), rank_on=health_rank_on(today)
+    )
+    seen = set()
+    for issue in rows:
+        assert issue.rank_on == issue.rank_case == HEALTH_ORDER.index(issue.health_code)
+        assert issue.health_on(today).value == issue.health_code
+        seen.add(issue.rank_on)
+    assert seen == set(range(len(HEALTH_ORDER))), "every rank has rows"
 
 
 def test_health_filter_in_sql_has_no_case(world):
@@ -306,3 +326,50 @@ def test_the_ledger_page_with_a_date_range_lists_by_number(client, world):
     client.force_login(world.supervisor)
     response = client.get(URL, {"raised_after": today, "raised_before": today})
     assert _numbers(response) == list(reversed(numbers))
+
+
+def test_a_search_of_common_bigrams_asks_the_index_for_the_rarest_only(world):
+    """issue 19: PostgreSQL multiplies the shares of a search's bigrams as if independent,
+    so a common phrase was estimated rare and counted through the GIN index; when every bigram
+    is common the index is asked for the rarest one alone (the same rows: ILIKE decides)."""
+    from ledger import filters
+
+    for n in range(30):
+        f.IssueFactory(raised_by=world.staff_a, title=f"消防验收问题{n}")
+    for n in range(30):
+        f.IssueFactory(raised_by=world.staff_a, title=f"其他事项{n}", description="验收资料")
+    f.IssueFactory(raised_by=world.staff_a, title="打印机故障")
+    phrase = Issue.objects.filter(title__contains="消防验收").values_list("pk", flat=True)
+    truth = {"消防验收": set(phrase), "打印纸": set()}
+
+    def searched(text):
+        return set(
+            filters.IssueFilter({"q": text}, queryset=Issue.objects.all()).qs.values_list(
+                "pk", flat=True
+            )
+        )
+
+    if connection.vendor != "postgresql":
+        # no bigram index off PostgreSQL: the ledger's search is ILIKE alone there
+        for text, rows in truth.items():
+            assert searched(text) == rows, text
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE ledger_issue")
+    filters._GRAM_STATS.clear()
+    shares = filters.common_bigrams()
+    grams = text_bigrams("消防验收")
+    assert set(grams) <= set(shares), shares
+    # 验收 is in every issue above, 消防 and 防验 in half: the rarest, ties by the bigram
+    assert shares["验收"] > shares["消防"]
+    assert filters.index_grams(grams) == [min(grams, key=lambda g: (shares[g], g))]
+    assert filters.index_grams(grams)[0] in ("消防", "防验")
+    # a bigram ANALYZE never saw (印纸): the search asks for every bigram, as before
+    assert filters.index_grams(text_bigrams("打印纸")) == text_bigrams("打印纸")
+    assert filters.index_grams(["消防"]) == ["消防"]
+    for text, rows in truth.items():
+        assert searched(text) == rows, text
+    # the statistics are read once per GRAM_STATS_SECONDS, not on every search
+    with CaptureQueriesContext(connection) as queries:
+        filters.index_grams(grams)
+    assert len(queries) == 0

@@ -73,6 +73,34 @@ def health_rank() -> Case:
     )
 
 
+def health_whens(today: datetime.date | None = None) -> list[tuple[Q, "Health"]]:
+    """with_health's branches in order: (condition, health); no branch taken is NONE."""
+    today = today or timezone.localdate()
+    yellow_until = today + datetime.timedelta(days=settings.LEDGER["YELLOW_DAYS"])
+    late_raised_before = raised_flag_cutoff(today)
+    return [
+        (Q(status__in=RUNNING_STATUSES, deadline__lt=today), Health.RED),
+        (Q(status__in=RUNNING_STATUSES, deadline__lte=yellow_until), Health.YELLOW),
+        (Q(status__in=RUNNING_STATUSES), Health.GREEN),
+        (Q(status=Status.RAISED, raised_at__lt=late_raised_before), Health.UNASSIGNED_LATE),
+        (Q(status=Status.RAISED), Health.PENDING),
+    ]
+
+
+def health_rank_on(today: datetime.date | None = None) -> Case:
+    """health_rank() of with_health(today)'s code, as one CASE over the same branches: for a
+    window's ORDER BY, where health_rank() over the annotation repeats the whole health CASE
+    once per rank (six times) in the SQL Django writes and compiles."""
+    return Case(
+        *[
+            When(condition, then=Value(HEALTH_ORDER.index(code)))
+            for condition, code in health_whens(today)
+        ],
+        default=Value(HEALTH_ORDER.index(Health.NONE)),
+        output_field=models.IntegerField(),
+    )
+
+
 class IssueQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
@@ -83,24 +111,9 @@ class IssueQuerySet(models.QuerySet):
     def with_health(self, today: datetime.date | None = None):
         """Annotate `health_code` (for showing the rows of a page; filter with
         `health_in`, sort with HEALTH_SORT — both served by indexes, unlike this CASE)."""
-        today = today or timezone.localdate()
-        yellow_until = today + datetime.timedelta(days=settings.LEDGER["YELLOW_DAYS"])
-        late_raised_before = raised_flag_cutoff(today)
         return self.annotate(
             health_code=Case(
-                When(status__in=RUNNING_STATUSES, deadline__lt=today, then=Value(Health.RED)),
-                When(
-                    status__in=RUNNING_STATUSES,
-                    deadline__lte=yellow_until,
-                    then=Value(Health.YELLOW),
-                ),
-                When(status__in=RUNNING_STATUSES, then=Value(Health.GREEN)),
-                When(
-                    status=Status.RAISED,
-                    raised_at__lt=late_raised_before,
-                    then=Value(Health.UNASSIGNED_LATE),
-                ),
-                When(status=Status.RAISED, then=Value(Health.PENDING)),
+                *[When(condition, then=Value(code)) for condition, code in health_whens(today)],
                 default=Value(Health.NONE),
                 output_field=models.CharField(),
             )

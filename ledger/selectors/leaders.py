@@ -10,11 +10,23 @@ from django.utils import timezone
 
 from ledger import summaries
 from ledger.models import Enterprise, Issue, KeyProject
-from ledger.models.issues import HEALTH_ORDER, NOT_FINAL_VALUES, health_rank
+from ledger.models.issues import HEALTH_ORDER, NOT_FINAL_VALUES, health_rank_on
 from ledger.selectors.issues import leader_id_of, ledger_rows, visible_led_by, visible_to
 from ledger.states import Status
 
 SUBJECT_PREVIEW = 5
+# a preview row's fields: what the card shows (ledger/_ledger_subject_card.html), its order
+# (year, seq) and its health (Issue.health_on: status, deadline, raised_at)
+PREVIEW_FIELDS = (
+    "number",
+    "title",
+    "deadline",
+    "is_long_term",
+    "status",
+    "raised_at",
+    "year",
+    "seq",
+)
 
 
 class SubjectCards(list):
@@ -74,25 +86,32 @@ def leader_subject_cards(
             continue
         mine = open_issues.filter(**{f"{field}_id__in": list(by_pk)})
         # the window ranks narrow rows (id, subject, the sort keys); the few kept are
-        # then read whole — sorting whole rows spilled to disk at 14,000 open issues
+        # then read whole — sorting whole rows spilled to disk at 14,000 open issues. The
+        # health rank is one CASE (health_rank_on), not the health CASE once per rank
         first = (
-            mine.with_health(today)
-            .annotate(
+            mine.annotate(
                 place=Window(
                     RowNumber(),
                     partition_by=F(field),
-                    order_by=[health_rank(), F("deadline").asc(nulls_last=True), "-year", "-seq"],
+                    order_by=[
+                        health_rank_on(today),
+                        F("deadline").asc(nulls_last=True),
+                        "-year",
+                        "-seq",
+                    ],
                 )
             )
             .filter(place__lte=preview)
             .values("pk")
         )
+        # only what a card shows (and its health needs): not the description, nor the
+        # search bigrams psycopg would parse into a list for every row
         shown = list(
-            Issue.objects.filter(pk__in=first)
-            .with_health(today)
-            .select_related("lead_department")
-            .order_by()
+            Issue.objects.filter(pk__in=first).only(*PREVIEW_FIELDS, f"{field}_id").order_by()
         )
+        for issue in shown:
+            # what with_health(today) would annotate, from the row (Issue.health_on)
+            issue.health_code = issue.health_on(today).value
         # the same order as the window's, on the few rows kept
         shown.sort(
             key=lambda issue: (

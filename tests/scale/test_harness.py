@@ -258,3 +258,113 @@ def test_the_report_names_its_cache_and_load(tmp_path):
     md, _js = harness.write_report(report, tmp_path)
     assert md.name == "2026-12-06-1m.md"
     assert "no shared cache (figures counted on every request)" in md.read_text(encoding="utf-8")
+
+
+# -- issue 19: the first pass (cold), the leader's 4-character search, shared_buffers --------
+
+
+def test_the_page_list_has_the_leaders_search_and_the_staffs_deep_page():
+    from django.urls import resolve
+
+    ctx = {"year": 2026, "busiest": 1, "long_issue": "ZZ-2026-000001"}
+    by_key = {p.key: p for p in harness.page_list(ctx)}
+    assert (by_key["search_4_leader"].role, by_key["search_4_leader"].group) == (
+        "leader",
+        "search",
+    )
+    assert by_key["search_4_leader"].path == "/issues/?q=%E6%B6%88%E9%98%B2%E9%AA%8C%E6%94%B6"
+    assert (by_key["deep_staff"].role, by_key["deep_staff"].path) == (
+        "staff",
+        "/issues/?page=2000",
+    )
+    # every first-pass target names a page the bench measures
+    assert set(harness.FIRST_PASS_TARGETS) <= set(by_key)
+    assert resolve("/issues/").view_name == "issue_list"
+
+
+def test_first_pass_targets_judge_each_pages_first_request():
+    pages = [
+        {"key": "search_4_leader", "group": "search", "p95_ms": 180.0, "first_ms": 310.4},
+        {"key": "deep_staff", "group": "deep", "p95_ms": 120.0, "first_ms": 250.0},
+        {"key": "dashboard", "group": "dashboard", "p95_ms": 190.0, "first_ms": None},
+    ]
+    for page in pages:
+        page.update(error="", status=200)
+    rows = {row["target"]: row for row in harness.targets_table(pages, None, None)}
+    leader = rows["4-character search, the leader with the most 分包, first pass"]
+    assert leader == {
+        "target": "4-character search, the leader with the most 分包, first pass",
+        "limit": "≤ 300 ms",
+        "measured": "310 ms (search_4_leader)",
+        "ok": "✗",
+    }
+    assert rows["deep page 2000, staff of the busiest department, first pass"]["ok"] == "✓"
+    # a page without a first request has no first-pass row; its warm row stays
+    assert "dashboard, first pass" not in rows
+    assert rows["dashboard"]["ok"] == "✓"
+    # a page that failed fails its first-pass row, whatever its time
+    pages[1].update(error="HTTP 404", status=404)
+    rows = {row["target"]: row for row in harness.targets_table(pages, None, None)}
+    row = rows["deep page 2000, staff of the busiest department, first pass"]
+    assert row["ok"] == "✗" and "HTTP 404" in row["measured"]
+
+
+def test_the_report_says_how_cold_the_first_pass_was_and_names_the_server_settings(tmp_path):
+    report = {
+        "date": "2026-12-06",
+        "note": "",
+        "machine": {"cores": 2, "workers": 2, "worker_class": "sync", "threads": 1},
+        "settings": {
+            "mode": "recommended",
+            "database": ["jit=off"],
+            "shared_buffers": "4GB",
+            "server": {"shared_buffers": "4GB"},
+        },
+        "first_pass": {"cold": True, "cluster": "15/main", "page_cache_dropped": True},
+        "data": {"issues": 1_000_000},
+        "requests": 2,
+        "pages": [
+            {
+                "key": "dashboard",
+                "role": "supervisor",
+                "path": "/dashboard/",
+                "group": "dashboard",
+                "label": "dashboard",
+                "status": 200,
+                "first_ms": 812.34,
+                "p50_ms": 180.0,
+                "p95_ms": 190.0,
+                "max_ms": 200.0,
+                "sql_p50_ms": 20.0,
+                "app_p50_ms": 150.0,
+                "queries": 12,
+                "kb": 40.0,
+                "error": "",
+            }
+        ],
+        "targets": [],
+    }
+    md, _js = harness.write_report(report, tmp_path)
+    assert md.name == "2026-12-06-1m-recommended-sb4gb-cold.md"
+    text = md.read_text(encoding="utf-8")
+    assert "PostgreSQL restarted (15/main), the OS page cache dropped." in text
+    assert "shared_buffers 4GB set on the server (ALTER SYSTEM, server restarted;" in text
+    assert "| dashboard `/dashboard/` | supervisor | 812 | 180 | 190 |" in text
+    report["first_pass"] = {"cold": True, "cluster": "15/main", "page_cache_dropped": False}
+    md, _js = harness.write_report(report, tmp_path)
+    assert "the OS page cache NOT dropped (not permitted here)" in md.read_text(encoding="utf-8")
+    report["first_pass"] = {"cold": False}
+    report["settings"] = {"mode": "stock", "database": [], "shared_buffers": "128MB"}
+    md, _js = harness.write_report(report, tmp_path)
+    assert md.name == "2026-12-06-1m.md"
+    assert "PostgreSQL and the OS page cache as the runs before left them" in md.read_text(
+        encoding="utf-8"
+    )
+
+
+def test_shared_buffers_takes_only_a_size():
+    for bad in ("4GB'; DROP DATABASE x; --", "lots", "4 GB"):
+        with pytest.raises(ValueError):
+            harness.set_shared_buffers(bad)
+        with pytest.raises(SystemExit):
+            harness.main(["--shared-buffers", bad])
