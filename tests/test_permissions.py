@@ -6,8 +6,8 @@ that has been assigned (lead department dept_b, co-handling dept_c).
 """
 
 import pytest
-from django.db import connection
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.utils import timezone
 
 from ledger import selectors, workflow
