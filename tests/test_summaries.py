@@ -426,8 +426,13 @@ def test_the_leaders_cards_are_cached_and_never_stale(world):
 
     assert counting(cold) and not counting(warm)
     assert len(warm.captured_queries) < len(cold.captured_queries)
-    world.raise_issue(enterprise=world.enterprise)
-    assert enterprise_card().open_count == before + 1
+    # nor the previews' issues
+    assert any('"ledger_issue"' in q["sql"] for q in cold.captured_queries)
+    assert not any('"ledger_issue"' in q["sql"] for q in warm.captured_queries)
+    raised = world.raise_issue(enterprise=world.enterprise)
+    card = enterprise_card()
+    assert card.open_count == before + 1
+    assert raised.pk in {issue.pk for issue in card.preview}
     world.enterprise.leader = world.other_leader
     world.enterprise.save()
     assert enterprise_card() is None

@@ -51,14 +51,6 @@ def leader_subject_cards(
     if leader_id is None:
         return [], []
     today = timezone.localdate()
-    # the open issues as the subjects' partial indexes (issue_open_enterprise/_project:
-    # subject, status, deadline WHERE not final) state them, less 已办结: PostgreSQL reads the
-    # shown subjects' rows from that index alone. Written `status IN open`, it was ANDed with
-    # a bitmap of every open issue from the status index (113,000 at a million: 20–50 ms)
-    open_issues = visible_to(
-        user,
-        Issue.objects.filter(status__in=NOT_FINAL_VALUES).exclude(status=Status.RESOLVED),
-    ).order_by()
     result = []
     for field, subjects_qs, name_order in (
         ("enterprise", Enterprise.objects.filter(leader_id=leader_id), ["name"]),
@@ -84,48 +76,69 @@ def leader_subject_cards(
             subject.preview = []
         if not subjects:
             continue
-        mine = open_issues.filter(**{f"{field}_id__in": list(by_pk)})
-        # the window ranks narrow rows (id, subject, the sort keys); the few kept are
-        # then read whole — sorting whole rows spilled to disk at 14,000 open issues. The
-        # health rank is one CASE (health_rank_on), not the health CASE once per rank
-        first = (
-            mine.annotate(
-                place=Window(
-                    RowNumber(),
-                    partition_by=F(field),
-                    order_by=[
-                        health_rank_on(today),
-                        F("deadline").asc(nulls_last=True),
-                        "-year",
-                        "-seq",
-                    ],
-                )
-            )
-            .filter(place__lte=preview)
-            .values("pk")
-        )
-        # only what a card shows (and its health needs): not the description, nor the
-        # search bigrams psycopg would parse into a list for every row
-        shown = list(
-            Issue.objects.filter(pk__in=first).only(*PREVIEW_FIELDS, f"{field}_id").order_by()
-        )
-        for issue in shown:
-            # what with_health(today) would annotate, from the row (Issue.health_on)
-            issue.health_code = issue.health_on(today).value
-        # the same order as the window's, on the few rows kept
-        shown.sort(
-            key=lambda issue: (
-                HEALTH_ORDER.index(issue.health_code),
-                issue.deadline is None,
-                issue.deadline or today,
-                -issue.year,
-                -issue.seq,
-            )
+        # the previews too are kept in the shared cache under the summaries' generation
+        # (every event moves it on: a preview's title, status and deadline change only
+        # through events), for this user, these subjects and this day
+        shown = summaries.cached(
+            f"previews:{user.pk}:{field}:{preview}:{today}:"
+            + ",".join(str(pk) for pk in sorted(by_pk)),
+            lambda field=field, by_pk=by_pk: _previews(user, field, list(by_pk), preview, today),
         )
         for issue in shown:
             by_pk[getattr(issue, f"{field}_id")].preview.append(issue)
     enterprises, projects = result
     return enterprises, projects
+
+
+def _previews(user, field, subject_pks, preview, today) -> list:
+    """The `preview` most pressing open issues `user` sees of each of the subjects
+    `subject_pks` (by `field`), in the cards' order: only the fields a card shows, health
+    set."""
+    # the open issues as the subjects' partial indexes (issue_open_enterprise/_project:
+    # subject, status, deadline WHERE not final) state them, less 已办结: PostgreSQL reads the
+    # shown subjects' rows from that index alone. Written `status IN open`, it was ANDed with
+    # a bitmap of every open issue from the status index (113,000 at a million: 20–50 ms)
+    open_issues = visible_to(
+        user,
+        Issue.objects.filter(status__in=NOT_FINAL_VALUES).exclude(status=Status.RESOLVED),
+    ).order_by()
+    mine = open_issues.filter(**{f"{field}_id__in": subject_pks})
+    # the window ranks narrow rows (id, subject, the sort keys); the few kept are
+    # then read whole — sorting whole rows spilled to disk at 14,000 open issues. The
+    # health rank is one CASE (health_rank_on), not the health CASE once per rank
+    first = (
+        mine.annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=F(field),
+                order_by=[
+                    health_rank_on(today),
+                    F("deadline").asc(nulls_last=True),
+                    "-year",
+                    "-seq",
+                ],
+            )
+        )
+        .filter(place__lte=preview)
+        .values("pk")
+    )
+    # only what a card shows (and its health needs): not the description, nor the
+    # search bigrams psycopg would parse into a list for every row
+    shown = list(Issue.objects.filter(pk__in=first).only(*PREVIEW_FIELDS, f"{field}_id").order_by())
+    for issue in shown:
+        # what with_health(today) would annotate, from the row (Issue.health_on)
+        issue.health_code = issue.health_on(today).value
+    # the same order as the window's, on the few rows kept
+    shown.sort(
+        key=lambda issue: (
+            HEALTH_ORDER.index(issue.health_code),
+            issue.deadline is None,
+            issue.deadline or today,
+            -issue.year,
+            -issue.seq,
+        )
+    )
+    return shown
 
 
 def _cards_ranked(field, subjects_qs, today, cards) -> tuple[int, list]:
