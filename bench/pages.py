@@ -7,10 +7,20 @@
                                              # per-database PostgreSQL settings (default stock)
     BENCH_WORKER_CLASS=gthread BENCH_THREADS=4 make bench …   # or --worker-class gthread
                                              # --threads 4 (--workers, BENCH_WORKERS: 2)
+    BENCH_CACHE=redis make bench …           # or --cache redis: figures in the shared cache
+    BENCH_COLD=1 make bench …                # or --cold: the first pass after PostgreSQL's
+                                             # restart with the OS page cache dropped (root)
+    BENCH_SHARED_BUFFERS=4GB make bench …    # or --shared-buffers 4GB: set on the server and
+                                             # restarted for the run, reset afterwards (root)
+    BENCH_CONN_MAX_AGE=0 make bench …        # or --conn-max-age 0 (default 60, as deployed)
+    .venv/bin/python bench/pages.py --issues N --reuse --only leaders_me,deep_staff
+                                             # a quick look at a few pages (no report of the
+                                             # targets; written under /tmp/zz_bench_only)
 
 Steps: create the database (dropped first unless REUSE=1 finds it seeded with N issues),
 migrate, `seed_bench --issues N`, collectstatic, start gunicorn (2 workers, DEBUG off,
 LEDGER_SERVER_TIMING on, plain HTTP on 127.0.0.1) and one `db_worker`, sign in as each role,
+ask each page once (the first pass, reported per page; issue 19's cold targets judge it),
 warm up, then per page R requests one after another (p50/p95/max of the wall time, the
 server's SQL time and query count from the Server-Timing header), an export of up to
 100,000 rows through the background job (total time to the downloaded file, peak RSS of the

@@ -531,3 +531,33 @@ def test_the_contact_left_after_deleting_the_primary_becomes_primary(client, wor
     )
     assert response.status_code == 302
     assert list(enterprise.contacts.values_list("name", "is_primary")) == [("副手", True)]
+
+
+@pytest.mark.django_db
+def test_the_directory_pages_read_their_ids_first_and_keep_djangos_pages():
+    """issue 19: the directories page by ids first, then those rows with their joins; the
+    pages are Django's own, row for row and in order (a list is paged as Django does)."""
+    from django.core.paginator import Paginator
+
+    from ledger import selectors
+    from ledger.models import KeyProject
+    from ledger.views.ledger import IdsFirstPaginator
+
+    for n in range(7):
+        f.KeyProjectFactory(name=f"项目{n % 3}-{n}", level="district" if n % 2 else "city")
+    user = f.SupervisorFactory()
+    projects = selectors.project_directory(user, counted=False).order_by("level", "name", "pk")
+    for number in (1, 2, 3):
+        ours = IdsFirstPaginator(projects, 3, orphans=1).get_page(number)
+        django = Paginator(projects, 3, orphans=1).get_page(number)
+        assert [p.pk for p in ours.object_list] == [p.pk for p in django.object_list]
+        assert (ours.number, ours.has_next()) == (django.number, django.has_next())
+        # the rows come with their joins (no query per row for the owner or the leader)
+        with CaptureQueriesContext(connection) as queries:
+            for project in ours.object_list:
+                str(project.owner), str(project.leader), str(project.lead_department)
+        assert not queries.captured_queries
+    listed = list(KeyProject.objects.order_by("pk"))
+    assert [p.pk for p in IdsFirstPaginator(listed, 5).get_page(2).object_list] == [
+        p.pk for p in listed[5:]
+    ]

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
@@ -33,7 +32,10 @@ from ledger.forms.directory import ContactFormSet, EnterpriseForm, KeyProjectFor
 from ledger.models import Department, Enterprise, KeyProject, Leader
 from ledger.services.creation import CreationReplayed, creation_once, creation_replay_of
 from ledger.validators import credit_code_normalize
-from ledger.views.ledger import LedgerPaginator  # capped count, ids first
+from ledger.views.ledger import (  # ids first; the ledger's: a capped count too
+    IdsFirstPaginator,
+    LedgerPaginator,
+)
 
 PROJECT_PAGE_SIZE = 100
 
@@ -159,7 +161,9 @@ def enterprise_list(request):
         request.GET or None, queryset=selectors.enterprise_directory(request.user, counted=False)
     )
     enterprises = filterset.qs.order_by("name", "pk")
-    page = Paginator(enterprises, settings.LEDGER["PAGE_SIZE"]).get_page(request.GET.get("page"))
+    page = IdsFirstPaginator(enterprises, settings.LEDGER["PAGE_SIZE"]).get_page(
+        request.GET.get("page")
+    )
     _count_open_issues(request.user, "enterprise", page.object_list)
     return render(
         request,
@@ -252,7 +256,7 @@ def project_list(request):
     else:
         # the totals in SQL and only the page's rows read: a province holds thousands
         totals = _totals_sql(projects)
-    page = Paginator(projects, PROJECT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = IdsFirstPaginator(projects, PROJECT_PAGE_SIZE).get_page(request.GET.get("page"))
     _count_open_issues(request.user, "project", page.object_list)
     return render(
         request,

