@@ -201,47 +201,36 @@ CREATE INDEX IF NOT EXISTS issue_newest_visible ON ledger_issue (year DESC, seq 
 LEDGER_ORDER_DROP_SQL = "DROP INDEX IF EXISTS issue_newest_visible;"
 
 
-def install_ledger_order(connection) -> None:
+def _on_postgresql(connection, sql: str, *, build: bool = False) -> None:
+    """Run `sql` on PostgreSQL (nothing elsewhere); `build`: with memory for index builds."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        cursor.execute(LEDGER_ORDER_SQL)
+        if build:
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        cursor.execute(sql)
+
+
+def install_ledger_order(connection) -> None:
+    _on_postgresql(connection, LEDGER_ORDER_SQL, build=True)
 
 
 def uninstall_ledger_order(connection) -> None:
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(LEDGER_ORDER_DROP_SQL)
+    _on_postgresql(connection, LEDGER_ORDER_DROP_SQL)
 
 
 def install_covering(connection) -> None:
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        cursor.execute(COVERING_SQL)
+    _on_postgresql(connection, COVERING_SQL, build=True)
 
 
 def uninstall_covering(connection) -> None:
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(COVERING_DROP_SQL)
+    _on_postgresql(connection, COVERING_DROP_SQL)
 
 
 def install_indexes(connection) -> None:
     """The GIN indexes over both columns (PostgreSQL only)."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        cursor.execute(INDEXES_SQL)
+    _on_postgresql(connection, INDEXES_SQL, build=True)
 
 
 def uninstall(connection) -> None:
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(DROP_SQL)
+    _on_postgresql(connection, DROP_SQL)
