@@ -151,13 +151,19 @@ def test_staff_logs_an_issue_for_an_enterprise_and_finds_it_in_the_ledger(sessio
     assert rows.count() == 2, rows.all_inner_texts()  # the new issue and the older one
     toggle = page.get_by_role("button", name="筛选条件")
     toggle.click()
-    # the panel has finished opening before anything in it is used
+    # the panel has finished opening before anything in it is used: Bootstrap sets
+    # aria-expanded when the slide starts, and the panel is `.collapsing` (clipped) until it
+    # ends; a click on the apply button during the slide was once lost under a loaded machine
     page.wait_for_function(
         "b => b.getAttribute('aria-expanded') === 'true'", arg=toggle.element_handle()
     )
+    page.wait_for_function(
+        "() => { const p = document.getElementById('ledger-filters');"
+        " return p.classList.contains('show') && !p.classList.contains('collapsing'); }"
+    )
     page.get_by_role("group", name="状态", exact=True).get_by_label("待交办").check()
-    page.get_by_role("button", name="应用筛选").click()
-    page.wait_for_url(re.compile(r"[?&]status=raised"), timeout=20_000)
+    with page.expect_navigation(url=re.compile(r"[?&]status=raised"), timeout=20_000):
+        page.get_by_role("button", name="应用筛选").click()
     row = page.locator("tbody tr").filter(has_text=number)
     assert row.count() == 1
     cells = {
